@@ -1,0 +1,74 @@
+//! The one error type every server function returns, shared by the server and the browser.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::domain::FieldErrors;
+
+/// What went wrong, in terms the person in front of the screen can act on.
+///
+/// Internal details (database messages, stack traces) never travel in here: the server logs them
+/// and sends [`ApiError::Internal`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    /// Some submitted fields are invalid; each carries its own message.
+    #[error("Some fields need your attention.")]
+    Validation(FieldErrors),
+    /// The named record does not exist.
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// The change clashes with the record's current state (e.g. someone else saved first).
+    #[error("{0}")]
+    Conflict(String),
+    /// The person may not do this.
+    #[error("You are not allowed to do this.")]
+    Forbidden,
+    /// Something failed on the server; the details are in its log.
+    #[error("Something went wrong on our side. Try again; if it keeps happening, tell your administrator.")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl ApiError {
+    /// The HTTP status that describes this error.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            ApiError::Validation(_) => 422,
+            ApiError::NotFound(_) => 404,
+            ApiError::Conflict(_) => 409,
+            ApiError::Forbidden => 403,
+            ApiError::Internal => 500,
+            ApiError::Transport(_) => 502,
+        }
+    }
+
+    /// The field errors, when this is a validation error.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            ApiError::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                ApiError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
+                    "request", message,
+                )]))
+            }
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                ApiError::Transport(message)
+            }
+            ServerFnErrorErr::Deserialization(message) => ApiError::Transport(message),
+            _ => ApiError::Internal,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Server functions for the service catalog: list, read, create, edit, archive and restore.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use crate::domain::{ServiceForm, SloTarget};
+
+/// One row of the service catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub slug: String,
+    pub name: String,
+    pub team: String,
+    pub repository: Option<String>,
+    pub runbook_url: Option<String>,
+    pub on_call: String,
+    pub slo_target: Option<f64>,
+    pub archived: bool,
+}
+
+impl ServiceSummary {
+    /// True when `query` appears in the name, slug, team or repository (case-insensitive).
+    pub fn matches(&self, query: &str) -> bool {
+        let query = query.trim().to_lowercase();
+        query.is_empty()
+            || [Some(&self.name), Some(&self.slug), Some(&self.team), self.repository.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(&query))
+    }
+}
+
+/// Everything known about one service, with its description already rendered to safe HTML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub slug: String,
+    pub name: String,
+    pub team: String,
+    pub repository: Option<String>,
+    pub runbook_url: Option<String>,
+    pub on_call: String,
+    pub slo_target: Option<f64>,
+    /// The description as typed (Markdown).
+    pub description: String,
+    /// The description rendered and sanitised on the server.
+    pub description_html: String,
+    /// Increases with every change; edits must name the version they started from.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl ServiceView {
+    /// The service as a form, for editing.
+    pub fn to_form(&self) -> ServiceForm {
+        ServiceForm {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            team: self.team.clone(),
+            repository: self.repository.clone().unwrap_or_default(),
+            runbook_url: self.runbook_url.clone().unwrap_or_default(),
+            on_call: self.on_call.clone(),
+            slo_target: self.slo_target.map(|v| v.to_string()).unwrap_or_default(),
+            description: self.description.clone(),
+        }
+    }
+
+    /// The SLO target, if one is set.
+    pub fn slo(&self) -> Option<SloTarget> {
+        self.slo_target.map(SloTarget::from_stored)
+    }
+}
+
+/// The address of a repository on GitHub.
+pub fn github_url(repository: &str) -> String {
+    format!("https://github.com/{repository}")
+}
+
+/// Lists the catalog, alphabetically; archived services only when asked for.
+#[server(endpoint = "services/list")]
+pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let services = crate::server::services::list(&state.db, include_archived).await?;
+    Ok(services.into_iter().map(Into::into).collect())
+}
+
+/// Reads one service by its slug.
+#[server(endpoint = "services/get")]
+pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let service = crate::server::services::find_by_slug(&state.db, &slug).await?;
+    Ok(crate::server::services::to_view(service))
+}
+
+/// Adds a service to the catalog and goes to its page.
+#[server(endpoint = "services/create")]
+pub async fn create_service(service: ServiceForm) -> Result<ServiceView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let draft = service.parse().map_err(crate::server::AppError::Validation)?;
+    let created = crate::server::services::create(&state.db, &draft).await?;
+    leptos_axum::redirect(&format!("/services/{}", created.slug));
+    Ok(crate::server::services::to_view(created))
+}
+
+/// Saves changes to a service, refusing them if someone else saved since `version` was read.
+#[server(endpoint = "services/update")]
+pub async fn update_service(
+    slug: String,
+    version: i32,
+    service: ServiceForm,
+) -> Result<ServiceView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let draft = service.parse().map_err(crate::server::AppError::Validation)?;
+    let updated = crate::server::services::update(&state.db, &slug, version, &draft).await?;
+    leptos_axum::redirect(&format!("/services/{}", updated.slug));
+    Ok(crate::server::services::to_view(updated))
+}
+
+/// Archives a service: it leaves the catalog's default view but keeps its history.
+#[server(endpoint = "services/archive")]
+pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let archived = crate::server::services::set_archived(&state.db, &slug, true).await?;
+    Ok(crate::server::services::to_view(archived))
+}
+
+/// Brings an archived service back into the catalog.
+#[server(endpoint = "services/restore")]
+pub async fn restore_service(slug: String) -> Result<ServiceView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let restored = crate::server::services::set_archived(&state.db, &slug, false).await?;
+    Ok(crate::server::services::to_view(restored))
+}

@@ -1,0 +1,112 @@
+//! A labelled form field that shows its validation message right beside the input.
+
+use leptos::prelude::*;
+
+/// How a field is typed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FieldKind {
+    /// One line of text.
+    #[default]
+    Text,
+    /// One line holding a web address.
+    Url,
+    /// One line holding a number.
+    Decimal,
+    /// Several lines (Markdown).
+    Multiline,
+}
+
+/// A form field named `{form}[{field}]`, so server functions receive it as a struct member.
+#[component]
+pub fn Field(
+    /// The struct the server function receives, e.g. `service`.
+    form: &'static str,
+    /// The member of that struct, e.g. `name`.
+    field: &'static str,
+    label: &'static str,
+    /// The value shown when the page loads.
+    #[prop(into)]
+    value: String,
+    /// The validation message, when there is one.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] kind: FieldKind,
+) -> impl IntoView {
+    let id = format!("{form}-{}", field.replace('_', "-"));
+    let name = format!("{form}[{field}]");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move || error.get().is_some().then_some("true");
+    let input = match kind {
+        FieldKind::Multiline => view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows="8"
+                placeholder=placeholder
+                aria-invalid=invalid
+                aria-describedby=described_by
+            >
+                {value}
+            </textarea>
+        }
+        .into_any(),
+        _ => view! {
+            <input
+                id=id.clone()
+                name=name
+                type="text"
+                inputmode=match kind {
+                    FieldKind::Url => Some("url"),
+                    FieldKind::Decimal => Some("decimal"),
+                    _ => None,
+                }
+                value=value
+                placeholder=placeholder
+                required=required
+                aria-required=required.then_some("true")
+                aria-invalid=invalid
+                aria-describedby=described_by
+                autocomplete="off"
+            />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {input}
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="field-error" id=error_id.clone() data-field=field>
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}

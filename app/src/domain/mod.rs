@@ -1,0 +1,7 @@
+//! Pure domain rules: parsing and validation with no I/O, compiled for the server and the browser.
+
+pub mod service;
+pub mod validation;
+
+pub use service::{Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug};
+pub use validation::{FieldError, FieldErrors};

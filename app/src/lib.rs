@@ -1,0 +1,20 @@
+//! The Postmortem web app: Leptos components, routes and server functions, compiled for the server
+//! (`ssr`) and for the browser (`hydrate`).
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use app::{App, shell};
+
+/// The browser entry point: attaches the interactive app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,14 @@
+//! One component per route; they fetch through server functions and lay out components.
+
+mod not_found;
+mod service_detail;
+mod service_edit;
+mod service_form;
+mod service_new;
+mod services_list;
+
+pub use not_found::NotFound;
+pub use service_detail::ServicePage;
+pub use service_edit::EditServicePage;
+pub use service_new::NewServicePage;
+pub use services_list::ServicesPage;

@@ -1,0 +1,155 @@
+//! Settings read from environment variables, with the defaults documented in the README.
+
+use std::net::SocketAddr;
+
+/// How the application is configured.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: a `sqlite://` or `postgres://` URL.
+    pub database_url: String,
+    /// `BIND_ADDR`: the address and port to listen on.
+    pub bind_addr: SocketAddr,
+    /// `PUBLIC_BASE_URL`: where people reach the app (used in links and for secure cookies).
+    pub public_base_url: url::Url,
+    /// `SEED_DEMO`: fill an empty database with demo data.
+    pub seed_demo: bool,
+    /// `MAX_BODY_BYTES`: the largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `LOG_FORMAT`: `pretty` for people, `json` for log collectors.
+    pub log_json: bool,
+}
+
+/// A setting that could not be understood.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is invalid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+/// The default SQLite database, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/postmortem.db?mode=rwc";
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let bind_addr = match get("BIND_ADDR") {
+            Some(addr) => parse("BIND_ADDR", &addr)?,
+            None => match get("PORT") {
+                Some(port) => SocketAddr::from(([127, 0, 0, 1], parse::<u16>("PORT", &port)?)),
+                None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            },
+        };
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(url) => parse::<url::Url>("PUBLIC_BASE_URL", &url)?,
+            None => parse("PUBLIC_BASE_URL", &format!("http://{bind_addr}"))?,
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(ConfigError {
+                name: "DATABASE_URL",
+                reason: "use a sqlite:// or postgres:// URL".into(),
+            });
+        }
+        Ok(Self {
+            database_url,
+            bind_addr,
+            public_base_url,
+            seed_demo: parse_bool("SEED_DEMO", get("SEED_DEMO"), true)?,
+            max_body_bytes: match get("MAX_BODY_BYTES") {
+                Some(v) => parse("MAX_BODY_BYTES", &v)?,
+                None => 1024 * 1024,
+            },
+            log_json: match get("LOG_FORMAT").as_deref() {
+                None | Some("pretty") => false,
+                Some("json") => true,
+                Some(other) => {
+                    return Err(ConfigError {
+                        name: "LOG_FORMAT",
+                        reason: format!("expected pretty or json, got {other}"),
+                    });
+                }
+            },
+        })
+    }
+
+    /// True when people reach the app over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.trim().parse().map_err(|e: T::Err| ConfigError {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+fn parse_bool(name: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            name,
+            reason: format!("expected true or false, got {other}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn with_nothing_set_the_app_uses_sqlite_on_port_3000_with_demo_data() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(s.seed_demo);
+        assert!(!s.is_https());
+    }
+
+    #[test]
+    fn seeding_can_be_turned_off() {
+        assert!(!settings(&[("SEED_DEMO", "false")]).unwrap().seed_demo);
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.name, "DATABASE_URL");
+    }
+
+    #[test]
+    fn a_bad_port_names_the_variable() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.name, "PORT");
+    }
+
+    #[test]
+    fn an_https_base_url_is_recognised() {
+        let s = settings(&[("PUBLIC_BASE_URL", "https://postmortems.example.com")]).unwrap();
+        assert!(s.is_https());
+    }
+}

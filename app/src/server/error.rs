@@ -1,0 +1,63 @@
+//! Server-side errors and how they become an [`ApiError`] for the browser.
+
+use sea_orm::DbErr;
+
+use crate::api::ApiError;
+use crate::domain::FieldErrors;
+
+/// Anything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("application state was not provided to the request")]
+    MissingState,
+}
+
+impl From<AppError> for ApiError {
+    /// Logs internal failures and sets the response status, so API clients see 404, 409, 422 or 500.
+    ///
+    /// Plain form posts (no JavaScript) are left alone: Leptos answers them with a redirect back to
+    /// the form, carrying the error, and a status here would stop the browser from following it.
+    fn from(error: AppError) -> Self {
+        let api_error = match error {
+            AppError::Validation(errors) => ApiError::Validation(errors),
+            AppError::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Db(_) | AppError::MissingState => {
+                tracing::error!(error = %error, "request failed");
+                ApiError::Internal
+            }
+        };
+        set_response_status(&api_error);
+        api_error
+    }
+}
+
+fn set_response_status(error: &ApiError) {
+    use leptos::prelude::use_context;
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let plain_form_post = parts.method == http::Method::POST
+        && parts
+            .headers
+        .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if plain_form_post {
+        return;
+    }
+    if let (Some(options), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status_code()),
+    ) {
+        options.set_status(status);
+    }
+}

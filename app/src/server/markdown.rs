@@ -1,0 +1,51 @@
+//! Markdown to safe HTML: render with pulldown-cmark, then sanitise with ammonia.
+
+use pulldown_cmark::{Options, Parser, html};
+
+/// Renders untrusted Markdown to HTML that is safe to insert into a page.
+///
+/// Raw HTML in the source is passed through by the renderer, so everything is sanitised
+/// afterwards: scripts, event handlers and `javascript:` links are removed, and links get
+/// `rel="noopener noreferrer nofollow"`.
+pub fn render_markdown(source: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into())
+        .clean(&unsafe_html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_markdown;
+
+    #[test]
+    fn markdown_becomes_html() {
+        assert_eq!(
+            render_markdown("Takes **payments** for `checkout`."),
+            "<p>Takes <strong>payments</strong> for <code>checkout</code>.</p>\n"
+        );
+    }
+
+    #[test]
+    fn script_tags_are_removed() {
+        let html = render_markdown("hello <script>alert(1)</script>");
+        assert!(!html.contains("<script"), "{html}");
+    }
+
+    #[test]
+    fn event_handlers_and_javascript_links_are_removed() {
+        let html = render_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1))");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn links_do_not_leak_the_opener_or_pass_ranking() {
+        let html = render_markdown("[runbook](https://example.com/rb)");
+        assert!(html.contains(r#"rel="noopener noreferrer nofollow""#), "{html}");
+    }
+}

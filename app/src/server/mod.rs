@@ -1,0 +1,15 @@
+//! Server-only code: configuration, state, storage, workflows and rendering helpers.
+
+pub mod config;
+pub mod csp;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod markdown;
+pub mod seed;
+pub mod services;
+pub mod state;
+
+pub use config::Settings;
+pub use error::AppError;
+pub use state::AppState;

@@ -1,0 +1,97 @@
+//! Demo data for a first look: a few realistic services, added only to an empty catalog.
+
+use sea_orm::DatabaseConnection;
+
+use super::{AppError, services};
+use crate::domain::ServiceForm;
+
+fn demo_services() -> Vec<ServiceForm> {
+    let service = |name: &str, slug: &str, team: &str, repo: &str, runbook: &str, on_call: &str, slo: &str, description: &str| ServiceForm {
+        name: name.into(),
+        slug: slug.into(),
+        team: team.into(),
+        repository: repo.into(),
+        runbook_url: runbook.into(),
+        on_call: on_call.into(),
+        slo_target: slo.into(),
+        description: description.into(),
+    };
+    vec![
+        service(
+            "Payments API",
+            "payments-api",
+            "Payments",
+            "acme/payments-api",
+            "https://runbooks.acme.example/payments-api",
+            "#payments-oncall · PagerDuty: Payments Primary",
+            "99.95",
+            "Authorises and captures card payments for checkout.\n\n\
+             - Depends on **ledger** and the card processor\n\
+             - Peak load: Black Friday, 1,200 requests/s",
+        ),
+        service(
+            "Checkout Web",
+            "checkout-web",
+            "Storefront",
+            "acme/checkout-web",
+            "https://runbooks.acme.example/checkout-web",
+            "#storefront-oncall",
+            "99.9",
+            "The customer-facing checkout pages (cart, shipping, payment).",
+        ),
+        service(
+            "Ledger",
+            "ledger",
+            "Payments",
+            "acme/ledger",
+            "https://runbooks.acme.example/ledger",
+            "#payments-oncall",
+            "99.99",
+            "Double-entry record of every money movement. Writes are **idempotent** by payment id.",
+        ),
+        service(
+            "Search",
+            "search",
+            "Discovery",
+            "acme/search-service",
+            "https://runbooks.acme.example/search",
+            "discovery-oncall@acme.example",
+            "99.5",
+            "Product search and autocomplete, backed by an OpenSearch cluster.",
+        ),
+        service(
+            "Notifications",
+            "notifications",
+            "Platform",
+            "acme/notifications",
+            "https://runbooks.acme.example/notifications",
+            "#platform-oncall",
+            "99.0",
+            "Sends order e-mails and push notifications from a queue.",
+        ),
+    ]
+}
+
+/// Adds the demo services when the catalog is empty; returns how many were added.
+pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<usize, AppError> {
+    if services::count_all(db).await? > 0 {
+        return Ok(0);
+    }
+    let demo = demo_services();
+    for form in &demo {
+        let draft = form.parse().map_err(AppError::Validation)?;
+        services::create(db, &draft).await?;
+    }
+    tracing::info!(services = demo.len(), "demo data added");
+    Ok(demo.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_demo_service_is_valid() {
+        for form in super::demo_services() {
+            assert!(form.parse().is_ok(), "{} should be valid", form.name);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The state shared by every request: the database pool, settings and Leptos options.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+
+use super::{AppError, Settings};
+
+/// Everything a request handler or server function needs from the running application.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The application state, as provided to server functions by the router.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::MissingState)
+}

@@ -1,0 +1,15 @@
+//! Database schema migrations, applied in order at start-up on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_services;
+
+/// Every migration of the product, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_services::Migration)]
+    }
+}

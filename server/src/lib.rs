@@ -1,0 +1,150 @@
+//! The axum server: builds the application (router, state, middleware) from settings and serves it.
+
+mod health;
+mod middleware;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use app::server::{AppState, Settings, db, seed};
+use app::{App, shell};
+use axum::Router;
+use axum::serve::ListenerExt;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] db::ConnectError),
+    #[error("cannot add the demo data: {0}")]
+    Seed(#[from] app::server::AppError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens and migrates the database, seeds demo data if asked, builds the router and binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let db = db::connect_and_migrate(&settings.database_url).await?;
+        if settings.seed_demo {
+            seed::seed_demo_data(&db).await?;
+        }
+        let leptos_options = leptos_options(&settings);
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            leptos_options,
+        };
+        let router = router(state.clone());
+        let addr = state.settings.bind_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with port 0 in tests).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// The shared state, e.g. to reach the database from tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        // Without TCP_NODELAY each streamed page waits ~40 ms on Nagle's algorithm.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        self.state.db.clone().close().await.ok();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The Leptos options: those cargo-leptos compiled in, else the defaults of this workspace.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let mut options = get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("postmortem").build());
+    if options.output_name.is_empty() {
+        // Built by plain `cargo` (tests) rather than cargo-leptos: use the workspace's name.
+        options.output_name = "postmortem".into();
+    }
+    options.site_addr = settings.bind_addr;
+    options
+}
+
+/// Every route of the product: pages, server functions, health checks and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let page_state = state.clone();
+    let router = Router::new()
+        .merge(health::routes())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(page_state.clone()),
+            shell,
+        ))
+        ;
+    middleware::apply(router, state.settings.max_body_bytes).with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received, finishing requests in flight");
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real server on port 0 with a fresh database per test, on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod health;
+mod pages;
+mod services;

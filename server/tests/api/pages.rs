@@ -1,0 +1,119 @@
+//! Server-rendered pages: what a browser without JavaScript receives, and plain form posts.
+
+use crate::helpers::{Engine, spawn_app, spawn_app_with, start};
+use crate::on_both_engines;
+
+on_both_engines!(
+    the_catalog_page_lists_services_in_the_html,
+    the_home_page_leads_to_the_catalog,
+    an_unknown_address_answers_404_with_a_page,
+    an_unknown_service_page_answers_404,
+    a_plain_form_post_creates_the_service_and_goes_to_its_page,
+    a_plain_form_post_with_mistakes_comes_back_with_the_messages,
+    a_description_with_a_script_is_shown_without_it,
+    demo_data_is_added_once_to_an_empty_database,
+);
+
+async fn the_catalog_page_lists_services_in_the_html(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_service("Payments API", "payments-api", &[("service[team]", "Payments")]).await;
+    let response = app.get("/services").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Payments API"), "{html}");
+    assert!(html.contains(r#"href="/services/payments-api""#));
+    assert!(html.contains("<title>Services · Postmortem</title>"));
+}
+
+async fn the_home_page_leads_to_the_catalog(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app.get("/").await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/services");
+}
+
+async fn an_unknown_address_answers_404_with_a_page(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app.get("/nothing/here").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(html.contains(r#"href="/services""#), "the page offers a way back");
+}
+
+async fn an_unknown_service_page_answers_404(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app.get("/services/ghost").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("Service was not found."));
+}
+
+async fn a_plain_form_post_creates_the_service_and_goes_to_its_page(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app
+        .post_form(
+            "services/create",
+            "/services/new",
+            &[("service[name]", "Checkout Web"), ("service[slug]", ""), ("service[repository]", "acme/checkout-web")],
+        )
+        .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/services/checkout-web");
+    let page = app.get("/services/checkout-web").await.text().await.unwrap();
+    assert!(page.contains("acme/checkout-web"));
+}
+
+async fn a_plain_form_post_with_mistakes_comes_back_with_the_messages(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app
+        .post_form(
+            "services/create",
+            "/services/new",
+            &[("service[name]", "Checkout"), ("service[repository]", "not a repo"), ("service[slo_target]", "120")],
+        )
+        .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("/services/new"), "back to the form: {location}");
+    let page = app.client.get(&location).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Write the repository as owner/name"), "{page}");
+    assert!(page.contains("The SLO target must be above 0 and below 100 percent."));
+    let list: serde_json::Value = app.call("services/list", &[("include_archived", "true")]).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing was stored");
+}
+
+async fn a_description_with_a_script_is_shown_without_it(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_service(
+        "Search",
+        "search",
+        &[("service[description]", "Fast **search**.<script>alert('x')</script><img src=x onerror=alert(1)>")],
+    )
+    .await;
+    let html = app.get("/services/search").await.text().await.unwrap();
+    assert!(html.contains("<strong>search</strong>"));
+    // The raw Markdown travels to the browser inside JSON, where `<` is escaped; no live tag survives.
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<img src=x onerror"), "{html}");
+    assert!(!html.contains("onerror=\"alert"), "{html}");
+}
+
+async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
+    let app = spawn_app_with(engine, true).await;
+    let list: serde_json::Value = app.call("services/list", &[("include_archived", "false")]).await.json().await.unwrap();
+    let count = list.as_array().unwrap().len();
+    assert!(count >= 3, "a few demo services: {list}");
+    // A second instance (or a restart) on the same database adds nothing.
+    let second = start(&app.database_url, true).await;
+    let again: serde_json::Value = app
+        .client
+        .post(format!("{second}/api/services/list"))
+        .form(&[("include_archived", "true")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.as_array().unwrap().len(), count);
+}
