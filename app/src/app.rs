@@ -60,15 +60,17 @@ pub fn App() -> impl IntoView {
                     </nav>
                 </header>
                 <main id="main" tabindex="-1">
+                    // Pages are sent once their data is loaded (`SsrMode::Async`): the status code
+                    // can then say 404 for a missing record, and the page is complete without
+                    // JavaScript, which out-of-order streaming needs to put late fragments in place.
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route
                             path=path!("/")
                             view=|| view! { <Redirect path="/services" /> }
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/services") view=ServicesPage />
-                        <Route path=path!("/services/new") view=NewServicePage />
-                        // These wait for their data so that a missing service answers 404, not 200.
+                        <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
+                        <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                         <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
                         <Route
                             path=path!("/services/:slug/edit")

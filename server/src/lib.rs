@@ -62,7 +62,10 @@ impl Application {
 
     /// The port actually bound (useful with port 0 in tests).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// The shared state, e.g. to reach the database from tests.
@@ -117,11 +120,10 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(page_state.clone()),
-            shell,
-        ))
-        ;
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(move || provide_context(page_state.clone()), shell));
     middleware::apply(router, state.settings.max_body_bytes).with_state(state)
 }
 

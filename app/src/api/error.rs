@@ -25,7 +25,9 @@ pub enum ApiError {
     #[error("You are not allowed to do this.")]
     Forbidden,
     /// Something failed on the server; the details are in its log.
-    #[error("Something went wrong on our side. Try again; if it keeps happening, tell your administrator.")]
+    #[error(
+        "Something went wrong on our side. Try again; if it keeps happening, tell your administrator."
+    )]
     Internal,
     /// The request did not reach the server or its answer could not be read.
     #[error("Could not reach the server: {0}")]

@@ -25,10 +25,15 @@ impl ServiceSummary {
     pub fn matches(&self, query: &str) -> bool {
         let query = query.trim().to_lowercase();
         query.is_empty()
-            || [Some(&self.name), Some(&self.slug), Some(&self.team), self.repository.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|field| field.to_lowercase().contains(&query))
+            || [
+                Some(&self.name),
+                Some(&self.slug),
+                Some(&self.team),
+                self.repository.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|field| field.to_lowercase().contains(&query))
     }
 }
 
@@ -99,7 +104,9 @@ pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
 #[server(endpoint = "services/create")]
 pub async fn create_service(service: ServiceForm) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let draft = service.parse().map_err(crate::server::AppError::Validation)?;
+    let draft = service
+        .parse()
+        .map_err(crate::server::AppError::Validation)?;
     let created = crate::server::services::create(&state.db, &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", created.slug));
     Ok(crate::server::services::to_view(created))
@@ -113,7 +120,9 @@ pub async fn update_service(
     service: ServiceForm,
 ) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let draft = service.parse().map_err(crate::server::AppError::Validation)?;
+    let draft = service
+        .parse()
+        .map_err(crate::server::AppError::Validation)?;
     let updated = crate::server::services::update(&state.db, &slug, version, &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", updated.slug));
     Ok(crate::server::services::to_view(updated))

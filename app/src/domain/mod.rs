@@ -3,5 +3,7 @@
 pub mod service;
 pub mod validation;
 
-pub use service::{Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug};
+pub use service::{
+    Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug,
+};
 pub use validation::{FieldError, FieldErrors};

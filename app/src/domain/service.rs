@@ -258,7 +258,10 @@ pub struct ServiceDraft {
     pub description: String,
 }
 
-fn optional<T>(input: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
+fn optional<T>(
+    input: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
     if input.trim().is_empty() {
         Ok(None)
     } else {
@@ -289,14 +292,29 @@ impl ServiceForm {
         };
         let team = errors.check("team", bounded_text(&self.team, TEAM_MAX, "team name"));
         let repository = errors.check("repository", optional(&self.repository, Repository::parse));
-        let runbook_url = errors.check("runbook_url", optional(&self.runbook_url, RunbookUrl::parse));
-        let on_call = errors.check("on_call", bounded_text(&self.on_call, ON_CALL_MAX, "on-call contact"));
+        let runbook_url = errors.check(
+            "runbook_url",
+            optional(&self.runbook_url, RunbookUrl::parse),
+        );
+        let on_call = errors.check(
+            "on_call",
+            bounded_text(&self.on_call, ON_CALL_MAX, "on-call contact"),
+        );
         let slo_target = errors.check("slo_target", optional(&self.slo_target, SloTarget::parse));
         let description = errors.check(
             "description",
             bounded_text(&self.description, DESCRIPTION_MAX, "description"),
         );
-        match (name, slug, team, repository, runbook_url, on_call, slo_target, description) {
+        match (
+            name,
+            slug,
+            team,
+            repository,
+            runbook_url,
+            on_call,
+            slo_target,
+            description,
+        ) {
             (
                 Some(name),
                 Some(slug),
@@ -421,14 +439,27 @@ mod tests {
 
     #[test]
     fn a_repository_not_in_owner_name_form_is_rejected() {
-        for bad in ["payments-api", "acme/", "/payments", "acme/pay/ments", "-acme/x", "acme/..", "ac me/x"] {
+        for bad in [
+            "payments-api",
+            "acme/",
+            "/payments",
+            "acme/pay/ments",
+            "-acme/x",
+            "acme/..",
+            "ac me/x",
+        ] {
             assert!(Repository::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
 
     #[test]
     fn a_runbook_that_is_not_an_http_url_is_rejected() {
-        for bad in ["runbooks/payments", "ftp://example.com/rb", "javascript:alert(1)", "https://"] {
+        for bad in [
+            "runbooks/payments",
+            "ftp://example.com/rb",
+            "javascript:alert(1)",
+            "https://",
+        ] {
             assert!(RunbookUrl::parse(bad).is_err(), "{bad} should be rejected");
         }
         assert!(RunbookUrl::parse("http://wiki.internal/runbooks/payments").is_ok());
@@ -480,7 +511,10 @@ mod tests {
         .parse()
         .unwrap_err();
         for field in ["name", "slug", "repository", "runbook_url", "slo_target"] {
-            assert!(errors.message_for(field).is_some(), "{field} should have a message");
+            assert!(
+                errors.message_for(field).is_some(),
+                "{field} should have a message"
+            );
         }
     }
 }

@@ -168,5 +168,9 @@ fn ServiceDetail(
 }
 
 fn or_dash(text: String) -> String {
-    if text.is_empty() { "—".to_owned() } else { text }
+    if text.is_empty() {
+        "—".to_owned()
+    } else {
+        text
+    }
 }

@@ -8,7 +8,10 @@ use crate::domain::ServiceForm;
 
 /// Every field of a service, pre-filled from `initial`, each with its own validation message.
 #[component]
-pub fn ServiceFields(initial: ServiceForm, #[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+pub fn ServiceFields(
+    initial: ServiceForm,
+    #[prop(into)] error: Signal<Option<ApiError>>,
+) -> impl IntoView {
     let message = move |field: &'static str| {
         Signal::derive(move || {
             error.with(|e| {

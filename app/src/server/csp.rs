@@ -5,7 +5,8 @@ use http::header::CONTENT_SECURITY_POLICY;
 use leptos::prelude::use_context;
 
 /// The policy for responses without inline scripts (static files, health checks, API answers).
-pub const STATIC_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const STATIC_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The policy for an HTML page whose inline scripts carry `nonce`.
 pub fn page_policy(nonce: &str) -> String {

@@ -20,7 +20,8 @@ pub enum ConnectError {
 /// Opens a connection pool for `url`, creating the SQLite file's folder if needed, and migrates it.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
     if let Some(folder) = sqlite_folder(url) {
-        std::fs::create_dir_all(&folder).map_err(|source| ConnectError::Folder { folder, source })?;
+        std::fs::create_dir_all(&folder)
+            .map_err(|source| ConnectError::Folder { folder, source })?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -29,12 +30,18 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
         .sqlx_logging(false);
     if url.contains(":memory:") || url.contains("mode=memory") {
         // An in-memory SQLite database lives as long as one of its connections does.
-        options.min_connections(1).max_connections(1).idle_timeout(None).max_lifetime(None);
+        options
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
-            .await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)
@@ -47,7 +54,9 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// The folder of a SQLite file URL such as `sqlite://data/app.db?mode=rwc`.
 fn sqlite_folder(url: &str) -> Option<String> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next()?;
     if path.is_empty() || path.contains(":memory:") {
         return None;
@@ -62,8 +71,14 @@ mod tests {
 
     #[test]
     fn the_folder_of_a_sqlite_file_is_found() {
-        assert_eq!(sqlite_folder("sqlite://data/app.db?mode=rwc").as_deref(), Some("data"));
-        assert_eq!(sqlite_folder("sqlite:///var/lib/pm/app.db").as_deref(), Some("/var/lib/pm"));
+        assert_eq!(
+            sqlite_folder("sqlite://data/app.db?mode=rwc").as_deref(),
+            Some("data")
+        );
+        assert_eq!(
+            sqlite_folder("sqlite:///var/lib/pm/app.db").as_deref(),
+            Some("/var/lib/pm")
+        );
         assert_eq!(sqlite_folder("sqlite::memory:"), None);
         assert_eq!(sqlite_folder("postgres://localhost/pm"), None);
         assert_eq!(sqlite_folder("sqlite://app.db"), None);

@@ -48,7 +48,7 @@ fn set_response_status(error: &ApiError) {
     let plain_form_post = parts.method == http::Method::POST
         && parts
             .headers
-        .get(http::header::ACCEPT)
+            .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
     if plain_form_post {

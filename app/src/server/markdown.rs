@@ -46,6 +46,9 @@ mod tests {
     #[test]
     fn links_do_not_leak_the_opener_or_pass_ranking() {
         let html = render_markdown("[runbook](https://example.com/rb)");
-        assert!(html.contains(r#"rel="noopener noreferrer nofollow""#), "{html}");
+        assert!(
+            html.contains(r#"rel="noopener noreferrer nofollow""#),
+            "{html}"
+        );
     }
 }

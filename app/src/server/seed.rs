@@ -6,7 +6,14 @@ use super::{AppError, services};
 use crate::domain::ServiceForm;
 
 fn demo_services() -> Vec<ServiceForm> {
-    let service = |name: &str, slug: &str, team: &str, repo: &str, runbook: &str, on_call: &str, slo: &str, description: &str| ServiceForm {
+    let service = |name: &str,
+                   slug: &str,
+                   team: &str,
+                   repo: &str,
+                   runbook: &str,
+                   on_call: &str,
+                   slo: &str,
+                   description: &str| ServiceForm {
         name: name.into(),
         slug: slug.into(),
         team: team.into(),

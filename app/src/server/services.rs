@@ -28,7 +28,10 @@ pub async fn list(
 }
 
 /// The service with this slug.
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<service::Model, AppError> {
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<service::Model, AppError> {
     Service::find()
         .filter(service::Column::Slug.eq(slug))
         .one(db)
@@ -37,7 +40,10 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<servi
 }
 
 /// Adds a service. A slug already in use is reported against the slug field.
-pub async fn create(db: &DatabaseConnection, draft: &ServiceDraft) -> Result<service::Model, AppError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    draft: &ServiceDraft,
+) -> Result<service::Model, AppError> {
     let txn = db.begin().await?;
     ensure_slug_free(&txn, draft.slug.as_str()).await?;
     let now = Utc::now();

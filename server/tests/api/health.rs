@@ -43,7 +43,10 @@ async fn every_response_carries_security_headers(engine: Engine) {
 async fn a_page_allows_only_its_own_scripts_by_nonce(engine: Engine) {
     let app = spawn_app(engine).await;
     let response = app.get("/services").await;
-    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let nonce = csp
         .split("'nonce-")
         .nth(1)
@@ -51,16 +54,24 @@ async fn a_page_allows_only_its_own_scripts_by_nonce(engine: Engine) {
         .expect("the page policy names a nonce");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = response.text().await.unwrap();
-    let scripts = html.matches("<script").count();
-    assert!(scripts > 0, "the page has hydration scripts");
-    assert_eq!(
-        html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts,
-        true,
-        "every script carries the response's nonce"
-    );
+    let script_tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or_default())
+        .collect();
+    assert!(!script_tags.is_empty(), "the page has hydration scripts");
+    for tag in script_tags {
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "script without the nonce: <script{tag}>"
+        );
+    }
     let again = app.get("/services").await;
     assert!(
-        !again.headers()["content-security-policy"].to_str().unwrap().contains(nonce),
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce),
         "a nonce is never reused"
     );
 }
@@ -90,6 +101,11 @@ async fn a_request_body_over_the_limit_is_refused(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
-    let list: serde_json::Value = app.call("services/list", &[("include_archived", "true")]).await.json().await.unwrap();
+    let list: serde_json::Value = app
+        .call("services/list", &[("include_archived", "true")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing was stored");
 }

@@ -167,7 +167,12 @@ impl TestApp {
     }
 
     /// Submits a form the way a browser without JavaScript does, from the page at `referer`.
-    pub async fn post_form(&self, endpoint: &str, referer: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        endpoint: &str,
+        referer: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(self.url(&format!("/api/{endpoint}")))
             .header("Accept", "text/html,application/xhtml+xml")
@@ -179,13 +184,21 @@ impl TestApp {
     }
 
     /// Creates a service from `name`, `slug` and extra fields; panics unless it was created.
-    pub async fn create_service(&self, name: &str, slug: &str, extra: &[(&str, &str)]) -> serde_json::Value {
+    pub async fn create_service(
+        &self,
+        name: &str,
+        slug: &str,
+        extra: &[(&str, &str)],
+    ) -> serde_json::Value {
         let mut form = vec![("service[name]", name), ("service[slug]", slug)];
         form.extend_from_slice(extra);
         let response = self.call("services/create", &form).await;
         let status = response.status();
         let body = response.text().await.unwrap();
-        assert!(status.is_success() || status.is_redirection(), "create failed: {status} {body}");
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "create failed: {status} {body}"
+        );
         serde_json::from_str(&body).expect("a service as JSON")
     }
 }
@@ -202,11 +215,15 @@ impl Drop for TestApp {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime, so the clean-up gets a small runtime of its own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
                     runtime.block_on(async {
                         if let Ok(admin) = Database::connect(&admin_url).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                             admin.close().await.ok();
                         }

@@ -16,7 +16,12 @@ on_both_engines!(
 
 async fn the_catalog_page_lists_services_in_the_html(engine: Engine) {
     let app = spawn_app(engine).await;
-    app.create_service("Payments API", "payments-api", &[("service[team]", "Payments")]).await;
+    app.create_service(
+        "Payments API",
+        "payments-api",
+        &[("service[team]", "Payments")],
+    )
+    .await;
     let response = app.get("/services").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
@@ -38,14 +43,23 @@ async fn an_unknown_address_answers_404_with_a_page(engine: Engine) {
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
     assert!(html.contains("Page not found"));
-    assert!(html.contains(r#"href="/services""#), "the page offers a way back");
+    assert!(
+        html.contains(r#"href="/services""#),
+        "the page offers a way back"
+    );
 }
 
 async fn an_unknown_service_page_answers_404(engine: Engine) {
     let app = spawn_app(engine).await;
     let response = app.get("/services/ghost").await;
     assert_eq!(response.status(), 404);
-    assert!(response.text().await.unwrap().contains("Service was not found."));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Service was not found.")
+    );
 }
 
 async fn a_plain_form_post_creates_the_service_and_goes_to_its_page(engine: Engine) {
@@ -54,12 +68,21 @@ async fn a_plain_form_post_creates_the_service_and_goes_to_its_page(engine: Engi
         .post_form(
             "services/create",
             "/services/new",
-            &[("service[name]", "Checkout Web"), ("service[slug]", ""), ("service[repository]", "acme/checkout-web")],
+            &[
+                ("service[name]", "Checkout Web"),
+                ("service[slug]", ""),
+                ("service[repository]", "acme/checkout-web"),
+            ],
         )
         .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(response.headers()["location"], "/services/checkout-web");
-    let page = app.get("/services/checkout-web").await.text().await.unwrap();
+    let page = app
+        .get("/services/checkout-web")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("acme/checkout-web"));
 }
 
@@ -69,16 +92,39 @@ async fn a_plain_form_post_with_mistakes_comes_back_with_the_messages(engine: En
         .post_form(
             "services/create",
             "/services/new",
-            &[("service[name]", "Checkout"), ("service[repository]", "not a repo"), ("service[slo_target]", "120")],
+            &[
+                ("service[name]", "Checkout"),
+                ("service[repository]", "not a repo"),
+                ("service[slo_target]", "120"),
+            ],
         )
         .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.contains("/services/new"), "back to the form: {location}");
-    let page = app.client.get(&location).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Write the repository as owner/name"), "{page}");
+    assert!(
+        location.contains("/services/new"),
+        "back to the form: {location}"
+    );
+    let page = app
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Write the repository as owner/name"),
+        "{page}"
+    );
     assert!(page.contains("The SLO target must be above 0 and below 100 percent."));
-    let list: serde_json::Value = app.call("services/list", &[("include_archived", "true")]).await.json().await.unwrap();
+    let list: serde_json::Value = app
+        .call("services/list", &[("include_archived", "true")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing was stored");
 }
 
@@ -87,7 +133,10 @@ async fn a_description_with_a_script_is_shown_without_it(engine: Engine) {
     app.create_service(
         "Search",
         "search",
-        &[("service[description]", "Fast **search**.<script>alert('x')</script><img src=x onerror=alert(1)>")],
+        &[(
+            "service[description]",
+            "Fast **search**.<script>alert('x')</script><img src=x onerror=alert(1)>",
+        )],
     )
     .await;
     let html = app.get("/services/search").await.text().await.unwrap();
@@ -100,7 +149,12 @@ async fn a_description_with_a_script_is_shown_without_it(engine: Engine) {
 
 async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
     let app = spawn_app_with(engine, true).await;
-    let list: serde_json::Value = app.call("services/list", &[("include_archived", "false")]).await.json().await.unwrap();
+    let list: serde_json::Value = app
+        .call("services/list", &[("include_archived", "false")])
+        .await
+        .json()
+        .await
+        .unwrap();
     let count = list.as_array().unwrap().len();
     assert!(count >= 3, "a few demo services: {list}");
     // A second instance (or a restart) on the same database adds nothing.

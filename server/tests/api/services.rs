@@ -22,7 +22,13 @@ on_both_engines!(
 
 async fn list(app: &TestApp, include_archived: bool) -> Vec<Value> {
     let response = app
-        .call("services/list", &[("include_archived", if include_archived { "true" } else { "false" })])
+        .call(
+            "services/list",
+            &[(
+                "include_archived",
+                if include_archived { "true" } else { "false" },
+            )],
+        )
         .await;
     assert_eq!(response.status(), 200);
     response.json::<Vec<Value>>().await.unwrap()
@@ -35,7 +41,10 @@ async fn get(app: &TestApp, slug: &str) -> Value {
 }
 
 fn slugs(services: &[Value]) -> Vec<&str> {
-    services.iter().map(|s| s["slug"].as_str().unwrap()).collect()
+    services
+        .iter()
+        .map(|s| s["slug"].as_str().unwrap())
+        .collect()
 }
 
 async fn a_created_service_appears_in_the_catalog(engine: Engine) {
@@ -47,7 +56,10 @@ async fn a_created_service_appears_in_the_catalog(engine: Engine) {
             &[
                 ("service[team]", "Payments"),
                 ("service[repository]", "acme/payments-api"),
-                ("service[runbook_url]", "https://runbooks.example.com/payments"),
+                (
+                    "service[runbook_url]",
+                    "https://runbooks.example.com/payments",
+                ),
                 ("service[on_call]", "#payments-oncall"),
                 ("service[slo_target]", "99.95"),
                 ("service[description]", "Takes **money**."),
@@ -55,15 +67,25 @@ async fn a_created_service_appears_in_the_catalog(engine: Engine) {
         )
         .await;
     assert_eq!(created["version"], 1);
-    assert_eq!(created["description_html"], "<p>Takes <strong>money</strong>.</p>\n");
+    assert_eq!(
+        created["description_html"],
+        "<p>Takes <strong>money</strong>.</p>\n"
+    );
     app.create_service("Ledger", "ledger", &[]).await;
 
     let catalog = list(&app, false).await;
-    assert_eq!(slugs(&catalog), ["ledger", "payments-api"], "sorted by name");
+    assert_eq!(
+        slugs(&catalog),
+        ["ledger", "payments-api"],
+        "sorted by name"
+    );
     let payments = &catalog[1];
     assert_eq!(payments["team"], "Payments");
     assert_eq!(payments["repository"], "acme/payments-api");
-    assert_eq!(payments["runbook_url"], "https://runbooks.example.com/payments");
+    assert_eq!(
+        payments["runbook_url"],
+        "https://runbooks.example.com/payments"
+    );
     assert_eq!(payments["slo_target"], 99.95);
     assert_eq!(payments["archived"], false);
 }
@@ -96,7 +118,10 @@ async fn an_invalid_service_is_refused_with_a_message_per_field(engine: Engine) 
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["name", "slug", "repository", "runbook_url", "slo_target"]);
+    assert_eq!(
+        fields,
+        ["name", "slug", "repository", "runbook_url", "slo_target"]
+    );
     assert!(list(&app, true).await.is_empty());
 }
 
@@ -104,7 +129,13 @@ async fn a_slug_already_in_use_is_refused_against_the_slug_field(engine: Engine)
     let app = spawn_app(engine).await;
     app.create_service("Payments API", "payments", &[]).await;
     let response = app
-        .call("services/create", &[("service[name]", "Payments v2"), ("service[slug]", "payments")])
+        .call(
+            "services/create",
+            &[
+                ("service[name]", "Payments v2"),
+                ("service[slug]", "payments"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
@@ -140,34 +171,72 @@ async fn an_edit_saves_every_field_and_bumps_the_version(engine: Engine) {
     assert_eq!(saved["repository"], "acme/search");
     assert_eq!(saved["slo_target"], 99.5);
     assert_eq!(saved["version"], 2);
-    assert_eq!(app.call("services/get", &[("slug", "search")]).await.status(), 404);
+    assert_eq!(
+        app.call("services/get", &[("slug", "search")])
+            .await
+            .status(),
+        404
+    );
 }
 
 async fn an_edit_from_an_old_version_is_refused_and_changes_nothing(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_service("Search", "search", &[]).await;
     let first = app
-        .call("services/update", &[("slug", "search"), ("version", "1"), ("service[name]", "Search A"), ("service[slug]", "search")])
+        .call(
+            "services/update",
+            &[
+                ("slug", "search"),
+                ("version", "1"),
+                ("service[name]", "Search A"),
+                ("service[slug]", "search"),
+            ],
+        )
         .await;
     assert!(first.status().is_redirection() || first.status().is_success());
     // A colleague who opened the form before that save submits on top of version 1.
     let second = app
-        .call("services/update", &[("slug", "search"), ("version", "1"), ("service[name]", "Search B"), ("service[slug]", "search")])
+        .call(
+            "services/update",
+            &[
+                ("slug", "search"),
+                ("version", "1"),
+                ("service[name]", "Search B"),
+                ("service[slug]", "search"),
+            ],
+        )
         .await;
     assert_eq!(second.status(), 409);
     let body: Value = second.json().await.unwrap();
-    assert!(body["Conflict"].as_str().unwrap().contains("Someone else changed this service"));
+    assert!(
+        body["Conflict"]
+            .as_str()
+            .unwrap()
+            .contains("Someone else changed this service")
+    );
     assert_eq!(get(&app, "search").await["name"], "Search A");
 }
 
 async fn a_refused_edit_loses_nothing_already_saved(engine: Engine) {
     let app = spawn_app(engine).await;
-    app.create_service("Ledger", "ledger", &[("service[repository]", "acme/ledger"), ("service[slo_target]", "99.99")])
-        .await;
+    app.create_service(
+        "Ledger",
+        "ledger",
+        &[
+            ("service[repository]", "acme/ledger"),
+            ("service[slo_target]", "99.99"),
+        ],
+    )
+    .await;
     let response = app
         .call(
             "services/update",
-            &[("slug", "ledger"), ("version", "1"), ("service[name]", ""), ("service[repository]", "bad")],
+            &[
+                ("slug", "ledger"),
+                ("version", "1"),
+                ("service[name]", ""),
+                ("service[repository]", "bad"),
+            ],
         )
         .await;
     assert_eq!(response.status(), 422);
@@ -183,7 +252,15 @@ async fn renaming_the_slug_to_one_in_use_is_refused(engine: Engine) {
     app.create_service("Ledger", "ledger", &[]).await;
     app.create_service("Search", "search", &[]).await;
     let response = app
-        .call("services/update", &[("slug", "search"), ("version", "1"), ("service[name]", "Search"), ("service[slug]", "ledger")])
+        .call(
+            "services/update",
+            &[
+                ("slug", "search"),
+                ("version", "1"),
+                ("service[name]", "Search"),
+                ("service[slug]", "ledger"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
@@ -195,14 +272,24 @@ async fn archiving_hides_a_service_until_it_is_restored(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_service("Ledger", "ledger", &[]).await;
     app.create_service("Search", "search", &[]).await;
-    let archived: Value = app.call("services/archive", &[("slug", "search")]).await.json().await.unwrap();
+    let archived: Value = app
+        .call("services/archive", &[("slug", "search")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(archived["archived_at"].is_string());
     assert_eq!(slugs(&list(&app, false).await), ["ledger"]);
     let all = list(&app, true).await;
     assert_eq!(slugs(&all), ["ledger", "search"]);
     assert_eq!(all[1]["archived"], true);
 
-    let restored: Value = app.call("services/restore", &[("slug", "search")]).await.json().await.unwrap();
+    let restored: Value = app
+        .call("services/restore", &[("slug", "search")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(restored["archived_at"].is_null());
     assert_eq!(slugs(&list(&app, false).await), ["ledger", "search"]);
 }
@@ -210,8 +297,18 @@ async fn archiving_hides_a_service_until_it_is_restored(engine: Engine) {
 async fn archiving_twice_changes_nothing_the_second_time(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_service("Ledger", "ledger", &[]).await;
-    let once: Value = app.call("services/archive", &[("slug", "ledger")]).await.json().await.unwrap();
-    let twice: Value = app.call("services/archive", &[("slug", "ledger")]).await.json().await.unwrap();
+    let once: Value = app
+        .call("services/archive", &[("slug", "ledger")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let twice: Value = app
+        .call("services/archive", &[("slug", "ledger")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(once["version"], twice["version"]);
     assert_eq!(once["archived_at"], twice["archived_at"]);
 }
@@ -221,7 +318,14 @@ async fn an_archived_service_cannot_be_edited(engine: Engine) {
     app.create_service("Ledger", "ledger", &[]).await;
     app.call("services/archive", &[("slug", "ledger")]).await;
     let response = app
-        .call("services/update", &[("slug", "ledger"), ("version", "2"), ("service[name]", "Ledger 2")])
+        .call(
+            "services/update",
+            &[
+                ("slug", "ledger"),
+                ("version", "2"),
+                ("service[name]", "Ledger 2"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 409);
     assert_eq!(get(&app, "ledger").await["name"], "Ledger");
@@ -233,5 +337,10 @@ async fn an_unknown_service_answers_not_found(engine: Engine) {
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["NotFound"], "Service");
-    assert_eq!(app.call("services/archive", &[("slug", "ghost")]).await.status(), 404);
+    assert_eq!(
+        app.call("services/archive", &[("slug", "ghost")])
+            .await
+            .status(),
+        404
+    );
 }

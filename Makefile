@@ -1,0 +1,67 @@
+# The two commands of the README (`make run`, `make test`) and the set-up they share.
+# Every step installs what it needs only when it is missing, so running them again is cheap.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
+BINARYEN_VERSION := 132
+
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench clean-data
+
+## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
+run: deps-build
+	@echo "Building and starting Postmortem on http://127.0.0.1:3000 (SQLite in ./data, demo data on first start)"
+	cargo leptos serve
+
+## make test: formatting, lints, unit and integration tests (SQLite and PostgreSQL), browser tests.
+test: deps-test lint unit e2e
+	@echo "All checks passed."
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
+	cargo clippy -p app --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	scripts/with-postgres.sh cargo test --workspace
+
+e2e:
+	cargo leptos build
+	scripts/e2e.sh
+
+## make release: an optimised build (server binary and wasm bundle) in target/release and target/site.
+release: deps-build
+	@if ! command -v wasm-opt >/dev/null; then \
+	  mkdir -p .tools && npm install --prefix .tools --no-save --no-audit --no-fund binaryen@$(BINARYEN_VERSION); fi
+	cargo leptos build --release
+
+deps: deps-build deps-test
+
+deps-build:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [[ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]]; then \
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once)"; \
+	  cargo install --locked cargo-leptos --version $(CARGO_LEPTOS_VERSION); fi
+	@if [[ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]]; then \
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) to match Cargo.lock"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
+
+deps-test: deps-build
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [[ -n "$$missing" ]]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@if [[ ! -f end2end/node_modules/.package-lock.json || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then \
+	  cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
+
+## make bench: page and server-function throughput against a running release server.
+bench: release
+	scripts/bench.sh
+
+clean-data:
+	rm -rf data
