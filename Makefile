@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -58,10 +58,6 @@ deps-test: deps-build
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 	@if [[ ! -f end2end/node_modules/.package-lock.json || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then \
 	  cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
-
-## make bench: page and server-function throughput against a running release server.
-bench: release
-	scripts/bench.sh
 
 clean-data:
 	rm -rf data
