@@ -5,7 +5,12 @@ use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{EditServicePage, NewServicePage, NotFound, ServicePage, ServicesPage};
+use crate::components::{Can, provide_auth};
+use crate::domain::Permission;
+use crate::pages::{
+    AccountPage, AuditPage, EditServicePage, NewServicePage, NotFound, ServicePage, ServicesPage,
+    SetupPage, SignInPage, UsersPage,
+};
 
 /// The document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -33,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let auth = provide_auth();
     // Effects only run in the browser, so this marks the moment the page became interactive.
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
@@ -56,8 +62,50 @@ pub fn App() -> impl IntoView {
                             <li>
                                 <A href="/services">"Services"</A>
                             </li>
+                            <Can permission=Permission::ManageUsers>
+                                <li>
+                                    <A href="/admin/users">"Users"</A>
+                                </li>
+                            </Can>
+                            <Can permission=Permission::ViewAuditTrail>
+                                <li>
+                                    <A href="/admin/audit">"Audit trail"</A>
+                                </li>
+                            </Can>
                         </ul>
                     </nav>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match auth.user.await.ok().flatten() {
+                                Some(user) => {
+                                    view! {
+                                        <div class="user-menu">
+                                            <A href="/account" attr:class="user-name">
+                                                {user.display_name}
+                                                <span class="muted small">" · " {user.role.label()}</span>
+                                            </A>
+                                            <ActionForm action=auth.sign_out>
+                                                <button type="submit" class="button">
+                                                    "Sign out"
+                                                </button>
+                                            </ActionForm>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! {
+                                        <div class="user-menu">
+                                            <a class="button" href="/sign-in">
+                                                "Sign in"
+                                            </a>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Transition>
                 </header>
                 <main id="main" tabindex="-1">
                     // Pages are sent once their data is loaded (`SsrMode::Async`): the status code
@@ -69,6 +117,11 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <Redirect path="/services" /> }
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                         <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                         <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />

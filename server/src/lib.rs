@@ -1,7 +1,10 @@
 //! The axum server: builds the application (router, state, middleware) from settings and serves it.
 
+mod auth;
+mod csrf;
 mod health;
 mod middleware;
+pub mod sessions;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -21,6 +24,8 @@ pub enum StartError {
     Database(#[from] db::ConnectError),
     #[error("cannot add the demo data: {0}")]
     Seed(#[from] app::server::AppError),
+    #[error("cannot open the session store: {0}")]
+    Sessions(#[from] tower_sessions_sqlx_store::sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -33,22 +38,23 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    seeded_demo: bool,
 }
 
 impl Application {
     /// Opens and migrates the database, seeds demo data if asked, builds the router and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let db = db::connect_and_migrate(&settings.database_url).await?;
-        if settings.seed_demo {
-            seed::seed_demo_data(&db).await?;
-        }
+        let seeded_demo = settings.seed_demo && seed::seed_demo_data(&db).await?;
+        let session_store = sessions::Store::connect(&settings.database_url).await?;
         let leptos_options = leptos_options(&settings);
         let state = AppState {
             db,
             settings: Arc::new(settings),
             leptos_options,
+            sign_in_limiter: Arc::default(),
         };
-        let router = router(state.clone());
+        let router = router(state.clone(), session_store);
         let addr = state.settings.bind_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -57,7 +63,13 @@ impl Application {
             listener,
             router,
             state,
+            seeded_demo,
         })
+    }
+
+    /// True when this start filled an empty database with the demo data.
+    pub fn seeded_demo(&self) -> bool {
+        self.seeded_demo
     }
 
     /// The port actually bound (useful with port 0 in tests).
@@ -82,9 +94,21 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        let limiter = self.state.sign_in_limiter.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                limiter.shrink();
+            }
+        });
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        housekeeping.abort();
         self.state.db.clone().close().await.ok();
         tracing::info!("stopped");
         Ok(())
@@ -105,7 +129,7 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
 }
 
 /// Every route of the product: pages, server functions, health checks and static files.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let page_state = state.clone();
@@ -124,7 +148,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(move || provide_context(page_state.clone()), shell));
-    middleware::apply(router, state.settings.max_body_bytes).with_state(state)
+    middleware::apply(router, &state, session_store).with_state(state)
 }
 
 async fn shutdown_signal() {

@@ -13,8 +13,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(settings.log_json);
+    let seed_demo = settings.seed_demo;
     let result = match Application::build(settings).await {
-        Ok(app) => app.run_until_stopped().await.map_err(|e| e.to_string()),
+        Ok(app) => {
+            if seed_demo {
+                print_demo_accounts(app.seeded_demo());
+            }
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
         Err(error) => Err(error.to_string()),
     };
     match result {
@@ -23,5 +29,18 @@ async fn main() -> std::process::ExitCode {
             tracing::error!(%error, "server failed");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Tells a newcomer how to sign in to the demo.
+fn print_demo_accounts(just_added: bool) {
+    let when = if just_added {
+        "added now"
+    } else {
+        "added on first start; passwords as below unless changed"
+    };
+    println!("Demo accounts ({when}):");
+    for (_, email, role, password) in app::server::seed::DEMO_USERS {
+        println!("  {:<16} {email:<22} password: {password}", role.label());
     }
 }

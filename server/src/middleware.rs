@@ -3,16 +3,28 @@
 use app::server::AppState;
 use app::server::csp::STATIC_POLICY;
 use axum::Router;
+use axum::middleware::from_fn_with_state;
+
+use crate::{auth, csrf, sessions};
 use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Wraps `router` in the middleware stack (the last layer added is the outermost).
-pub fn apply(router: Router<AppState>, max_body_bytes: usize) -> Router<AppState> {
+/// Wraps `router` in the middleware stack (the last layer added is the outermost): a request
+/// passes tracing, compression, security headers, the cross-site check, the session, the
+/// authentication and authorisation check and the body limit, in that order.
+pub fn apply(
+    router: Router<AppState>,
+    state: &AppState,
+    session_store: sessions::Store,
+) -> Router<AppState> {
     router
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(sessions::layer(session_store, &state.settings))
+        .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site))
         // A page sets its own CSP with the nonce of its scripts; everything else gets the strict one.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -21,9 +21,15 @@ pub enum ApiError {
     /// The change clashes with the record's current state (e.g. someone else saved first).
     #[error("{0}")]
     Conflict(String),
+    /// Nobody is signed in, or the session has expired.
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthorized,
     /// The person may not do this.
-    #[error("You are not allowed to do this.")]
+    #[error("Your role does not allow this. Ask an administrator if you need it.")]
     Forbidden,
+    /// Too many attempts in a short time.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Something failed on the server; the details are in its log.
     #[error(
         "Something went wrong on our side. Try again; if it keeps happening, tell your administrator."
@@ -41,7 +47,9 @@ impl ApiError {
             ApiError::Validation(_) => 422,
             ApiError::NotFound(_) => 404,
             ApiError::Conflict(_) => 409,
+            ApiError::Unauthorized => 401,
             ApiError::Forbidden => 403,
+            ApiError::TooManyRequests(_) => 429,
             ApiError::Internal => 500,
             ApiError::Transport(_) => 502,
         }

@@ -1,6 +1,11 @@
 //! Thin server functions, one file per aggregate, and the error type that crosses the wire.
 
+pub mod access;
+pub mod account;
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod services;
+pub mod users;
 
 pub use error::ApiError;

@@ -40,6 +40,7 @@ impl ServiceSummary {
 /// Everything known about one service, with its description already rendered to safe HTML.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceView {
+    pub id: i64,
     pub slug: String,
     pub name: String,
     pub team: String,
@@ -88,6 +89,7 @@ pub fn github_url(repository: &str) -> String {
 #[server(endpoint = "services/list")]
 pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>, ApiError> {
     let state = crate::server::state::app_state()?;
+    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
     let services = crate::server::services::list(&state.db, include_archived).await?;
     Ok(services.into_iter().map(Into::into).collect())
 }
@@ -96,6 +98,7 @@ pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>
 #[server(endpoint = "services/get")]
 pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
+    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
     let service = crate::server::services::find_by_slug(&state.db, &slug).await?;
     Ok(crate::server::services::to_view(service))
 }
@@ -104,10 +107,11 @@ pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
 #[server(endpoint = "services/create")]
 pub async fn create_service(service: ServiceForm) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
+    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
     let draft = service
         .parse()
         .map_err(crate::server::AppError::Validation)?;
-    let created = crate::server::services::create(&state.db, &draft).await?;
+    let created = crate::server::services::create(&state.db, &user.actor(), &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", created.slug));
     Ok(crate::server::services::to_view(created))
 }
@@ -120,10 +124,12 @@ pub async fn update_service(
     service: ServiceForm,
 ) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
+    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
     let draft = service
         .parse()
         .map_err(crate::server::AppError::Validation)?;
-    let updated = crate::server::services::update(&state.db, &slug, version, &draft).await?;
+    let updated =
+        crate::server::services::update(&state.db, &user.actor(), &slug, version, &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", updated.slug));
     Ok(crate::server::services::to_view(updated))
 }
@@ -132,7 +138,9 @@ pub async fn update_service(
 #[server(endpoint = "services/archive")]
 pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let archived = crate::server::services::set_archived(&state.db, &slug, true).await?;
+    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let archived =
+        crate::server::services::set_archived(&state.db, &user.actor(), &slug, true).await?;
     Ok(crate::server::services::to_view(archived))
 }
 
@@ -140,6 +148,8 @@ pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
 #[server(endpoint = "services/restore")]
 pub async fn restore_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let restored = crate::server::services::set_archived(&state.db, &slug, false).await?;
+    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let restored =
+        crate::server::services::set_archived(&state.db, &user.actor(), &slug, false).await?;
     Ok(crate::server::services::to_view(restored))
 }

@@ -14,13 +14,21 @@ pub enum FieldKind {
     Decimal,
     /// Several lines (Markdown).
     Multiline,
+    /// An email address.
+    Email,
+    /// A password being typed in to sign in or confirm identity.
+    CurrentPassword,
+    /// A password being chosen.
+    NewPassword,
 }
 
-/// A form field named `{form}[{field}]`, so server functions receive it as a struct member.
+/// A form field named `{form}[{field}]`, so server functions receive it as a struct member, or
+/// just `{field}` when there is no `form`.
 #[component]
 pub fn Field(
     /// The struct the server function receives, e.g. `service`.
-    form: &'static str,
+    #[prop(optional)]
+    form: Option<&'static str>,
     /// The member of that struct, e.g. `name`.
     field: &'static str,
     label: &'static str,
@@ -35,8 +43,13 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional)] kind: FieldKind,
 ) -> impl IntoView {
-    let id = format!("{form}-{}", field.replace('_', "-"));
-    let name = format!("{form}[{field}]");
+    let (id, name) = match form {
+        Some(form) => (
+            format!("{form}-{}", field.replace('_', "-")),
+            format!("{form}[{field}]"),
+        ),
+        None => (field.replace('_', "-"), field.to_owned()),
+    };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {
@@ -71,7 +84,11 @@ pub fn Field(
             <input
                 id=id.clone()
                 name=name
-                type="text"
+                type=match kind {
+                    FieldKind::Email => "email",
+                    FieldKind::CurrentPassword | FieldKind::NewPassword => "password",
+                    _ => "text",
+                }
                 inputmode=match kind {
                     FieldKind::Url => Some("url"),
                     FieldKind::Decimal => Some("decimal"),
@@ -83,7 +100,12 @@ pub fn Field(
                 aria-required=required.then_some("true")
                 aria-invalid=invalid
                 aria-describedby=described_by
-                autocomplete="off"
+                autocomplete=match kind {
+                    FieldKind::Email => "email",
+                    FieldKind::CurrentPassword => "current-password",
+                    FieldKind::NewPassword => "new-password",
+                    _ => "off",
+                }
             />
         }
         .into_any(),

@@ -1,7 +1,9 @@
 //! Reusable view pieces: form fields with their messages, error notices.
 
+pub mod auth;
 pub mod errors;
 pub mod field;
 
+pub use auth::{Auth, Can, provide_auth, use_auth};
 pub use errors::{ErrorNotice, ErrorsView};
 pub use field::{Field, FieldKind};

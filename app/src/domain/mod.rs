@@ -1,8 +1,10 @@
 //! Pure domain rules: parsing and validation with no I/O, compiled for the server and the browser.
 
+pub mod auth;
 pub mod service;
 pub mod validation;
 
+pub use auth::{Email, NewPassword, Permission, Role};
 pub use service::{
     Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug,
 };

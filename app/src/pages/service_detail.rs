@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::services::{ArchiveService, RestoreService, ServiceView, get_service, github_url};
-use crate::components::{ErrorNotice, ErrorsView};
+use crate::components::{Can, ErrorNotice, ErrorsView};
+use crate::domain::Permission;
+use crate::pages::History;
 
 /// Loads the service named in the address and shows it.
 #[component]
@@ -45,6 +47,7 @@ fn ServiceDetail(
     let archived = service.archived_at.is_some();
     let slo = service.slo();
     let edit_href = format!("/services/{}/edit", service.slug);
+    let slug = service.slug.clone();
     view! {
         <Title text=format!("{} · Postmortem", service.name) />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
@@ -58,11 +61,12 @@ fn ServiceDetail(
                 </h1>
                 <p class="muted mono">{service.slug.clone()}</p>
             </div>
+            <Can permission=Permission::EditServices>
             <div class="actions">
-                {if archived {
+                {let slug = slug.clone(); let edit_href = edit_href.clone(); if archived {
                     view! {
                         <ActionForm action=restore>
-                            <input type="hidden" name="slug" value=service.slug.clone() />
+                            <input type="hidden" name="slug" value=slug.clone() />
                             <button type="submit" class="button">
                                 "Restore"
                             </button>
@@ -75,7 +79,7 @@ fn ServiceDetail(
                             "Edit"
                         </a>
                         <ActionForm action=archive>
-                            <input type="hidden" name="slug" value=service.slug.clone() />
+                            <input type="hidden" name="slug" value=slug.clone() />
                             <button type="submit" class="button">
                                 "Archive"
                             </button>
@@ -84,6 +88,7 @@ fn ServiceDetail(
                         .into_any()
                 }}
             </div>
+            </Can>
         </div>
         <ErrorNotice error />
         {archived
@@ -160,6 +165,7 @@ fn ServiceDetail(
                     .into_any()
             }}
         </section>
+        <History entity_type="service" entity_id=service.id.to_string() />
         <p class="muted small">
             "Added " {service.created_at.format("%Y-%m-%d %H:%M UTC").to_string()} " · last changed "
             {service.updated_at.format("%Y-%m-%d %H:%M UTC").to_string()}

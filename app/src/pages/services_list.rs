@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::services::{ServiceSummary, github_url, list_services};
-use crate::components::ErrorsView;
-use crate::domain::SloTarget;
+use crate::components::{Can, ErrorsView};
+use crate::domain::{Permission, SloTarget};
 
 /// The catalog page. `?archived=1` includes archived services; `?q=` filters without JavaScript,
 /// and typing in the filter box narrows the list at once when JavaScript runs.
@@ -27,9 +27,11 @@ pub fn ServicesPage() -> impl IntoView {
                     "The canonical list of what you run. Incidents, postmortems and follow-ups hang off these."
                 </p>
             </div>
-            <a class="button primary" href="/services/new">
-                "Add service"
-            </a>
+            <Can permission=Permission::EditServices>
+                <a class="button primary" href="/services/new">
+                    "Add service"
+                </a>
+            </Can>
         </div>
         <form method="get" action="/services" class="toolbar" role="search">
             <label for="service-filter" class="visually-hidden">
@@ -71,9 +73,11 @@ fn ServiceTable(services: Vec<ServiceSummary>, filter: ReadSignal<String>) -> im
             <section class="empty-state">
                 <h2>"No services yet"</h2>
                 <p>"Add the services you run so incidents and follow-ups have a home."</p>
-                <a class="button primary" href="/services/new">
-                    "Add the first service"
-                </a>
+                <Can permission=Permission::EditServices>
+                    <a class="button primary" href="/services/new">
+                        "Add the first service"
+                    </a>
+                </Can>
             </section>
         });
     }

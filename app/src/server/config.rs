@@ -17,6 +17,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `LOG_FORMAT`: `pretty` for people, `json` for log collectors.
     pub log_json: bool,
+    /// `SESSION_IDLE_SECONDS`: a session unused this long ends.
+    pub session_idle_seconds: i64,
+    /// `SESSION_MAX_SECONDS`: a session this old ends however active it is.
+    pub session_max_seconds: i64,
 }
 
 /// A setting that could not be understood.
@@ -66,6 +70,14 @@ impl Settings {
                 Some(v) => parse("MAX_BODY_BYTES", &v)?,
                 None => 1024 * 1024,
             },
+            session_idle_seconds: match get("SESSION_IDLE_SECONDS") {
+                Some(v) => positive("SESSION_IDLE_SECONDS", &v)?,
+                None => 8 * 60 * 60,
+            },
+            session_max_seconds: match get("SESSION_MAX_SECONDS") {
+                Some(v) => positive("SESSION_MAX_SECONDS", &v)?,
+                None => 7 * 24 * 60 * 60,
+            },
             log_json: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => false,
                 Some("json") => true,
@@ -93,6 +105,16 @@ where
         name,
         reason: e.to_string(),
     })
+}
+
+fn positive(name: &'static str, value: &str) -> Result<i64, ConfigError> {
+    match parse::<i64>(name, value)? {
+        n if n > 0 => Ok(n),
+        _ => Err(ConfigError {
+            name,
+            reason: "must be a positive number of seconds".into(),
+        }),
+    }
 }
 
 fn parse_bool(
@@ -132,6 +154,8 @@ mod tests {
         assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:3000/");
         assert!(s.seed_demo);
         assert!(!s.is_https());
+        assert_eq!(s.session_idle_seconds, 8 * 3600);
+        assert_eq!(s.session_max_seconds, 7 * 24 * 3600);
     }
 
     #[test]

@@ -16,8 +16,23 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("too many attempts")]
+    TooManyRequests(String),
     #[error("application state was not provided to the request")]
     MissingState,
+}
+
+impl AppError {
+    /// A validation error on one field.
+    pub fn field(field: &str, message: &str) -> Self {
+        AppError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
+            field, message,
+        )]))
+    }
 }
 
 impl From<AppError> for ApiError {
@@ -30,6 +45,9 @@ impl From<AppError> for ApiError {
             AppError::Validation(errors) => ApiError::Validation(errors),
             AppError::NotFound(what) => ApiError::NotFound(what.to_owned()),
             AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Unauthorized => ApiError::Unauthorized,
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::TooManyRequests(message) => ApiError::TooManyRequests(message),
             AppError::Db(_) | AppError::MissingState => {
                 tracing::error!(error = %error, "request failed");
                 ApiError::Internal

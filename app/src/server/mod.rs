@@ -1,5 +1,7 @@
 //! Server-only code: configuration, state, storage, workflows and rendering helpers.
 
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod csp;
 pub mod db;
@@ -8,6 +10,7 @@ pub mod error;
 pub mod markdown;
 pub mod seed;
 pub mod services;
+pub mod session;
 pub mod state;
 
 pub use config::Settings;

@@ -2,8 +2,38 @@
 
 use sea_orm::DatabaseConnection;
 
+use super::audit::Actor;
+use super::auth::users::{self, NewUser};
 use super::{AppError, services};
-use crate::domain::ServiceForm;
+use crate::domain::{Role, ServiceForm};
+
+/// The demo accounts: (name, email, role, password). Printed at start-up so newcomers can sign in.
+pub const DEMO_USERS: [(&str, &str, Role, &str); 4] = [
+    (
+        "Ada Admin",
+        "admin@demo.example",
+        Role::Admin,
+        "demo-admin-pass",
+    ),
+    (
+        "Pat Problem-Manager",
+        "pm@demo.example",
+        Role::ProblemManager,
+        "demo-pm-pass",
+    ),
+    (
+        "Mo Member",
+        "member@demo.example",
+        Role::Member,
+        "demo-member-pass",
+    ),
+    (
+        "Vi Viewer",
+        "viewer@demo.example",
+        Role::Viewer,
+        "demo-viewer-pass",
+    ),
+];
 
 fn demo_services() -> Vec<ServiceForm> {
     let service = |name: &str,
@@ -79,22 +109,47 @@ fn demo_services() -> Vec<ServiceForm> {
     ]
 }
 
-/// Adds the demo services when the catalog is empty; returns how many were added.
-pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<usize, AppError> {
-    if services::count_all(db).await? > 0 {
-        return Ok(0);
+/// Adds the demo accounts and services to an empty database; returns whether it did.
+pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
+    if services::count_all(db).await? > 0 || users::count(db).await? > 0 {
+        return Ok(false);
+    }
+    let actor = Actor::system("demo data");
+    for (name, email, role, password) in DEMO_USERS {
+        let input = NewUser {
+            display_name: name.into(),
+            email: email.into(),
+            role: role.as_str().into(),
+            password: password.into(),
+            password_confirmation: password.into(),
+        };
+        users::create(db, &actor, input).await?;
     }
     let demo = demo_services();
     for form in &demo {
         let draft = form.parse().map_err(AppError::Validation)?;
-        services::create(db, &draft).await?;
+        services::create(db, &actor, &draft).await?;
     }
-    tracing::info!(services = demo.len(), "demo data added");
-    Ok(demo.len())
+    tracing::info!(
+        services = demo.len(),
+        users = DEMO_USERS.len(),
+        "demo data added"
+    );
+    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_demo_password_follows_the_rules() {
+        for (_, email, _, password) in super::DEMO_USERS {
+            assert!(
+                crate::domain::NewPassword::parse(password, password, email).is_ok(),
+                "{email}"
+            );
+        }
+    }
+
     #[test]
     fn every_demo_service_is_valid() {
         for form in super::demo_services() {

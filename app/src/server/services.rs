@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::AppError;
+use super::audit::{self, Actor, Subject};
 use super::entities::service::{self, Entity as Service};
 use super::markdown::render_markdown;
 use crate::api::services::{ServiceSummary, ServiceView};
@@ -42,6 +43,7 @@ pub async fn find_by_slug(
 /// Adds a service. A slug already in use is reported against the slug field.
 pub async fn create(
     db: &DatabaseConnection,
+    actor: &Actor,
     draft: &ServiceDraft,
 ) -> Result<service::Model, AppError> {
     let txn = db.begin().await?;
@@ -56,6 +58,15 @@ pub async fn create(
     };
     apply_draft(&mut model, draft);
     let created = model.insert(&txn).await.map_err(slug_taken_or_db)?;
+    audit::record(
+        &txn,
+        actor,
+        "service.created",
+        subject(&created),
+        None,
+        Some(&created),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(slug = %created.slug, "service created");
     Ok(created)
@@ -65,6 +76,7 @@ pub async fn create(
 /// person is told to reload, so nobody overwrites a colleague's change without seeing it.
 pub async fn update(
     db: &DatabaseConnection,
+    actor: &Actor,
     slug: &str,
     version: i32,
     draft: &ServiceDraft,
@@ -102,6 +114,15 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("Service"))?;
+    audit::record(
+        &txn,
+        actor,
+        "service.updated",
+        subject(&updated),
+        Some(&current),
+        Some(&updated),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(slug = %updated.slug, version = updated.version, "service updated");
     Ok(updated)
@@ -110,6 +131,7 @@ pub async fn update(
 /// Archives (`true`) or restores (`false`) a service. Doing it twice changes nothing the second time.
 pub async fn set_archived(
     db: &DatabaseConnection,
+    actor: &Actor,
     slug: &str,
     archived: bool,
 ) -> Result<service::Model, AppError> {
@@ -120,11 +142,26 @@ pub async fn set_archived(
     }
     let now = Utc::now();
     let version = current.version;
+    let before = current.clone();
     let mut model: service::ActiveModel = current.into();
     model.archived_at = Set(archived.then_some(now));
     model.updated_at = Set(now);
     model.version = Set(version + 1);
     let saved = model.update(&txn).await?;
+    let action = if archived {
+        "service.archived"
+    } else {
+        "service.restored"
+    };
+    audit::record(
+        &txn,
+        actor,
+        action,
+        subject(&saved),
+        Some(&before),
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(slug = %saved.slug, archived, "service archive state changed");
     Ok(saved)
@@ -155,6 +192,7 @@ impl From<service::Model> for ServiceSummary {
 /// The full view of a service, with its description rendered to safe HTML.
 pub fn to_view(s: service::Model) -> ServiceView {
     ServiceView {
+        id: s.id,
         description_html: render_markdown(&s.description),
         slug: s.slug,
         name: s.name,
@@ -168,6 +206,14 @@ pub fn to_view(s: service::Model) -> ServiceView {
         created_at: s.created_at,
         updated_at: s.updated_at,
         archived_at: s.archived_at,
+    }
+}
+
+fn subject(service: &service::Model) -> Subject<'_> {
+    Subject {
+        entity_type: "service",
+        entity_id: service.id.to_string(),
+        label: &service.name,
     }
 }
 

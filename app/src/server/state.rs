@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
+use super::auth::limiter::SignInLimiter;
 use super::{AppError, Settings};
 
 /// Everything a request handler or server function needs from the running application.
@@ -14,6 +15,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// Sign-in attempts per account and per client address.
+    pub sign_in_limiter: Arc<SignInLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -2,8 +2,11 @@
 
 use std::sync::OnceLock;
 
+use app::domain::Role;
 use app::server::Settings;
-use sea_orm::{ConnectionTrait, Database};
+use app::server::audit::Actor;
+use app::server::auth::users::{self, NewUser};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::Application;
 
 /// The database engine a test runs on.
@@ -36,13 +39,18 @@ macro_rules! on_both_engines {
     };
 }
 
-/// A running application and an HTTP client for it.
+/// A running application and an HTTP client for it, signed in as a member.
 pub struct TestApp {
     pub address: String,
+    /// Signed in as `member@test.example` (role member).
     pub client: reqwest::Client,
     pub database_url: String,
+    pub db: DatabaseConnection,
     cleanup: Cleanup,
 }
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "test password 123";
 
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
@@ -73,13 +81,21 @@ fn with_database(url: &str, name: &str) -> String {
     url.to_string()
 }
 
-/// Starts the application on a fresh, empty database without demo data.
+/// Starts the application on a fresh database without demo data, with a member signed in.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_with(engine, false).await
+    let app = spawn_empty_app(engine, &[]).await;
+    app.sign_in_new(&app.client, Role::Member, "member@test.example")
+        .await;
+    app
 }
 
-/// Starts the application on a fresh database, with or without demo data.
-pub async fn spawn_app_with(engine: Engine, seed_demo: bool) -> TestApp {
+/// Starts the application on a fresh database with demo data; nobody signed in.
+pub async fn spawn_demo_app(engine: Engine) -> TestApp {
+    spawn_empty_app(engine, &[("SEED_DEMO", "true")]).await
+}
+
+/// Starts the application on a fresh, empty database with extra settings; nobody signed in.
+pub async fn spawn_empty_app(engine: Engine, settings: &[(&str, &str)]) -> TestApp {
     tracing_once();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (database_url, cleanup) = match engine {
@@ -107,34 +123,43 @@ pub async fn spawn_app_with(engine: Engine, seed_demo: bool) -> TestApp {
             )
         }
     };
-    let app = start(&database_url, seed_demo).await;
+    let (address, db) = start(&database_url, settings).await;
     TestApp {
-        address: app,
+        address,
         client: client(),
         database_url,
+        db,
         cleanup,
     }
 }
 
-/// Starts another application instance on an existing database; returns its address.
-pub async fn start(database_url: &str, seed_demo: bool) -> String {
-    let settings = Settings::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.to_owned()),
-        "BIND_ADDR" => Some("127.0.0.1:0".into()),
-        "SEED_DEMO" => Some(seed_demo.to_string()),
-        "MAX_BODY_BYTES" => Some("65536".into()),
-        _ => None,
+/// Starts another application instance on an existing database; returns its address and pool.
+pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, DatabaseConnection) {
+    let settings = Settings::from_lookup(|name| {
+        if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
+            return Some((*value).to_owned());
+        }
+        match name {
+            "DATABASE_URL" => Some(database_url.to_owned()),
+            "BIND_ADDR" => Some("127.0.0.1:0".into()),
+            "SEED_DEMO" => Some("false".into()),
+            "MAX_BODY_BYTES" => Some("65536".into()),
+            _ => None,
+        }
     })
     .expect("test settings are valid");
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, db)
 }
 
-fn client() -> reqwest::Client {
+/// A client that keeps cookies (a browser session) and does not follow redirects.
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .expect("an HTTP client")
 }
@@ -143,6 +168,79 @@ impl TestApp {
     /// The full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Creates an account with `role` directly in the database.
+    pub async fn create_user(&self, role: Role, email: &str) {
+        let input = NewUser {
+            display_name: format!("{} {email}", role.label()),
+            email: email.into(),
+            role: role.as_str().into(),
+            password: PASSWORD.into(),
+            password_confirmation: PASSWORD.into(),
+        };
+        users::create(&self.db, &Actor::system("test"), input)
+            .await
+            .expect("the test user is created");
+    }
+
+    /// Signs `client` in with email and password; returns the response.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/api/auth/sign-in"))
+            .header("Accept", "application/json")
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/services"),
+            ])
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates an account with `role` and signs `client` in as it.
+    pub async fn sign_in_new(&self, client: &reqwest::Client, role: Role, email: &str) {
+        self.create_user(role, email).await;
+        let response = self.sign_in(client, email, PASSWORD).await;
+        assert!(
+            response.status().is_success(),
+            "sign-in failed: {}",
+            response.status()
+        );
+    }
+
+    /// A new client signed in with a new account of `role`.
+    pub async fn client_as(&self, role: Role) -> reqwest::Client {
+        let client = client();
+        let email = format!(
+            "{}-{}@test.example",
+            role.as_str().replace('_', "-"),
+            uuid::Uuid::new_v4().simple()
+        );
+        self.sign_in_new(&client, role, &email).await;
+        client
+    }
+
+    /// Calls a server function with `client`.
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// GETs a path the way a browser navigating to it does.
@@ -157,13 +255,7 @@ impl TestApp {
 
     /// Calls a server function the way the browser's JavaScript does (form-encoded arguments, JSON answer).
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request sent")
+        self.call_with(&self.client, endpoint, form).await
     }
 
     /// Submits a form the way a browser without JavaScript does, from the page at `referer`.

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod audit;
+mod auth;
 mod health;
 mod pages;
 mod services;

@@ -1,6 +1,6 @@
 //! Server-rendered pages: what a browser without JavaScript receives, and plain form posts.
 
-use crate::helpers::{Engine, spawn_app, spawn_app_with, start};
+use crate::helpers::{Engine, spawn_app, spawn_demo_app, start};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -148,7 +148,11 @@ async fn a_description_with_a_script_is_shown_without_it(engine: Engine) {
 }
 
 async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
-    let app = spawn_app_with(engine, true).await;
+    let app = spawn_demo_app(engine).await;
+    let response = app
+        .sign_in(&app.client, "viewer@demo.example", "demo-viewer-pass")
+        .await;
+    assert!(response.status().is_success(), "the demo viewer signs in");
     let list: serde_json::Value = app
         .call("services/list", &[("include_archived", "false")])
         .await
@@ -158,7 +162,7 @@ async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
     let count = list.as_array().unwrap().len();
     assert!(count >= 3, "a few demo services: {list}");
     // A second instance (or a restart) on the same database adds nothing.
-    let second = start(&app.database_url, true).await;
+    let (second, _) = start(&app.database_url, &[("SEED_DEMO", "true")]).await;
     let again: serde_json::Value = app
         .client
         .post(format!("{second}/api/services/list"))

@@ -1,0 +1,136 @@
+//! Who may call which endpoint: every server function is listed here with the access it needs.
+//! The auth middleware enforces this table before a server function runs, and refuses endpoints
+//! missing from it, so a new server function is closed until someone classifies it.
+
+use crate::domain::Permission;
+
+/// What a caller needs to call an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in itself, first-run setup).
+    Public,
+    /// Any signed-in person, whatever their role.
+    SignedIn,
+    /// A signed-in person whose role has this permission.
+    Requires(Permission),
+}
+
+/// Every server function's path and the access it needs.
+pub const ENDPOINTS: &[(&str, Access)] = &[
+    // Accounts and sessions
+    ("/api/auth/setup-status", Access::Public),
+    ("/api/auth/setup", Access::Public),
+    ("/api/auth/sign-in", Access::Public),
+    ("/api/auth/current-user", Access::Public),
+    ("/api/auth/sign-out", Access::SignedIn),
+    (
+        "/api/account/change-password",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    (
+        "/api/account/tokens",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    (
+        "/api/account/tokens/create",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    (
+        "/api/account/tokens/revoke",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    // Administration
+    ("/api/users/list", Access::Requires(Permission::ManageUsers)),
+    (
+        "/api/users/create",
+        Access::Requires(Permission::ManageUsers),
+    ),
+    (
+        "/api/users/set-role",
+        Access::Requires(Permission::ManageUsers),
+    ),
+    (
+        "/api/users/set-disabled",
+        Access::Requires(Permission::ManageUsers),
+    ),
+    (
+        "/api/audit/list",
+        Access::Requires(Permission::ViewAuditTrail),
+    ),
+    (
+        "/api/audit/history",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    // Service catalog
+    (
+        "/api/services/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/services/get",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/services/create",
+        Access::Requires(Permission::EditServices),
+    ),
+    (
+        "/api/services/update",
+        Access::Requires(Permission::EditServices),
+    ),
+    (
+        "/api/services/archive",
+        Access::Requires(Permission::EditServices),
+    ),
+    (
+        "/api/services/restore",
+        Access::Requires(Permission::EditServices),
+    ),
+];
+
+/// The access an endpoint needs, or `None` for a path that is not a known endpoint.
+pub fn endpoint_access(path: &str) -> Option<Access> {
+    ENDPOINTS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, access)| *access)
+}
+
+/// Pages anyone may open without signing in.
+pub const PUBLIC_PAGES: &[&str] = &["/sign-in", "/setup"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sign_in_and_setup_are_open_to_strangers() {
+        let public: Vec<&str> = ENDPOINTS
+            .iter()
+            .filter(|(_, a)| *a == Access::Public)
+            .map(|(p, _)| *p)
+            .collect();
+        assert_eq!(
+            public,
+            [
+                "/api/auth/setup-status",
+                "/api/auth/setup",
+                "/api/auth/sign-in",
+                "/api/auth/current-user"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unlisted_path_has_no_access() {
+        assert_eq!(endpoint_access("/api/services/drop-everything"), None);
+    }
+
+    #[test]
+    fn each_endpoint_is_listed_once() {
+        let mut paths: Vec<&str> = ENDPOINTS.iter().map(|(p, _)| *p).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), ENDPOINTS.len());
+    }
+}

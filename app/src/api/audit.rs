@@ -1,0 +1,88 @@
+//! Server functions for the audit trail: the filterable list and one record's history.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+/// One audited change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub entity_label: String,
+    /// The record before the change, as pretty-printed JSON.
+    pub before: Option<String>,
+    /// The record after the change, as pretty-printed JSON.
+    pub after: Option<String>,
+}
+
+/// How many entries one page of the audit list holds.
+pub const AUDIT_PAGE_SIZE: u64 = 50;
+
+/// The newest changes, filtered; `before_id` pages back in time.
+#[server(endpoint = "audit/list")]
+pub async fn list_audit(
+    #[server(default)] entity_type: String,
+    #[server(default)] action: String,
+    #[server(default)] actor: String,
+    #[server(default)] before_id: Option<i64>,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    use crate::domain::Permission;
+    use crate::server::audit::{self, AuditFilter};
+    let state = crate::server::state::app_state()?;
+    crate::server::auth::require(Permission::ViewAuditTrail)?;
+    let some = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let filter = AuditFilter {
+        entity_type: some(entity_type),
+        action: some(action),
+        actor: some(actor),
+        before_id,
+    };
+    let rows = audit::list(&state.db, &filter, AUDIT_PAGE_SIZE)
+        .await
+        .map_err(crate::server::AppError::from)?;
+    Ok(rows.into_iter().map(to_entry).collect())
+}
+
+/// The history of one record, newest first.
+#[server(endpoint = "audit/history")]
+pub async fn record_history(
+    entity_type: String,
+    entity_id: String,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    use crate::domain::Permission;
+    let state = crate::server::state::app_state()?;
+    crate::server::auth::require(Permission::ViewRecords)?;
+    let rows = crate::server::audit::history(&state.db, &entity_type, &entity_id)
+        .await
+        .map_err(crate::server::AppError::from)?;
+    Ok(rows.into_iter().map(to_entry).collect())
+}
+
+#[cfg(feature = "ssr")]
+fn to_entry(row: crate::server::entities::audit_event::Model) -> AuditEntry {
+    let pretty = |json: Option<String>| {
+        json.map(|text| {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(text)
+        })
+    };
+    AuditEntry {
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor: row.actor_label,
+        action: row.action,
+        entity_type: row.entity_type,
+        entity_id: row.entity_id,
+        entity_label: row.entity_label,
+        before: pretty(row.before),
+        after: pretty(row.after),
+    }
+}

@@ -1,0 +1,98 @@
+//! Server functions for signing in and out and for the first administrator of a new instance.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use crate::domain::{Permission, Role};
+
+/// The signed-in person, as the browser sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl SessionUser {
+    /// Whether this person may do `permission` (for showing or hiding controls; the server decides).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.can(permission)
+    }
+}
+
+/// True while the instance has no account yet and offers to create the first administrator.
+#[server(endpoint = "auth/setup-status")]
+pub async fn needs_setup() -> Result<bool, ApiError> {
+    let state = crate::server::state::app_state()?;
+    Ok(crate::server::auth::users::count(&state.db).await? == 0)
+}
+
+/// Creates the first administrator of an empty instance and signs them in.
+#[server(endpoint = "auth/setup")]
+pub async fn create_first_admin(
+    display_name: String,
+    email: String,
+    password: String,
+    password_confirmation: String,
+) -> Result<(), ApiError> {
+    use crate::server::auth::users::{self, NewUser};
+    let state = crate::server::state::app_state()?;
+    let input = NewUser {
+        display_name,
+        email,
+        role: String::new(),
+        password,
+        password_confirmation,
+    };
+    let admin = users::create_first_admin(&state.db, input).await?;
+    crate::server::session::start(&admin).await?;
+    leptos_axum::redirect("/services");
+    Ok(())
+}
+
+/// Signs in with email and password, then goes to `next` (a page on this site).
+#[server(endpoint = "auth/sign-in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: String,
+) -> Result<(), ApiError> {
+    use crate::server::AppError;
+    let state = crate::server::state::app_state()?;
+    if !state
+        .sign_in_limiter
+        .allow(&email, crate::server::session::client_ip())
+    {
+        return Err(AppError::TooManyRequests(
+            "Too many sign-in attempts. Wait a minute, then try again.".into(),
+        )
+        .into());
+    }
+    let user = crate::server::auth::users::verify_credentials(&state.db, &email, &password)
+        .await?
+        .ok_or_else(|| AppError::field("password", "The email or password is incorrect."))?;
+    crate::server::session::start(&user).await?;
+    leptos_axum::redirect(crate::domain::auth::safe_return_path(&next));
+    Ok(())
+}
+
+/// Ends the session everywhere it is stored, then shows the sign-in page.
+#[server(endpoint = "auth/sign-out")]
+pub async fn sign_out() -> Result<(), ApiError> {
+    crate::server::session::end().await?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The signed-in person, or `None`.
+#[server(endpoint = "auth/current-user")]
+pub async fn current_user() -> Result<Option<SessionUser>, ApiError> {
+    Ok(crate::server::auth::current_user().map(|u| SessionUser {
+        id: u.id,
+        email: u.email,
+        display_name: u.display_name,
+        role: u.role,
+    }))
+}

@@ -1,0 +1,65 @@
+//! The signed-in person, known to every component: who they are and what they may do.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::api::auth::{CreateFirstAdmin, SessionUser, SignIn, SignOut, current_user};
+use crate::domain::Permission;
+
+/// The session as the views see it, with the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    /// The signed-in person (reloaded after signing in or out).
+    pub user: Resource<Result<Option<SessionUser>, ApiError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub setup: ServerAction<CreateFirstAdmin>,
+}
+
+/// Creates the session context; call once, in the app.
+pub fn provide_auth() -> Auth {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let setup = ServerAction::<CreateFirstAdmin>::new();
+    let user = Resource::new(
+        move || {
+            (
+                sign_in.version().get(),
+                sign_out.version().get(),
+                setup.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    let auth = Auth {
+        user,
+        sign_in,
+        sign_out,
+        setup,
+    };
+    provide_context(auth);
+    auth
+}
+
+/// The session context.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Shows its children only to people whose role has `permission`. The server enforces the rule
+/// anyway; this only keeps controls away from people who cannot use them.
+#[component]
+pub fn Can(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let allowed = auth.user.await.ok().flatten().is_some_and(|u| u.can(permission));
+                    allowed.then(|| children())
+                })
+            }}
+        </Transition>
+    }
+}

@@ -1,0 +1,217 @@
+//! One's own account: change the password, create and revoke personal API tokens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::ApiError;
+use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, use_auth};
+
+fn field_error(error: Signal<Option<ApiError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error.with(|e| {
+            e.as_ref()
+                .and_then(ApiError::field_errors)
+                .and_then(|f| f.message_for(field))
+                .map(str::to_owned)
+        })
+    })
+}
+
+/// The account page.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text="Your account · Postmortem" />
+        <h1>"Your account"</h1>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                auth.user
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|user| {
+                        view! {
+                            <p class="muted">
+                                {user.display_name} " · " {user.email} " · " {user.role.label()}
+                            </p>
+                        }
+                    })
+            })}
+        </Transition>
+        <PasswordForm />
+        <Tokens />
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let done = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <section aria-labelledby="password-heading" class="panel">
+            <h2 id="password-heading">"Change password"</h2>
+            <ErrorNotice error=Signal::derive(move || error.get().filter(|e| e.field_errors().is_none())) />
+            <Show when=done>
+                <p class="alert" role="status">
+                    "Password changed. Your other sessions have been signed out."
+                </p>
+            </Show>
+            <ActionForm action=change attr:class="form" attr:novalidate=true>
+                <Field
+                    field="current_password"
+                    label="Current password"
+                    value=""
+                    kind=FieldKind::CurrentPassword
+                    error=field_error(error, "current_password")
+                />
+                <Field
+                    field="new_password"
+                    label="New password"
+                    value=""
+                    kind=FieldKind::NewPassword
+                    hint="At least 10 characters, not your email address."
+                    error=field_error(error, "new_password")
+                />
+                <Field
+                    field="new_password_confirmation"
+                    label="New password again"
+                    value=""
+                    kind=FieldKind::NewPassword
+                    error=field_error(error, "new_password_confirmation")
+                />
+                <div class="form-actions">
+                    <button type="submit" class="button primary">
+                        "Change password"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Tokens() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| revoke.value().get().and_then(Result::err))
+    });
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <section aria-labelledby="tokens-heading" class="panel">
+            <h2 id="tokens-heading">"API tokens"</h2>
+            <p class="muted">
+                "A token lets a script call the API as you, with your role: send it as "
+                <code>"Authorization: Bearer <token>"</code> "."
+            </p>
+            {move || {
+                created()
+                    .map(|created| {
+                        view! {
+                            <div class="alert" role="status">
+                                <p>
+                                    "Token “" {created.token.name} "” created. Copy it now: it will not be shown again."
+                                </p>
+                                <p>
+                                    <code class="secret" data-testid="new-token">
+                                        {created.secret}
+                                    </code>
+                                </p>
+                            </div>
+                        }
+                    })
+            }}
+            <ErrorNotice error=Signal::derive(move || error.get().filter(|e| e.field_errors().is_none())) />
+            <ActionForm action=create attr:class="form inline-form" attr:novalidate=true>
+                <Field
+                    field="name"
+                    label="Token name"
+                    value=""
+                    placeholder="CI pipeline"
+                    error=field_error(error, "name")
+                />
+                <div class="form-actions">
+                    <button type="submit" class="button">
+                        "Create token"
+                    </button>
+                </div>
+            </ActionForm>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                    {move || Suspend::new(async move {
+                        tokens.await.map(|list| view! { <TokenTable tokens=list revoke /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! { <p class="muted">"No tokens yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="catalog">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Starts with"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tokens
+                        .into_iter()
+                        .map(|token| {
+                            view! {
+                                <tr class:archived=token.revoked>
+                                    <th scope="row">{token.name.clone()}</th>
+                                    <td class="mono">{token.prefix.clone()} "…"</td>
+                                    <td>{token.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td>
+                                        {token
+                                            .last_used_at
+                                            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                                            .unwrap_or_else(|| "never".into())}
+                                    </td>
+                                    <td>
+                                        {if token.revoked {
+                                            view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=revoke>
+                                                    <input type="hidden" name="id" value=token.id />
+                                                    <button type="submit" class="button">
+                                                        "Revoke " <span class="visually-hidden">{token.name}</span>
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

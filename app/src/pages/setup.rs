@@ -1,0 +1,94 @@
+//! First-run setup: an empty instance asks for its first administrator.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::ApiError;
+use crate::api::auth::needs_setup;
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, use_auth};
+
+/// Creates the first administrator, or says the instance is already set up.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let status = Resource::new(|| (), |_| needs_setup());
+    view! {
+        <Title text="Set up · Postmortem" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move {
+                    status
+                        .await
+                        .map(|needed| {
+                            if needed {
+                                view! { <SetupForm /> }.into_any()
+                            } else {
+                                view! {
+                                    <section class="auth-card">
+                                        <h1>"Already set up"</h1>
+                                        <p>"This instance has its administrator."</p>
+                                        <p>
+                                            <a class="button primary" href="/sign-in">
+                                                "Sign in"
+                                            </a>
+                                        </p>
+                                    </section>
+                                }
+                                    .into_any()
+                            }
+                        })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
+    let auth = use_auth();
+    let result = Signal::derive(move || auth.setup.value().get().and_then(Result::err));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            result.with(|e| {
+                e.as_ref()
+                    .and_then(ApiError::field_errors)
+                    .and_then(|f| f.message_for(field))
+                    .map(str::to_owned)
+            })
+        })
+    };
+    view! {
+        <section class="auth-card">
+            <h1>"Welcome to Postmortem"</h1>
+            <p class="lede">
+                "Create the first administrator. They can then add the rest of the team."
+            </p>
+            <ErrorNotice error=result />
+            <ActionForm action=auth.setup attr:class="form" attr:novalidate=true>
+                <Field field="display_name" label="Your name" value="" required=true error=field_error("display_name") />
+                <Field field="email" label="Email" value="" kind=FieldKind::Email required=true error=field_error("email") />
+                <Field
+                    field="password"
+                    label="Password"
+                    value=""
+                    kind=FieldKind::NewPassword
+                    required=true
+                    hint="At least 10 characters."
+                    error=field_error("password")
+                />
+                <Field
+                    field="password_confirmation"
+                    label="Password again"
+                    value=""
+                    kind=FieldKind::NewPassword
+                    required=true
+                    error=field_error("password_confirmation")
+                />
+                <div class="form-actions">
+                    <button type="submit" class="button primary">
+                        "Create administrator"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,66 @@
+//! Authentication and authorisation on the server: who is asking, and may they.
+
+pub mod limiter;
+pub mod passwords;
+pub mod tokens;
+pub mod users;
+
+use leptos::prelude::use_context;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+use super::audit::Actor;
+use crate::domain::{Permission, Role};
+
+/// Session keys.
+pub const SESSION_USER_ID: &str = "user_id";
+/// When the session was signed in (Unix seconds), for the absolute expiry.
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+/// The password generation the session was signed in with; a password change ends other sessions.
+pub const SESSION_PASSWORD_EPOCH: &str = "password_epoch";
+
+/// The signed-in person making this request, put in the request's extensions by the auth middleware.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// True when the request came with an API token rather than a browser session.
+    pub via_token: bool,
+}
+
+impl CurrentUser {
+    /// Whether this person may do `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.can(permission)
+    }
+
+    /// This person as the author of audited changes.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.id),
+            label: self.email.clone(),
+        }
+    }
+}
+
+/// The signed-in person, if any, for the request being served.
+pub fn current_user() -> Option<CurrentUser> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+}
+
+/// The signed-in person if they may do `permission`; otherwise 401 (nobody signed in) or 403.
+///
+/// The auth middleware already enforces each endpoint's permission before the server function
+/// runs; server functions call this as well so that the rule holds when they run during page
+/// rendering, too.
+pub fn require(permission: Permission) -> Result<CurrentUser, AppError> {
+    let user = current_user().ok_or(AppError::Unauthorized)?;
+    if user.can(permission) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,152 @@
+//! Who is asking, and may they: resolves the session or bearer token to a user, then applies the
+//! endpoint table (`app::api::access`) before any server function runs, and sends anonymous page
+//! visits to the sign-in page (or to first-run setup on an empty instance).
+
+use app::api::ApiError;
+use app::api::access::{Access, PUBLIC_PAGES, endpoint_access};
+use app::server::AppState;
+use app::server::auth::{
+    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_SIGNED_IN_AT, SESSION_USER_ID, tokens, users,
+};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+/// The middleware itself.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if is_asset(&path) {
+        return next.run(request).await;
+    }
+    let user = match identify(&state, &session, request.headers()).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if let Some(user) = &user {
+        request.extensions_mut().insert(user.clone());
+    }
+    if path.starts_with("/api/") {
+        return match (endpoint_access(&path), &user) {
+            (None, _) => api_error(StatusCode::NOT_FOUND, ApiError::NotFound("Endpoint".into())),
+            (Some(Access::Public), _) => next.run(request).await,
+            (Some(_), None) => api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized),
+            (Some(Access::Requires(permission)), Some(user)) if !user.can(permission) => {
+                api_error(StatusCode::FORBIDDEN, ApiError::Forbidden)
+            }
+            (Some(_), Some(_)) => next.run(request).await,
+        };
+    }
+    if user.is_some() || PUBLIC_PAGES.contains(&path.as_str()) || request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    match users::count(&state.db).await {
+        Ok(0) => Redirect::to("/setup").into_response(),
+        Ok(_) => {
+            let wanted = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+            Redirect::to(&format!("/sign-in?next={next}")).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot count users");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// Static files and health checks need no identity.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/healthz" | "/readyz")
+}
+
+/// The user behind a bearer token or the browser session. A bad token is refused outright rather
+/// than falling back to the session, so automation never acts as someone unexpected.
+async fn identify(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+) -> Result<Option<CurrentUser>, Response> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        return match tokens::authenticate(&state.db, token).await {
+            Ok(Some(user)) => Ok(Some(current_user(user, true))),
+            Ok(None) => Err(api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized)),
+            Err(error) => {
+                tracing::error!(%error, "token lookup failed");
+                Err(api_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ApiError::Internal,
+                ))
+            }
+        };
+    }
+    let Ok(Some(user_id)) = session.get::<i64>(SESSION_USER_ID).await else {
+        return Ok(None);
+    };
+    let signed_in_at = session
+        .get::<i64>(SESSION_SIGNED_IN_AT)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let epoch = session
+        .get::<i64>(SESSION_PASSWORD_EPOCH)
+        .await
+        .ok()
+        .flatten();
+    let too_old =
+        chrono::Utc::now().timestamp() - signed_in_at > state.settings.session_max_seconds;
+    let user = match users::find_active(&state.db, user_id).await {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::error!(%error, "user lookup failed");
+            return Err(api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::Internal,
+            ));
+        }
+    };
+    match user {
+        Some(user) if !too_old && epoch == Some(user.password_changed_at.timestamp_micros()) => {
+            Ok(Some(current_user(user, false)))
+        }
+        _ => {
+            // Expired, disabled, or the password changed since: this session is over.
+            if let Err(error) = session.flush().await {
+                tracing::warn!(%error, "could not end a stale session");
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn current_user(user: app::server::entities::user::Model, via_token: bool) -> CurrentUser {
+    CurrentUser {
+        role: users::role_of(&user),
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        via_token,
+    }
+}
+
+/// An error in the same JSON form server functions use.
+pub fn api_error(status: StatusCode, error: ApiError) -> Response {
+    let body = serde_json::to_string(&error).unwrap_or_else(|_| "\"Internal\"".into());
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}

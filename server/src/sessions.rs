@@ -1,0 +1,82 @@
+//! The session layer: tower-sessions with its SQLite or PostgreSQL store, chosen by `DATABASE_URL`.
+
+use async_trait::async_trait;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use app::server::Settings;
+
+/// The name of the session cookie.
+pub const COOKIE_NAME: &str = "postmortem_session";
+
+/// The store of whichever database the app runs on.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// Connects to the database of `url` and creates the session table if needed.
+    pub async fn connect(url: &str) -> Result<Self, tower_sessions_sqlx_store::sqlx::Error> {
+        if url.starts_with("sqlite:") {
+            let store = SqliteStore::new(SqlitePool::connect(url).await?);
+            store.migrate().await?;
+            Ok(Store::Sqlite(store))
+        } else {
+            let store = PostgresStore::new(PgPool::connect(url).await?);
+            store.migrate().await?;
+            Ok(Store::Postgres(store))
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.create(record).await,
+            Store::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.save(record).await,
+            Store::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Store::Sqlite(s) => s.load(id).await,
+            Store::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.delete(id).await,
+            Store::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+/// The session middleware: an HttpOnly, SameSite=Lax cookie (Secure behind https) that expires
+/// after `SESSION_IDLE_SECONDS` without use.
+pub fn layer(store: Store, settings: &Settings) -> SessionManagerLayer<Store> {
+    SessionManagerLayer::new(store)
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(
+            settings.session_idle_seconds,
+        )))
+}
