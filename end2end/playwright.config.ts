@@ -11,6 +11,11 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  projects: [
+    // Signs the demo accounts in once and saves their cookies for the other tests.
+    { name: "sign-in", testMatch: /.*\.setup\.ts/ },
+    { name: "app", testIgnore: /.*\.setup\.ts/, dependencies: ["sign-in"] },
+  ],
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -5,28 +5,41 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 workdir=$(mktemp -d /tmp/postmortem-e2e.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-server_pid=""
+pids=()
 cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 
-DATABASE_URL="sqlite://$workdir/e2e.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=true \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
-  ./target/debug/server >"$workdir/server.log" 2>&1 &
-server_pid=$!
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+# start NAME SEED_DEMO: one server on its own database; prints its port.
+start() {
+  local name=$1 seed=$2 port
+  port=$(free_port)
+  DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
+    LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
+    ./target/debug/server >"$workdir/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 150); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "$port"; return; }
+    sleep 0.1
+  done
+  cat "$workdir/$name.log" >&2
+  exit 1
+}
+
+demo_port=$(start demo true)      # the demo data, with its demo accounts
+empty_port=$(start empty false)   # an empty instance, for first-run setup
 
 cd end2end
-if ! BASE_URL="http://127.0.0.1:$port" npx playwright test "$@"; then
+rm -rf .auth
+if ! BASE_URL="http://127.0.0.1:$demo_port" EMPTY_URL="http://127.0.0.1:$empty_port" npx playwright test "$@"; then
   echo "--- server log ---" >&2
-  tail -n 50 "$workdir/server.log" >&2
+  tail -n 50 "$workdir/demo.log" >&2
   exit 1
 fi

@@ -1,9 +1,31 @@
-// Shared steps for the browser tests: waiting for hydration and making unique names.
+// Shared steps for the browser tests: demo accounts, signing in, hydration, unique names.
 import { expect, type Page } from "@playwright/test";
+
+/** The demo accounts the server seeds (see app/src/server/seed.rs). */
+export const DEMO = {
+  admin: { email: "admin@demo.example", password: "demo-admin-pass", name: "Ada Admin" },
+  member: { email: "member@demo.example", password: "demo-member-pass", name: "Mo Member" },
+  viewer: { email: "viewer@demo.example", password: "demo-viewer-pass", name: "Vi Viewer" },
+} as const;
+
+export type DemoRole = keyof typeof DEMO;
+
+/** Where a role's signed-in cookies are saved by auth.setup.ts. */
+export const storageFor = (role: DemoRole) => `.auth/${role}.json`;
+
+/** Signs in through the sign-in page. */
+export async function signIn(page: Page, role: DemoRole, next = "/services") {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("Email").fill(DEMO[role].email);
+  await page.getByLabel("Password").fill(DEMO[role].password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, "\\$&")}$`));
+}
 
 /** Waits until the WebAssembly app has taken over the server-rendered page. */
 export async function waitForHydration(page: Page) {
-  await expect(page.locator("div.app")).toHaveAttribute("data-hydrated", "true");
+  // The first load compiles the (debug) wasm bundle, which takes a while on a busy machine.
+  await expect(page.locator("div.app")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
 }
 
 /** A name no other test uses, so tests can share one database. */

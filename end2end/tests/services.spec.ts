@@ -1,6 +1,8 @@
 // The service catalog as a person uses it: list, filter, add, fix mistakes, edit, archive.
 import { expect, test } from "@playwright/test";
-import { slugOf, unique, waitForHydration } from "./helpers";
+import { slugOf, storageFor, unique, waitForHydration } from "./helpers";
+
+test.use({ storageState: storageFor("member") });
 
 test.describe("with JavaScript", () => {
   test("the catalog shows the demo services and hydrates", async ({ page }) => {
@@ -132,7 +134,7 @@ test.describe("with JavaScript", () => {
 });
 
 test.describe("without JavaScript", () => {
-  test.use({ javaScriptEnabled: false });
+  test.use({ javaScriptEnabled: false, storageState: storageFor("member") });
 
   test("the catalog renders on the server", async ({ page }) => {
     await page.goto("/services");

@@ -1,0 +1,138 @@
+// Accounts as people meet them: first-run setup, signing in and out, roles, tokens, the audit trail.
+import { expect, test } from "@playwright/test";
+import { DEMO, signIn, storageFor, unique, waitForHydration } from "./helpers";
+
+test.describe("first run", () => {
+  test("an empty instance asks for its first administrator", async ({ page }) => {
+    const emptyUrl = process.env.EMPTY_URL;
+    test.skip(!emptyUrl, "scripts/e2e.sh starts an empty instance and sets EMPTY_URL");
+    await page.goto(`${emptyUrl}/services`);
+    await expect(page).toHaveURL(/\/setup$/);
+    await expect(page.getByRole("heading", { name: "Welcome to Postmortem" })).toBeVisible();
+    await waitForHydration(page);
+
+    await page.getByLabel("Your name").fill("Grace");
+    await page.getByLabel("Email").fill("grace@example.com");
+    await page.getByRole("textbox", { name: "Password", exact: true }).fill("short");
+    await page.getByLabel("Password again").fill("short");
+    await page.getByRole("button", { name: "Create administrator" }).click();
+    const passwordField = page.locator(".field", { has: page.getByRole("textbox", { name: "Password", exact: true }) });
+    await expect(passwordField.locator(".field-error")).toHaveText(/at least 10 characters/);
+
+    await page.getByRole("textbox", { name: "Password", exact: true }).fill("a long enough password");
+    await page.getByLabel("Password again").fill("a long enough password");
+    await page.getByRole("button", { name: "Create administrator" }).click();
+    await expect(page).toHaveURL(/\/services$/);
+    await expect(page.locator(".user-menu")).toContainText("Grace");
+    await expect(page.getByRole("link", { name: "Users" })).toBeVisible();
+
+    await page.goto(`${emptyUrl}/setup`);
+    await expect(page.getByRole("heading", { name: "Already set up" })).toBeVisible();
+  });
+});
+
+test.describe("signing in and out", () => {
+  test("a wrong password is explained, the right one leads to the page asked for", async ({ page }) => {
+    await page.goto("/services/ledger");
+    await expect(page).toHaveURL(/\/sign-in\?next=/);
+    await waitForHydration(page);
+    await page.getByLabel("Email").fill(DEMO.member.email);
+    await page.getByLabel("Password").fill("not my password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const field = page.locator(".field", { has: page.getByLabel("Password") });
+    await expect(field.locator(".field-error")).toHaveText("The email or password is incorrect.");
+    await expect(page.getByLabel("Email")).toHaveValue(DEMO.member.email);
+
+    await page.getByLabel("Password").fill(DEMO.member.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/services\/ledger$/);
+    await expect(page.locator(".user-menu")).toContainText(DEMO.member.name);
+  });
+
+  test("signing out ends the session", async ({ page }) => {
+    await signIn(page, "member");
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await page.goto("/services");
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fservices$/);
+  });
+});
+
+test.describe("a viewer", () => {
+  test.use({ storageState: storageFor("viewer") });
+
+  test("sees the catalog without any edit control, and a forced post is refused", async ({ page }) => {
+    await page.goto("/services/payments-api");
+    await waitForHydration(page);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Payments API");
+    await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Archive" })).toHaveCount(0);
+    await page.goto("/services");
+    await expect(page.getByRole("link", { name: "Payments API" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Add service" })).toHaveCount(0);
+
+    const forced = await page.request.post("/api/services/create", {
+      form: { "service[name]": "Viewer was here" },
+      headers: { Accept: "application/json" },
+    });
+    expect(forced.status()).toBe(403);
+    await page.reload();
+    await expect(page.getByRole("link", { name: "Viewer was here" })).toHaveCount(0);
+  });
+});
+
+test.describe("an administrator", () => {
+  test.use({ storageState: storageFor("admin") });
+
+  test("adds a person, and the audit trail shows who did it", async ({ page }) => {
+    const email = `${unique("new").replace(/\s+/g, "-").toLowerCase()}@example.com`;
+    await page.goto("/admin/users");
+    await waitForHydration(page);
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("New Person");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await page.getByLabel("First password", { exact: true }).fill("first password 1");
+    await page.getByLabel("First password again").fill("first password 1");
+    await page.getByRole("button", { name: "Add person" }).click();
+    await expect(page.locator(`tr[data-email="${email}"]`)).toContainText("New Person");
+
+    await page.getByRole("link", { name: "Audit trail" }).click();
+    await expect(page).toHaveURL(/\/admin\/audit/);
+    const row = page.locator("table.audit tbody tr", { hasText: email }).first();
+    await expect(row).toContainText("user.created");
+    await expect(row).toContainText(DEMO.admin.email);
+  });
+});
+
+test.describe("a member", () => {
+  test.use({ storageState: storageFor("member") });
+
+  test("creates an API token that is shown once, then revokes it", async ({ page }) => {
+    await page.goto("/account");
+    await waitForHydration(page);
+    const name = unique("CI");
+    await page.getByLabel("Token name").fill(name);
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = await page.getByTestId("new-token").textContent();
+    expect(secret).toMatch(/^pmt_[0-9a-f]{64}$/);
+
+    const withToken = await page.request.post("/api/services/list", {
+      form: { include_archived: "false" },
+      headers: { Authorization: `Bearer ${secret}`, Cookie: "" },
+    });
+    expect(withToken.status()).toBe(200);
+
+    await page.reload();
+    await expect(page.getByTestId("new-token")).toHaveCount(0);
+    const row = page.locator("tr", { hasText: name });
+    await row.getByRole("button", { name: /Revoke/ }).click();
+    await expect(row).toContainText("Revoked");
+  });
+
+  test("sees the history of a service", async ({ page }) => {
+    await page.goto("/services/search");
+    await expect(page.getByRole("heading", { name: "History" })).toBeVisible();
+    await expect(page.locator("table.audit")).toContainText("service.created");
+  });
+});
