@@ -36,6 +36,12 @@ pub async fn authenticate(
         return match (endpoint_access(&path), &user) {
             (None, _) => api_error(StatusCode::NOT_FOUND, ApiError::NotFound("Endpoint".into())),
             (Some(Access::Public), _) => next.run(request).await,
+            (Some(_), None) if is_plain_form_post(&request) => {
+                // A browser without JavaScript whose session ended: show it the sign-in page,
+                // then bring it back to the form it came from.
+                let back = referer_path(request.headers()).unwrap_or_else(|| "/services".into());
+                sign_in_redirect(&back)
+            }
             (Some(_), None) => api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized),
             (Some(Access::Requires(permission)), Some(user)) if !user.can(permission) => {
                 api_error(StatusCode::FORBIDDEN, ApiError::Forbidden)
@@ -62,6 +68,35 @@ pub async fn authenticate(
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+fn sign_in_redirect(back_to: &str) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
+    Redirect::to(&format!("/sign-in?next={next}")).into_response()
+}
+
+/// A form submitted by a browser without JavaScript (it asks for HTML back).
+fn is_plain_form_post(request: &Request) -> bool {
+    request.method() == Method::POST
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The path (and query) of the page a request came from, when it is on this site.
+fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let referer = url::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let same_host = referer.host_str().map(|h| match referer.port() {
+        Some(port) => format!("{h}:{port}"),
+        None => h.to_owned(),
+    });
+    (same_host.as_deref() == Some(host)).then(|| match referer.query() {
+        Some(query) => format!("{}?{query}", referer.path()),
+        None => referer.path().to_owned(),
+    })
 }
 
 /// Static files and health checks need no identity.

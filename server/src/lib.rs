@@ -72,6 +72,13 @@ impl Application {
         self.seeded_demo
     }
 
+    /// True when the database holds the demo accounts.
+    pub async fn has_demo_accounts(&self) -> bool {
+        seed::demo_accounts_present(&self.state.db)
+            .await
+            .unwrap_or(false)
+    }
+
     /// The port actually bound (useful with port 0 in tests).
     pub fn port(&self) -> u16 {
         self.listener

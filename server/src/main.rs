@@ -16,7 +16,7 @@ async fn main() -> std::process::ExitCode {
     let seed_demo = settings.seed_demo;
     let result = match Application::build(settings).await {
         Ok(app) => {
-            if seed_demo {
+            if seed_demo && app.has_demo_accounts().await {
                 print_demo_accounts(app.seeded_demo());
             }
             app.run_until_stopped().await.map_err(|e| e.to_string())

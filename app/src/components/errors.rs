@@ -10,9 +10,21 @@ pub fn ErrorNotice(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoVi
     move || {
         error.get().map(|error| {
             let reload = matches!(error, ApiError::Conflict(_));
+            let signed_out = matches!(error, ApiError::Unauthorized);
             view! {
                 <div class="alert alert-error" role="alert">
                     <p>{error.to_string()}</p>
+                    {signed_out
+                        .then(|| {
+                            view! {
+                                <p>
+                                    <a href="/sign-in" target="_blank" rel="noopener">
+                                        "Sign in in a new tab"
+                                    </a>
+                                    ", then submit this form again: what you typed is still here."
+                                </p>
+                            }
+                        })}
                     {reload
                         .then(|| {
                             view! {

@@ -109,6 +109,17 @@ fn demo_services() -> Vec<ServiceForm> {
     ]
 }
 
+/// True when the demo administrator account exists (so printing the demo sign-ins is useful).
+pub async fn demo_accounts_present(db: &DatabaseConnection) -> Result<bool, AppError> {
+    use super::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_USERS[0].1))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Adds the demo accounts and services to an empty database; returns whether it did.
 pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
     if services::count_all(db).await? > 0 || users::count(db).await? > 0 {

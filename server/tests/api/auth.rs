@@ -16,6 +16,7 @@ on_both_engines!(
     a_wrong_password_and_an_unknown_email_get_the_same_answer,
     signing_in_issues_a_new_session_id,
     signing_out_ends_the_session_for_good,
+    a_plain_form_post_after_the_session_ended_goes_to_sign_in_and_back,
     an_idle_session_expires,
     a_session_past_its_maximum_age_expires_even_when_active,
     a_tampered_cookie_counts_as_signed_out,
@@ -264,6 +265,23 @@ async fn signing_out_ends_the_session_for_good(engine: Engine) {
         replay.status(),
         401,
         "a copied cookie does not outlive sign-out"
+    );
+}
+
+async fn a_plain_form_post_after_the_session_ended_goes_to_sign_in_and_back(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.call("auth/sign-out", &[]).await;
+    let response = app
+        .post_form(
+            "services/create",
+            "/services/new",
+            &[("service[name]", "Late"), ("service[slug]", "late")],
+        )
+        .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?next=%2Fservices%2Fnew"
     );
 }
 
