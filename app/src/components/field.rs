@@ -2,6 +2,28 @@
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
+
+/// The validation message for `field` in the last error of a form, if any.
+pub fn field_message(
+    error: Signal<Option<ApiError>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error.with(|e| {
+            e.as_ref()
+                .and_then(ApiError::field_errors)
+                .and_then(|errors| errors.message_for(field))
+                .map(str::to_owned)
+        })
+    })
+}
+
+/// The last error of a form unless it is about particular fields (those show beside the fields).
+pub fn form_notice(error: Signal<Option<ApiError>>) -> Signal<Option<ApiError>> {
+    Signal::derive(move || error.get().filter(|e| e.field_errors().is_none()))
+}
+
 /// How a field is typed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum FieldKind {

@@ -6,4 +6,4 @@ pub mod field;
 
 pub use auth::{Auth, Can, provide_auth, use_auth};
 pub use errors::{ErrorNotice, ErrorsView};
-pub use field::{Field, FieldKind};
+pub use field::{Field, FieldKind, field_message, form_notice};

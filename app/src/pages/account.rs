@@ -3,20 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::ApiError;
 use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, use_auth};
-
-fn field_error(error: Signal<Option<ApiError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        error.with(|e| {
-            e.as_ref()
-                .and_then(ApiError::field_errors)
-                .and_then(|f| f.message_for(field))
-                .map(str::to_owned)
-        })
-    })
-}
+use crate::components::{
+    ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
+};
 
 /// The account page.
 #[component]
@@ -53,7 +43,7 @@ fn PasswordForm() -> impl IntoView {
     view! {
         <section aria-labelledby="password-heading" class="panel">
             <h2 id="password-heading">"Change password"</h2>
-            <ErrorNotice error=Signal::derive(move || error.get().filter(|e| e.field_errors().is_none())) />
+            <ErrorNotice error=form_notice(error) />
             <Show when=done>
                 <p class="alert" role="status">
                     "Password changed. Your other sessions have been signed out."
@@ -65,7 +55,7 @@ fn PasswordForm() -> impl IntoView {
                     label="Current password"
                     value=""
                     kind=FieldKind::CurrentPassword
-                    error=field_error(error, "current_password")
+                    error=field_message(error, "current_password")
                 />
                 <Field
                     field="new_password"
@@ -73,14 +63,14 @@ fn PasswordForm() -> impl IntoView {
                     value=""
                     kind=FieldKind::NewPassword
                     hint="At least 10 characters, not your email address."
-                    error=field_error(error, "new_password")
+                    error=field_message(error, "new_password")
                 />
                 <Field
                     field="new_password_confirmation"
                     label="New password again"
                     value=""
                     kind=FieldKind::NewPassword
-                    error=field_error(error, "new_password_confirmation")
+                    error=field_message(error, "new_password_confirmation")
                 />
                 <div class="form-actions">
                     <button type="submit" class="button primary">
@@ -132,14 +122,14 @@ fn Tokens() -> impl IntoView {
                         }
                     })
             }}
-            <ErrorNotice error=Signal::derive(move || error.get().filter(|e| e.field_errors().is_none())) />
+            <ErrorNotice error=form_notice(error) />
             <ActionForm action=create attr:class="form inline-form" attr:novalidate=true>
                 <Field
                     field="name"
                     label="Token name"
                     value=""
                     placeholder="CI pipeline"
-                    error=field_error(error, "name")
+                    error=field_message(error, "name")
                 />
                 <div class="form-actions">
                     <button type="submit" class="button">

@@ -3,21 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::ApiError;
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind};
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
 use crate::domain::Role;
-
-fn field_error(error: Signal<Option<ApiError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        error.with(|e| {
-            e.as_ref()
-                .and_then(ApiError::field_errors)
-                .and_then(|f| f.message_for(field))
-                .map(str::to_owned)
-        })
-    })
-}
 
 /// The users page.
 #[component]
@@ -57,11 +45,11 @@ pub fn UsersPage() -> impl IntoView {
         <section aria-labelledby="new-user" class="panel">
             <h2 id="new-user">"Add a person"</h2>
             <p class="muted">"Give them their first password; they can change it under “Your account”."</p>
-            <ErrorNotice error=Signal::derive(move || create_error.get().filter(|e| e.field_errors().is_none())) />
+            <ErrorNotice error=form_notice(create_error) />
             <ActionForm action=create attr:class="form" attr:novalidate=true>
                 <div class="form-grid">
-                    <Field field="display_name" label="Name" value="" required=true error=field_error(create_error, "display_name") />
-                    <Field field="email" label="Email" value="" kind=FieldKind::Email required=true error=field_error(create_error, "email") />
+                    <Field field="display_name" label="Name" value="" required=true error=field_message(create_error, "display_name") />
+                    <Field field="email" label="Email" value="" kind=FieldKind::Email required=true error=field_message(create_error, "email") />
                     <div class="field">
                         <label for="role">"Role"</label>
                         <select id="role" name="role">
@@ -83,14 +71,14 @@ pub fn UsersPage() -> impl IntoView {
                         label="First password"
                         value=""
                         kind=FieldKind::NewPassword
-                        error=field_error(create_error, "password")
+                        error=field_message(create_error, "password")
                     />
                     <Field
                         field="password_confirmation"
                         label="First password again"
                         value=""
                         kind=FieldKind::NewPassword
-                        error=field_error(create_error, "password_confirmation")
+                        error=field_message(create_error, "password_confirmation")
                     />
                 </div>
                 <div class="form-actions">

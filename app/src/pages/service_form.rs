@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::components::{ErrorNotice, Field, FieldKind};
+use crate::components::{ErrorNotice, Field, FieldKind, field_message};
 use crate::domain::ServiceForm;
 
 /// Every field of a service, pre-filled from `initial`, each with its own validation message.
@@ -12,16 +12,7 @@ pub fn ServiceFields(
     initial: ServiceForm,
     #[prop(into)] error: Signal<Option<ApiError>>,
 ) -> impl IntoView {
-    let message = move |field: &'static str| {
-        Signal::derive(move || {
-            error.with(|e| {
-                e.as_ref()
-                    .and_then(ApiError::field_errors)
-                    .and_then(|errors| errors.message_for(field))
-                    .map(str::to_owned)
-            })
-        })
-    };
+    let message = move |field: &'static str| field_message(error, field);
     view! {
         <ErrorNotice error />
         <div class="form-grid">

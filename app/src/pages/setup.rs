@@ -3,9 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::ApiError;
 use crate::api::auth::needs_setup;
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, use_auth};
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, use_auth};
 
 /// Creates the first administrator, or says the instance is already set up.
 #[component]
@@ -46,16 +45,7 @@ pub fn SetupPage() -> impl IntoView {
 fn SetupForm() -> impl IntoView {
     let auth = use_auth();
     let result = Signal::derive(move || auth.setup.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            result.with(|e| {
-                e.as_ref()
-                    .and_then(ApiError::field_errors)
-                    .and_then(|f| f.message_for(field))
-                    .map(str::to_owned)
-            })
-        })
-    };
+    let field_error = move |field: &'static str| field_message(result, field);
     view! {
         <section class="auth-card">
             <h1>"Welcome to Postmortem"</h1>

@@ -4,8 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::ApiError;
-use crate::components::{ErrorNotice, Field, FieldKind, use_auth};
+use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice, use_auth};
 
 /// Email and password, then back to the page that asked for them.
 #[component]
@@ -14,17 +13,8 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
     let result = Signal::derive(move || auth.sign_in.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            result.with(|e| {
-                e.as_ref()
-                    .and_then(ApiError::field_errors)
-                    .and_then(|f| f.message_for(field))
-                    .map(str::to_owned)
-            })
-        })
-    };
-    let notice = Signal::derive(move || result.get().filter(|e| e.field_errors().is_none()));
+    let field_error = move |field: &'static str| field_message(result, field);
+    let notice = form_notice(result);
     view! {
         <Title text="Sign in · Postmortem" />
         <section class="auth-card">
