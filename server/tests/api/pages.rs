@@ -1,5 +1,7 @@
 //! Server-rendered pages: what a browser without JavaScript receives, and plain form posts.
 
+use sea_orm::ConnectionTrait;
+
 use crate::helpers::{Engine, spawn_app, spawn_demo_app, start};
 use crate::on_both_engines;
 
@@ -12,6 +14,7 @@ on_both_engines!(
     a_plain_form_post_with_mistakes_comes_back_with_the_messages,
     a_description_with_a_script_is_shown_without_it,
     demo_data_is_added_once_to_an_empty_database,
+    a_failing_database_shows_an_error_page_with_status_500,
 );
 
 async fn the_catalog_page_lists_services_in_the_html(engine: Engine) {
@@ -174,4 +177,21 @@ async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(again.as_array().unwrap().len(), count);
+}
+
+async fn a_failing_database_shows_an_error_page_with_status_500(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.db
+        .execute_unprepared("ALTER TABLE services RENAME TO services_away")
+        .await
+        .unwrap();
+    let response = app.get("/services").await;
+    assert_eq!(response.status(), 500);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Something went wrong"), "{html}");
+    assert!(
+        !html.to_lowercase().contains("no such table"),
+        "no database details leak"
+    );
+    assert!(!html.contains("services_away") && !html.contains("does not exist"));
 }
