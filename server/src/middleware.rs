@@ -1,9 +1,11 @@
 //! The middleware every response passes through: tracing, compression, body limit, security headers.
 
 use app::server::AppState;
-use app::server::csp::STATIC_POLICY;
+use app::server::csp::{NonceSlot, STATIC_POLICY, page_policy};
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::extract::Request;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::Response;
 
 use crate::{auth, csrf, sessions};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -25,7 +27,8 @@ pub fn apply(
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(sessions::layer(session_store, &state.settings))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site))
-        // A page sets its own CSP with the nonce of its scripts; everything else gets the strict one.
+        // A page gets a CSP with the nonce of its scripts; everything else gets the strict one.
+        .layer(from_fn(page_policy_from_nonce))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(STATIC_POLICY),
@@ -44,4 +47,33 @@ pub fn apply(
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// Gives a rendered page the policy that admits exactly its own scripts (by the nonce it used).
+async fn page_policy_from_nonce(mut request: Request, next: Next) -> Response {
+    let slot = NonceSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    if let Some(nonce) = slot.take() {
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    } else if is_html(&response)
+        && !response
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        tracing::warn!("an HTML response was rendered without a nonce");
+    }
+    response
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }

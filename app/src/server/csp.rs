@@ -1,8 +1,28 @@
 //! The Content-Security-Policy: a per-response nonce lets the hydration scripts run and nothing else.
 
+use std::sync::{Arc, Mutex};
+
 use http::HeaderValue;
 use http::header::CONTENT_SECURITY_POLICY;
 use leptos::prelude::use_context;
+
+/// Where the page being rendered leaves its nonce, so the CSP middleware can put the matching
+/// policy on the response whatever happens to the response options on the way.
+#[derive(Clone, Debug, Default)]
+pub struct NonceSlot(Arc<Mutex<Option<String>>>);
+
+impl NonceSlot {
+    /// The nonce the page used, if a page was rendered.
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+
+    fn put(&self, nonce: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(nonce.to_owned());
+        }
+    }
+}
 
 /// The policy for responses without inline scripts (static files, health checks, API answers).
 pub const STATIC_POLICY: &str =
@@ -17,15 +37,21 @@ pub fn page_policy(nonce: &str) -> String {
     )
 }
 
-/// Sets the page policy on the response being rendered, using the nonce Leptos put on its scripts.
+/// Sets the page policy on the response being rendered, using the nonce Leptos put on its scripts,
+/// and leaves the nonce in the request's [`NonceSlot`] for the CSP middleware.
 pub fn set_content_security_policy() {
-    let (Some(nonce), Some(options)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+    if let Some(slot) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<NonceSlot>().cloned())
+    {
+        slot.put(&nonce);
+    }
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&page_policy(&nonce)),
+    ) {
         options.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
