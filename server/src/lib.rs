@@ -38,6 +38,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    session_store: sessions::Store,
     seeded_demo: bool,
 }
 
@@ -54,7 +55,7 @@ impl Application {
             leptos_options,
             sign_in_limiter: Arc::default(),
         };
-        let router = router(state.clone(), session_store);
+        let router = router(state.clone(), session_store.clone());
         let addr = state.settings.bind_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -63,6 +64,7 @@ impl Application {
             listener,
             router,
             state,
+            session_store,
             seeded_demo,
         })
     }
@@ -101,14 +103,10 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        let limiter = self.state.sign_in_limiter.clone();
-        let housekeeping = tokio::spawn(async move {
-            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                every_minute.tick().await;
-                limiter.shrink();
-            }
-        });
+        let housekeeping = tokio::spawn(housekeeping(
+            self.state.sign_in_limiter.clone(),
+            self.session_store.clone(),
+        ));
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -119,6 +117,21 @@ impl Application {
         self.state.db.clone().close().await.ok();
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Every minute: forget recovered rate-limit keys and delete expired sessions.
+async fn housekeeping(
+    limiter: Arc<app::server::auth::limiter::SignInLimiter>,
+    sessions: sessions::Store,
+) {
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        limiter.shrink();
+        if let Err(error) = sessions.delete_expired().await {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -32,6 +32,16 @@ impl Store {
             let store = PostgresStore::new(PgPool::connect(url).await?);
             store.migrate().await?;
             Ok(Store::Postgres(store))
+        }
+    }
+}
+
+impl Store {
+    /// Deletes the sessions whose expiry has passed (they are already refused; this frees the rows).
+    pub async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.delete_expired().await,
+            Store::Postgres(s) => s.delete_expired().await,
         }
     }
 }

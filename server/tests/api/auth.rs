@@ -18,6 +18,7 @@ on_both_engines!(
     signing_out_ends_the_session_for_good,
     a_plain_form_post_after_the_session_ended_goes_to_sign_in_and_back,
     an_idle_session_expires,
+    expired_sessions_are_deleted_from_the_store,
     a_session_past_its_maximum_age_expires_even_when_active,
     a_tampered_cookie_counts_as_signed_out,
     sign_in_attempts_are_rate_limited_per_account,
@@ -303,6 +304,34 @@ async fn an_idle_session_expires(engine: Engine) {
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, "Unauthorized");
+}
+
+async fn expired_sessions_are_deleted_from_the_store(engine: Engine) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_empty_app(engine, &[("SESSION_IDLE_SECONDS", "1")]).await;
+    app.sign_in_new(&client(), Role::Member, "gone@test.example")
+        .await;
+    let table = match engine {
+        Engine::Sqlite => "tower_sessions",
+        Engine::Postgres => "tower_sessions.session",
+    };
+    let count = || async {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(count().await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let store = server::sessions::Store::connect(&app.database_url)
+        .await
+        .unwrap();
+    store.delete_expired().await.unwrap();
+    assert_eq!(count().await, 0);
 }
 
 async fn a_session_past_its_maximum_age_expires_even_when_active(engine: Engine) {
