@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -37,6 +37,10 @@ release: deps-build
 	@if ! command -v wasm-opt >/dev/null; then \
 	  mkdir -p .tools && npm install --prefix .tools --no-save --no-audit --no-fund binaryen@$(BINARYEN_VERSION); fi
 	cargo leptos build --release
+
+## make bench: load figures (wrk on loopback) for pages and server functions of a release build.
+bench: release
+	scripts/bench.sh
 
 deps: deps-build deps-test
 

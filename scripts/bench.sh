@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback: starts the release server on a fresh SQLite database with the demo data,
+# signs in, and measures with wrk (bounded: a few seconds per target, 2 threads, 32 connections).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+[[ -x target/release/server ]] || { echo "run 'make release' first" >&2; exit 1; }
+
+workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DATABASE_URL="sqlite://$workdir/bench.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=true \
+  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn ./target/release/server >"$workdir/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$workdir"' EXIT
+base="http://127.0.0.1:$port"
+until curl -fsS "$base/readyz" >/dev/null 2>&1; do sleep 0.1; done
+
+cookie=$(curl -s -D - -o /dev/null -d "email=member@demo.example&password=demo-member-pass&next=/services" \
+  "$base/api/auth/sign-in" | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
+
+duration=${BENCH_SECONDS:-10}
+run() {
+  local label=$1; shift
+  echo "== $label"
+  wrk -t2 -c32 -d"${duration}s" --latency "$@" | grep -E "Requests/sec|Latency|99%" | sed 's/^/   /'
+}
+post_lua="$workdir/post.lua"
+printf 'wrk.method = "POST"\nwrk.body = "include_archived=false"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' >"$post_lua"
+
+run "health check (GET /healthz)" "$base/healthz"
+run "static CSS (GET /pkg/postmortem.css)" "$base/pkg/postmortem.css"
+run "catalog page, signed in (GET /services, SSR)" -H "Cookie: $cookie" -H "Accept: text/html" "$base/services"
+run "catalog server function, signed in (POST /api/services/list)" -H "Cookie: $cookie" -s "$post_lua" "$base/api/services/list"
