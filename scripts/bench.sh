@@ -23,7 +23,7 @@ duration=${BENCH_SECONDS:-10}
 run() {
   local label=$1; shift
   echo "== $label"
-  wrk -t2 -c32 -d"${duration}s" --latency "$@" | grep -E "Requests/sec|Latency|99%" | sed 's/^/   /'
+  wrk -t2 -c32 -d"${duration}s" --latency "$@" | grep -E "Requests/sec|Latency|99%|Non-2xx" | sed 's/^/   /'
 }
 post_lua="$workdir/post.lua"
 printf 'wrk.method = "POST"\nwrk.body = "include_archived=false"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' >"$post_lua"
