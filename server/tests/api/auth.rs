@@ -210,6 +210,18 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 
+/// Lists services sending only `cookie`, the way a copied or stale cookie would be replayed.
+async fn list_with_cookie(app: &crate::helpers::TestApp, cookie: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(app.url("/api/services/list"))
+        .header("Cookie", cookie)
+        .form(&[("include_archived", "false")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 async fn signing_in_issues_a_new_session_id(engine: Engine) {
     let app = spawn_app(engine).await;
     let browser = client();
@@ -224,15 +236,8 @@ async fn signing_in_issues_a_new_session_id(engine: Engine) {
     let second = app.sign_in(&browser, "member@test.example", PASSWORD).await;
     let second_cookie = session_cookie(&second).expect("a session cookie");
     assert_ne!(first_cookie, second_cookie);
-    let replay = reqwest::Client::new()
-        .post(app.url("/api/services/list"))
-        .header("Cookie", &first_cookie)
-        .form(&[("include_archived", "false")])
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        replay.status(),
+        list_with_cookie(&app, &first_cookie).await,
         401,
         "the id from before the second sign-in is dead"
     );
@@ -255,15 +260,8 @@ async fn signing_out_ends_the_session_for_good(engine: Engine) {
             .status(),
         401
     );
-    let replay = reqwest::Client::new()
-        .post(app.url("/api/services/list"))
-        .header("Cookie", &cookie)
-        .form(&[("include_archived", "false")])
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        replay.status(),
+        list_with_cookie(&app, &cookie).await,
         401,
         "a copied cookie does not outlive sign-out"
     );
@@ -368,14 +366,7 @@ async fn a_tampered_cookie_counts_as_signed_out(engine: Engine) {
         "postmortem_session=%%%not-base64",
         "postmortem_session=",
     ] {
-        let api = forged
-            .post(app.url("/api/services/list"))
-            .header("Cookie", cookie)
-            .form(&[("include_archived", "false")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(api.status(), 401, "{cookie}");
+        assert_eq!(list_with_cookie(&app, cookie).await, 401, "{cookie}");
         let page = forged
             .get(app.url("/services"))
             .header("Cookie", cookie)
