@@ -2,12 +2,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use http::HeaderValue;
-use http::header::CONTENT_SECURITY_POLICY;
 use leptos::prelude::use_context;
 
 /// Where the page being rendered leaves its nonce, so the CSP middleware can put the matching
-/// policy on the response whatever happens to the response options on the way.
+/// policy on the response. (Setting the header through Leptos' response options proved
+/// unreliable: now and then a page went out without it.)
 #[derive(Clone, Debug, Default)]
 pub struct NonceSlot(Arc<Mutex<Option<String>>>);
 
@@ -37,8 +36,8 @@ pub fn page_policy(nonce: &str) -> String {
     )
 }
 
-/// Sets the page policy on the response being rendered, using the nonce Leptos put on its scripts,
-/// and leaves the nonce in the request's [`NonceSlot`] for the CSP middleware.
+/// Leaves the nonce Leptos put on this page's scripts in the request's [`NonceSlot`]; the CSP
+/// middleware then sets the page policy from it on the response.
 pub fn set_content_security_policy() {
     let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
@@ -47,11 +46,5 @@ pub fn set_content_security_policy() {
         .and_then(|parts| parts.extensions.get::<NonceSlot>().cloned())
     {
         slot.put(&nonce);
-    }
-    if let (Some(options), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&page_policy(&nonce)),
-    ) {
-        options.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
