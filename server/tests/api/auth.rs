@@ -192,12 +192,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(engine: Engin
         wrong_body.contains("The email or password is incorrect."),
         "{wrong_body}"
     );
-    assert_eq!(
-        app.call_with(&stranger, "services/list", &[("include_archived", "false")])
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.catalog_status(&stranger).await, 401);
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
@@ -254,12 +249,7 @@ async fn signing_out_ends_the_session_for_good(engine: Engine) {
             .status()
             .is_success()
     );
-    assert_eq!(
-        app.call_with(&browser, "services/list", &[("include_archived", "false")])
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.catalog_status(&browser).await, 401);
     assert_eq!(
         list_with_cookie(&app, &cookie).await,
         401,
@@ -289,12 +279,7 @@ async fn an_idle_session_expires(engine: Engine) {
     let browser = client();
     app.sign_in_new(&browser, Role::Member, "idle@test.example")
         .await;
-    assert_eq!(
-        app.call_with(&browser, "services/list", &[("include_archived", "false")])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.catalog_status(&browser).await, 200);
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let response = app
         .call_with(&browser, "services/list", &[("include_archived", "false")])
@@ -339,20 +324,10 @@ async fn a_session_past_its_maximum_age_expires_even_when_active(engine: Engine)
         .await;
     for _ in 0..2 {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        assert_eq!(
-            app.call_with(&browser, "services/list", &[("include_archived", "false")])
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(app.catalog_status(&browser).await, 200);
     }
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
-    assert_eq!(
-        app.call_with(&browser, "services/list", &[("include_archived", "false")])
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.catalog_status(&browser).await, 401);
 }
 
 async fn a_tampered_cookie_counts_as_signed_out(engine: Engine) {
@@ -563,16 +538,12 @@ async fn changing_the_password_ends_other_sessions(engine: Engine) {
         .await;
     assert!(changed.status().is_success(), "{}", changed.status());
     assert_eq!(
-        app.call("services/list", &[("include_archived", "false")])
-            .await
-            .status(),
+        app.catalog_status(&app.client).await,
         200,
         "this session goes on"
     );
     assert_eq!(
-        app.call_with(&laptop, "services/list", &[("include_archived", "false")])
-            .await
-            .status(),
+        app.catalog_status(&laptop).await,
         401,
         "the other session ended"
     );
@@ -653,13 +624,7 @@ async fn administrators_create_people_change_roles_and_disable_accounts(engine: 
     )
     .await;
     assert_eq!(
-        app.call_with(
-            &sams_browser,
-            "services/list",
-            &[("include_archived", "false")]
-        )
-        .await
-        .status(),
+        app.catalog_status(&sams_browser).await,
         401,
         "a disabled account's session ends"
     );

@@ -243,6 +243,13 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The status of reading the catalog with `client`: 200 while its session or token is good.
+    pub async fn catalog_status(&self, client: &reqwest::Client) -> reqwest::StatusCode {
+        self.call_with(client, "services/list", &[("include_archived", "false")])
+            .await
+            .status()
+    }
+
     /// GETs a path the way a browser navigating to it does.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
