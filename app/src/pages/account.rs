@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
 use crate::components::{
-    ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
+    DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
 };
 
 /// The account page.
@@ -154,18 +154,7 @@ fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl
         return view! { <p class="muted">"No tokens yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="catalog">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Starts with"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable headings=&["Name", "Starts with", "Created", "Last used", "Status"]>
                     {tokens
                         .into_iter()
                         .map(|token| {
@@ -199,9 +188,7 @@ fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

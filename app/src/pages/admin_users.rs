@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
+use crate::components::{
+    DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice,
+};
 use crate::domain::Role;
 
 /// The users page.
@@ -98,17 +100,7 @@ fn UserTable(
     set_disabled: ServerAction<SetUserDisabled>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="catalog">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable headings=&["Name", "Email", "Role", "Status"]>
                     {users
                         .into_iter()
                         .map(|user| {
@@ -159,8 +151,6 @@ fn UserTable(
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
 }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{AUDIT_PAGE_SIZE, AuditEntry, list_audit, record_history};
-use crate::components::ErrorsView;
+use crate::components::{DataTable, ErrorsView};
 
 /// The audit page, filtered by the query string (`type`, `action`, `actor`, `before`).
 #[component]
@@ -106,18 +106,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         return view! { <p class="muted">"No changes recorded."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="catalog audit">
-                <thead>
-                    <tr>
-                        <th scope="col">"When (UTC)"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Record"</th>
-                        <th scope="col">"Change"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable headings=&["When (UTC)", "Who", "What", "Record", "Change"] class="audit">
                     {entries
                         .into_iter()
                         .map(|entry| {
@@ -140,9 +129,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::services::{ServiceSummary, github_url, list_services};
-use crate::components::{Can, ErrorsView};
+use crate::components::{Can, DataTable, ErrorsView};
 use crate::domain::{Permission, SloTarget};
 
 /// The catalog page. `?archived=1` includes archived services; `?q=` filters without JavaScript,
@@ -103,25 +103,11 @@ fn ServiceTable(services: Vec<ServiceSummary>, filter: ReadSignal<String>) -> im
         <p class="count muted" aria-live="polite" data-testid="service-count">
             {count}
         </p>
-        <div class="table-wrap">
-            <table class="catalog">
-                <thead>
-                    <tr>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Repository"</th>
-                        <th scope="col">"SLO"</th>
-                        <th scope="col">"On-call"</th>
-                        <th scope="col">"Runbook"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable headings=&["Service", "Team", "Repository", "SLO", "On-call", "Runbook"]>
                     <For each=visible key=|s| s.slug.clone() let:service>
                         <ServiceRow service />
                     </For>
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     })
 }
 
