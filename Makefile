@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -41,6 +41,12 @@ release: deps-build
 ## make bench: load figures (wrk on loopback) for pages and server functions of a release build.
 bench: release
 	scripts/bench.sh
+
+## make bench-incidents: 1,000,000 seeded incidents; list latency (SSR and server function, first, deep
+## and filtered pages) on SQLite and PostgreSQL, and alert intake throughput on SQLite. About 5 minutes
+## after the build; BENCH_SECONDS=3 shortens each run, BENCH_ENGINES=sqlite skips PostgreSQL.
+bench-incidents: release
+	scripts/bench-incidents.sh
 
 deps: deps-build deps-test
 

@@ -7,8 +7,10 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::{Can, provide_auth};
 use crate::domain::Permission;
+use crate::pages::IntegrationsPage;
 use crate::pages::{
-    AccountPage, AuditPage, EditServicePage, NewServicePage, NotFound, ServicePage, ServicesPage,
+    AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
+    IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage,
     SetupPage, SignInPage, UsersPage,
 };
 
@@ -60,11 +62,19 @@ pub fn App() -> impl IntoView {
                     <nav aria-label="Main">
                         <ul>
                             <li>
+                                <A href="/incidents">"Incidents"</A>
+                            </li>
+                            <li>
                                 <A href="/services">"Services"</A>
                             </li>
                             <Can permission=Permission::ManageUsers>
                                 <li>
                                     <A href="/admin/users">"Users"</A>
+                                </li>
+                            </Can>
+                            <Can permission=Permission::ManageIntegrations>
+                                <li>
+                                    <A href="/admin/integrations">"Integrations"</A>
                                 </li>
                             </Can>
                             <Can permission=Permission::ViewAuditTrail>
@@ -121,7 +131,24 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/integrations")
+                            view=IntegrationsPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/incidents/new")
+                            view=DeclareIncidentPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/incidents/:id/edit")
+                            view=EditIncidentPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                         <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                         <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />

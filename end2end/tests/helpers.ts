@@ -37,3 +37,9 @@ export function unique(prefix: string) {
 export function slugOf(name: string) {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
+
+/** A moment `minutes` before `from` (default: now, to the minute) as a `datetime-local` value in UTC. */
+export function utcInputMinutesAgo(minutes: number, from: Date = new Date()) {
+  const base = Math.floor(from.getTime() / 60_000) * 60_000;
+  return new Date(base - minutes * 60_000).toISOString().slice(0, 16);
+}

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_services;
 mod m20261127_000002_create_accounts;
+mod m20261127_000003_create_incidents;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_services::Migration),
             Box::new(m20261127_000002_create_accounts::Migration),
+            Box::new(m20261127_000003_create_incidents::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ mod auth;
 mod csrf;
 mod health;
 mod middleware;
+mod webhooks;
 pub mod sessions;
 pub mod telemetry;
 
@@ -54,6 +55,7 @@ impl Application {
             settings: Arc::new(settings),
             leptos_options,
             sign_in_limiter: Arc::default(),
+            intake_lock: Arc::default(),
         };
         let router = router(state.clone(), session_store.clone());
         let addr = state.settings.bind_addr;
@@ -155,6 +157,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     let page_state = state.clone();
     let router = Router::new()
         .merge(health::routes())
+        .merge(webhooks::routes())
         .leptos_routes_with_context(
             &state,
             routes,

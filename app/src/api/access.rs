@@ -61,6 +61,27 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/audit/history",
         Access::Requires(Permission::ViewRecords),
     ),
+    // Monitoring integrations
+    (
+        "/api/integrations/list",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/integrations/create",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/integrations/set-disabled",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/integrations/rotate-token",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/integrations/shown-once",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
     // Service catalog
     (
         "/api/services/list",
@@ -85,6 +106,38 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     (
         "/api/services/restore",
         Access::Requires(Permission::EditServices),
+    ),
+    // Incidents
+    ("/api/incidents/list", Access::Requires(Permission::ViewRecords)),
+    ("/api/incidents/get", Access::Requires(Permission::ViewRecords)),
+    ("/api/incidents/policy", Access::Requires(Permission::ViewRecords)),
+    (
+        "/api/incidents/declare",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/incidents/update",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/incidents/set-status",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/incidents/start-postmortem",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/incidents/timeline/add",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/incidents/timeline/update",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/incidents/timeline/delete",
+        Access::Requires(Permission::EditIncidents),
     ),
 ];
 

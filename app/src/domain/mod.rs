@@ -1,9 +1,16 @@
 //! Pure domain rules: parsing and validation with no I/O, compiled for the server and the browser.
 
+pub mod alerts;
 pub mod auth;
+pub mod incident;
+pub mod integration;
 pub mod service;
 pub mod validation;
 
+pub use incident::{
+    IncidentDraft, IncidentForm, IncidentStatus, Milestones, PostmortemPolicy, Severity, TimelineDraft,
+    TimelineForm, TimelineKind,
+};
 pub use auth::{Email, NewPassword, Permission, Role};
 pub use service::{
     Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug,

@@ -1,8 +1,15 @@
 //! One component per route; they fetch through server functions and lay out components.
 
 mod account;
+mod admin_integrations;
 mod admin_users;
 mod audit;
+mod incident_detail;
+mod incident_edit;
+mod incident_form;
+mod incident_new;
+mod incident_timeline;
+mod incidents_list;
 mod not_found;
 mod service_detail;
 mod service_edit;
@@ -13,8 +20,13 @@ mod setup;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use admin_integrations::IntegrationsPage;
 pub use admin_users::UsersPage;
 pub use audit::{AuditPage, History};
+pub use incident_detail::IncidentPage;
+pub use incident_edit::EditIncidentPage;
+pub use incident_new::DeclareIncidentPage;
+pub use incidents_list::IncidentsPage;
 pub use not_found::NotFound;
 pub use service_detail::ServicePage;
 pub use service_edit::EditServicePage;

@@ -21,6 +21,8 @@ pub struct Settings {
     pub session_idle_seconds: i64,
     /// `SESSION_MAX_SECONDS`: a session this old ends however active it is.
     pub session_max_seconds: i64,
+    /// `POSTMORTEM_POLICY`: which incidents need a postmortem, e.g. `SEV1,SEV2,data_loss,escalation`.
+    pub postmortem_policy: crate::domain::PostmortemPolicy,
 }
 
 /// A setting that could not be understood.
@@ -77,6 +79,15 @@ impl Settings {
             session_max_seconds: match get("SESSION_MAX_SECONDS") {
                 Some(v) => positive("SESSION_MAX_SECONDS", &v)?,
                 None => 7 * 24 * 60 * 60,
+            },
+            postmortem_policy: match get("POSTMORTEM_POLICY") {
+                Some(v) => crate::domain::PostmortemPolicy::parse(&v).map_err(|reason| {
+                    ConfigError {
+                        name: "POSTMORTEM_POLICY",
+                        reason,
+                    }
+                })?,
+                None => crate::domain::PostmortemPolicy::default(),
             },
             log_json: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => false,
@@ -173,6 +184,16 @@ mod tests {
     fn a_bad_port_names_the_variable() {
         let err = settings(&[("PORT", "eighty")]).unwrap_err();
         assert_eq!(err.name, "PORT");
+    }
+
+    #[test]
+    fn the_postmortem_policy_is_configurable_and_checked() {
+        let default = settings(&[]).unwrap().postmortem_policy;
+        assert_eq!(default, crate::domain::PostmortemPolicy::default());
+        let strict = settings(&[("POSTMORTEM_POLICY", "SEV1")]).unwrap();
+        assert_eq!(strict.postmortem_policy.severities.len(), 1);
+        let err = settings(&[("POSTMORTEM_POLICY", "SEV1,often")]).unwrap_err();
+        assert_eq!(err.name, "POSTMORTEM_POLICY");
     }
 
     #[test]

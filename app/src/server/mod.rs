@@ -1,5 +1,6 @@
 //! Server-only code: configuration, state, storage, workflows and rendering helpers.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -7,11 +8,15 @@ pub mod csp;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod integrations;
+pub mod incidents;
 pub mod markdown;
 pub mod seed;
+pub mod seed_incidents;
 pub mod services;
 pub mod session;
 pub mod state;
+pub mod webhook_auth;
 
 pub use config::Settings;
 pub use error::AppError;

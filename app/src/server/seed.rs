@@ -1,4 +1,5 @@
-//! Demo data for a first look: a few realistic services, added only to an empty catalog.
+//! Demo data for a first look: accounts, a few realistic services and incidents, added only to an
+//! empty database.
 
 use sea_orm::DatabaseConnection;
 
@@ -141,8 +142,10 @@ pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
         let draft = form.parse().map_err(AppError::Validation)?;
         services::create(db, &actor, &draft).await?;
     }
+    let incidents = super::seed_incidents::seed(db, &actor).await?;
     tracing::info!(
         services = demo.len(),
+        incidents,
         users = DEMO_USERS.len(),
         "demo data added"
     );

@@ -17,6 +17,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Sign-in attempts per account and per client address.
     pub sign_in_limiter: Arc<SignInLimiter>,
+    /// Alert deliveries are applied one at a time per instance (SQLite has a single writer;
+    /// PostgreSQL additionally takes an advisory lock, so instances agree too).
+    pub intake_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,5 +5,8 @@ mod helpers;
 mod audit;
 mod auth;
 mod health;
+mod incidents;
+mod integrations;
 mod pages;
 mod services;
+mod webhooks;

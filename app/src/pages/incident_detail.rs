@@ -1,0 +1,285 @@
+//! One incident's page: what, how bad, where it stands, the derived durations, runbooks, alerts
+//! and the timeline, with the actions to move it along.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::incident_timeline::{Timeline, TimelineActions};
+use super::incidents_list::{SeverityBadge, StatusBadge};
+use crate::api::incidents::{
+    IncidentView, PostmortemState, SetIncidentStatus, StartPostmortem, get_incident,
+};
+use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
+use crate::domain::incident::format_duration;
+use crate::domain::{IncidentStatus, Permission};
+use crate::pages::History;
+
+/// Loads the incident named in the address and shows it; reloads after every action.
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let set_status = ServerAction::<SetIncidentStatus>::new();
+    let start = ServerAction::<StartPostmortem>::new();
+    let timeline = TimelineActions::new();
+    let incident = Resource::new(
+        move || {
+            (
+                id(),
+                set_status.version().get(),
+                start.version().get(),
+                timeline.version(),
+            )
+        },
+        |(id, ..)| get_incident(id),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move {
+                    incident
+                        .await
+                        .map(|incident| view! { <Detail incident set_status start timeline /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(
+    incident: IncidentView,
+    set_status: ServerAction<SetIncidentStatus>,
+    start: ServerAction<StartPostmortem>,
+    timeline: TimelineActions,
+) -> impl IntoView {
+    let error = Signal::derive(move || {
+        set_status
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| start.value().get().and_then(Result::err))
+    });
+    let id = incident.id;
+    let runbooks = incident.runbooks();
+    view! {
+        <Title text=format!("#{} {} · Postmortem", incident.id, incident.title) />
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/incidents">"Incidents"</a>
+        </nav>
+        <div class="page-header">
+            <div>
+                <h1>
+                    <span class="muted">"#" {incident.id} " "</span>
+                    {incident.title.clone()}
+                </h1>
+                <p class="badges">
+                    <SeverityBadge severity=incident.severity />
+                    " "
+                    <span data-testid="incident-status"><StatusBadge status=incident.status /></span>
+                    {incident.data_loss.then(|| view! { " " <span class="badge badge-warn">"Data loss"</span> })}
+                    {incident.escalated.then(|| view! { " " <span class="badge badge-warn">"Escalated"</span> })}
+                </p>
+            </div>
+            <Can permission=Permission::EditIncidents>
+                <div class="actions">
+                    <a class="button" href=format!("/incidents/{id}/edit")>"Edit"</a>
+                </div>
+            </Can>
+        </div>
+        <ErrorNotice error />
+        {incident.service_unknown.then(|| view! {
+            <p class="alert" data-testid="service-unknown">
+                "Service unknown: no service in the catalog matched this alert. Edit the incident to set the affected service."
+            </p>
+        })}
+        <Postmortem id state=incident.postmortem started=incident.postmortem_started_at start />
+        <Can permission=Permission::EditIncidents>
+            <StatusMoves id version=incident.version current=incident.status set_status />
+        </Can>
+        {(!runbooks.is_empty()).then(|| view! {
+            <section class="runbooks" aria-label="Runbooks">
+                <h2 class="visually-hidden">"Runbooks"</h2>
+                {runbooks.into_iter().map(|(label, url)| view! {
+                    <a class="button" data-testid="runbook-link" href=url rel="external noopener noreferrer">{label}</a>
+                }).collect_view()}
+            </section>
+        })}
+        <Facts incident=incident.clone() />
+        <Durations incident=incident.clone() />
+        <section aria-labelledby="impact">
+            <h2 id="impact">"Impact"</h2>
+            {if incident.summary.is_empty() {
+                view! { <p class="muted">"No impact summary yet."</p> }.into_any()
+            } else {
+                view! { <div class="markdown" inner_html=incident.summary_html.clone()></div> }.into_any()
+            }}
+        </section>
+        <Alerts incident=incident.clone() />
+        <Timeline incident_id=id entries=incident.timeline.clone() actions=timeline />
+        <History entity_type="incident" entity_id=id.to_string() />
+    }
+}
+
+#[component]
+fn Postmortem(
+    id: i64,
+    state: PostmortemState,
+    started: Option<chrono::DateTime<chrono::Utc>>,
+    start: ServerAction<StartPostmortem>,
+) -> impl IntoView {
+    let note = match (state, started) {
+        (PostmortemState::Started, Some(at)) => {
+            format!("Postmortem started {}.", at.format("%Y-%m-%d %H:%M UTC"))
+        }
+        (PostmortemState::Waiting, _) => "A postmortem is required for this incident and has not started.".into(),
+        _ => "A postmortem is optional for this incident.".into(),
+    };
+    view! {
+        <section class="panel postmortem-panel" data-testid="postmortem-panel">
+            <p>{note}</p>
+            {(state != PostmortemState::Started).then(|| view! {
+                <Can permission=Permission::EditPostmortems>
+                    <ActionForm action=start>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="button primary">"Start postmortem"</button>
+                    </ActionForm>
+                </Can>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn StatusMoves(
+    id: i64,
+    version: i32,
+    current: IncidentStatus,
+    set_status: ServerAction<SetIncidentStatus>,
+) -> impl IntoView {
+    view! {
+        <section class="status-moves" aria-label="Change status">
+            <ActionForm action=set_status attr:class="form inline">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=version />
+                <label for="status-note" class="visually-hidden">"Note for the timeline"</label>
+                <input id="status-note" type="text" name="note" placeholder="Optional note for the timeline" />
+                {current
+                    .moves()
+                    .map(|to| {
+                        let primary = to == IncidentStatus::Resolved;
+                        view! {
+                            <button
+                                type="submit"
+                                name="status"
+                                value=to.as_str()
+                                class="button"
+                                class:primary=primary
+                                title=to.meaning()
+                            >
+                                {if current == IncidentStatus::Resolved { format!("Reopen as {}", to.label()) } else { format!("Mark {}", to.label().to_lowercase()) }}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Facts(incident: IncidentView) -> impl IntoView {
+    let services = if incident.services.is_empty() {
+        view! { <span class="muted">"None recorded"</span> }.into_any()
+    } else {
+        incident
+            .services
+            .into_iter()
+            .map(|s| view! { <a href=format!("/services/{}", s.slug)>{s.name}</a> " " })
+            .collect_view()
+            .into_any()
+    };
+    let source = match incident.source.as_str() {
+        "person" => "Declared by a person".to_owned(),
+        other => format!("Opened by {other}"),
+    };
+    view! {
+        <dl class="facts">
+            <div><dt>"Services"</dt><dd>{services}</dd></div>
+            <div><dt>"Commander"</dt><dd>{if incident.commander.is_empty() { "—".to_owned() } else { incident.commander }}</dd></div>
+            <div><dt>"Source"</dt><dd>{source}</dd></div>
+            <div><dt>"Opened"</dt><dd>{incident.opened_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd></div>
+        </dl>
+    }
+}
+
+#[component]
+fn Durations(incident: IncidentView) -> impl IntoView {
+    let d = incident.durations;
+    let show = |value: Option<chrono::Duration>| value.map(format_duration).unwrap_or_else(|| "—".into());
+    let milestones = incident.milestones.fields();
+    view! {
+        <section aria-labelledby="durations-heading" class="panel">
+            <h2 id="durations-heading">"Durations"</h2>
+            <p class="hint">"Worked out from the milestones; edit the incident to correct a time."</p>
+            <dl class="facts durations" data-testid="durations">
+                <div><dt>"Time to detect"</dt><dd data-testid="time-to-detect">{show(d.to_detect)}</dd></div>
+                <div><dt>"Time to acknowledge"</dt><dd data-testid="time-to-acknowledge">{show(d.to_acknowledge)}</dd></div>
+                <div><dt>"Time to mitigate"</dt><dd data-testid="time-to-mitigate">{show(d.to_mitigate)}</dd></div>
+                <div><dt>"Time to resolve"</dt><dd data-testid="time-to-resolve">{show(d.to_resolve)}</dd></div>
+            </dl>
+            <dl class="facts milestones">
+                {milestones
+                    .into_iter()
+                    .map(|(_, label, at)| view! {
+                        <div>
+                            <dt>{label}</dt>
+                            <dd class="mono small">{at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())}</dd>
+                        </div>
+                    })
+                    .collect_view()}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Alerts(incident: IncidentView) -> impl IntoView {
+    (!incident.alerts.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="alerts-heading">
+                <h2 id="alerts-heading">"Alerts"</h2>
+                <DataTable headings=&["Alert", "State", "Started", "Received", "Labels"]>
+                    {incident
+                        .alerts
+                        .into_iter()
+                        .map(|alert| view! {
+                            <tr>
+                                <th scope="row">
+                                    {match alert.source_url {
+                                        Some(url) => view! { <a href=url rel="external noopener noreferrer">{alert.title.clone()}</a> }.into_any(),
+                                        None => view! { <span>{alert.title.clone()}</span> }.into_any(),
+                                    }}
+                                    <div class="muted mono small">{alert.fingerprint}</div>
+                                </th>
+                                <td>{alert.state}</td>
+                                <td class="mono small">{alert.starts_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td>{format!("{}×", alert.receive_count)}</td>
+                                <td class="small mono">
+                                    {alert.labels.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")}
+                                </td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </DataTable>
+            </section>
+        }
+    })
+}

@@ -1,0 +1,53 @@
+//! "Edit an incident": the form pre-filled, guarded against lost updates by the version.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::incident_form::IncidentFields;
+use crate::api::incidents::{IncidentView, UpdateIncident, get_incident};
+use crate::components::ErrorsView;
+
+/// Loads the incident, then shows the edit form.
+#[component]
+pub fn EditIncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let incident = Resource::new(id, get_incident);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move {
+                    incident.await.map(|incident| view! { <EditForm incident /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn EditForm(incident: IncidentView) -> impl IntoView {
+    let update = ServerAction::<UpdateIncident>::new();
+    let error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let back = format!("/incidents/{}", incident.id);
+    view! {
+        <Title text=format!("Edit #{} · Postmortem", incident.id) />
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/incidents">"Incidents"</a>
+            <span aria-hidden="true">" / "</span>
+            <a href=back.clone()>{format!("#{} {}", incident.id, incident.title)}</a>
+        </nav>
+        <h1>"Edit incident #" {incident.id}</h1>
+        <ActionForm action=update attr:class="form" attr:novalidate=true>
+            <input type="hidden" name="id" value=incident.id />
+            <input type="hidden" name="version" value=incident.version />
+            <IncidentFields initial=incident.to_form() error />
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                    "Save changes"
+                </button>
+                <a class="button" href=back>"Cancel"</a>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,140 @@
+//! The alert webhook endpoints (`POST /hooks/{source}/{id}`): checks the integration's credentials
+//! or signature, parses the payload, and hands it to alert intake. Every refusal is a 4xx with a
+//! JSON message naming the problem, and stores nothing.
+
+use app::domain::alerts::{self, AlertSource};
+use app::server::AppState;
+use app::server::alerts::ingest;
+use app::server::auth::tokens::token_hash;
+use app::server::entities::integration::{self, Entity as Integration};
+use app::server::webhook_auth::{
+    presented_credential, verify_grafana_signature, verify_pagerduty_signature,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+/// Grafana's signature header unless the integration names another.
+pub const DEFAULT_GRAFANA_SIGNATURE_HEADER: &str = "X-Grafana-Alerting-Signature";
+/// Grafana's optional timestamp header, signed together with the body when present.
+const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
+
+/// The webhook routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/hooks/{source}/{id}", post(receive))
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    Path((source, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(source) = AlertSource::parse(&source) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "Unknown alert source: use alertmanager, grafana or pagerduty.",
+        );
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return refuse(StatusCode::NOT_FOUND, "No such integration.");
+    };
+    let integration = match Integration::find_by_id(id).one(&state.db).await {
+        Ok(Some(found)) if found.source == source.as_str() => found,
+        Ok(Some(found)) => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "Integration {id} receives {} payloads, not {}. Check the webhook URL.",
+                    found.source,
+                    source.as_str()
+                ),
+            );
+        }
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, "No such integration."),
+        Err(error) => {
+            tracing::error!(%error, "integration lookup failed");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+        }
+    };
+    if integration.disabled_at.is_some() {
+        return refuse(StatusCode::FORBIDDEN, "This integration is disabled.");
+    }
+    if let Err(message) = authenticate(&integration, source, &headers, &body) {
+        tracing::warn!(integration = integration.id, %message, "webhook refused");
+        return refuse(StatusCode::UNAUTHORIZED, &message);
+    }
+    let batch = match alerts::parse(source, &body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            let status = match error {
+                alerts::PayloadError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            tracing::warn!(integration = integration.id, %error, "webhook payload refused");
+            return refuse(status, &error.to_string());
+        }
+    };
+    match ingest(&state, &integration, batch, &body).await {
+        Ok(outcome) => (StatusCode::OK, axum::Json(outcome)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, integration = integration.id, "alert intake failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The alert could not be stored; the sender should retry.",
+            )
+        }
+    }
+}
+
+/// A signed integration needs a valid signature; any other needs its token, as a bearer token
+/// or as the password of basic auth.
+fn authenticate(
+    integration: &integration::Model,
+    source: AlertSource,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), String> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(secret) = &integration.signing_secret {
+        return match source {
+            AlertSource::PagerDuty => {
+                let signature = header("x-pagerduty-signature")
+                    .ok_or("The X-PagerDuty-Signature header is missing.")?;
+                verify_pagerduty_signature(secret, signature, body)
+                    .then_some(())
+                    .ok_or_else(|| "The X-PagerDuty-Signature does not match this integration's signing secret.".into())
+            }
+            _ => {
+                let name = integration
+                    .signature_header
+                    .as_deref()
+                    .unwrap_or(DEFAULT_GRAFANA_SIGNATURE_HEADER);
+                let signature =
+                    header(name).ok_or_else(|| format!("The {name} signature header is missing."))?;
+                verify_grafana_signature(secret, signature, header(GRAFANA_TIMESTAMP_HEADER), body)
+                    .then_some(())
+                    .ok_or_else(|| format!("The {name} signature does not match this integration's secret."))
+            }
+        };
+    }
+    let presented = presented_credential(header(header::AUTHORIZATION.as_str())).ok_or(
+        "Send the integration's token as `Authorization: Bearer <token>` or as the basic-auth password.",
+    )?;
+    let presented_hash = token_hash(&presented);
+    // Both are SHA-256 hex digests: comparing them reveals nothing about the token itself.
+    if presented_hash == integration.token_hash {
+        Ok(())
+    } else {
+        Err("The token is not valid for this integration.".into())
+    }
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
