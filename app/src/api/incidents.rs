@@ -236,7 +236,7 @@ impl IncidentView {
 
 /// The incident list, filtered and paged by cursor.
 #[server(endpoint = "incidents/list")]
-pub async fn list_incidents(query: IncidentQuery) -> Result<IncidentPage, ApiError> {
+pub async fn list_incidents(#[server(default)] query: IncidentQuery) -> Result<IncidentPage, ApiError> {
     let state = crate::server::state::app_state()?;
     crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
     Ok(crate::server::incidents::list::page(&state.db, &query).await?)

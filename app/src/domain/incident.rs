@@ -370,8 +370,9 @@ impl PostmortemPolicy {
     }
 }
 
-/// The incident form as typed.
+/// The incident form as typed (a field left out counts as empty).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IncidentForm {
     pub title: String,
     /// Slugs of the affected services, separated by commas.
@@ -566,8 +567,9 @@ impl TimelineKind {
     }
 }
 
-/// A timeline entry as typed.
+/// A timeline entry as typed (a field left out counts as empty).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TimelineForm {
     pub kind: String,
     pub occurred_at: String,

@@ -140,7 +140,7 @@ fn IntegrationTable(
                                 <code data-testid="webhook-url">{integration.webhook_url.clone()}</code>
                                 <p class="muted small">
                                     "Token " <span class="mono">{integration.token_prefix.clone()} "…"</span>
-                                    {integration.signs.then(|| " · signed deliveries only")}
+                                    {integration.signs.then_some(" · signed deliveries only")}
                                 </p>
                             </td>
                             <td>

@@ -423,7 +423,11 @@ async fn neither_the_list_nor_the_audit_trail_holds_the_token_or_secret(engine: 
     assert_eq!(integration_events.len(), 2);
     assert_eq!(integration_events[1].action, "integration.token_rotated");
     for event in integration_events {
-        let text = format!("{:?} {:?}", event.before, event.after);
+        let text = format!(
+            "{} {}",
+            event.before.as_deref().unwrap_or_default(),
+            event.after.as_deref().unwrap_or_default()
+        );
         assert!(text.contains("\"signs\":true"), "{text}");
         for secret in [first.as_str(), second.as_str(), SECRET, hash.as_str()] {
             assert!(!text.contains(secret), "the audit trail leaks {secret}");
@@ -522,9 +526,10 @@ async fn a_plain_form_post_shows_the_token_once_on_the_page(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
-    assert_eq!(
-        response.headers()["location"],
-        app.url("/admin/integrations").as_str()
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&app.url("/admin/integrations")),
+        "back to the page: {location}"
     );
     let rows = stored(&app).await;
     assert_eq!(rows.len(), 1);

@@ -142,7 +142,7 @@ async fn an_alertmanager_alert_opens_an_incident_with_its_service_severity_and_r
     let bodies = timeline_bodies(&incident);
     assert!(bodies.iter().filter(|b| b.starts_with("**Alert firing:**")).count() == 2, "{bodies:?}");
     // The list shows it too.
-    let list: Value = app.call("incidents/list", &[]).await.json().await.unwrap();
+    let list: Value = app.call("incidents/list", &[("query[sort]", "newest")]).await.json().await.unwrap();
     assert_eq!(list["rows"][0]["id"], incident["id"]);
 }
 
