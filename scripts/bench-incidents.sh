@@ -205,7 +205,7 @@ def sqlite_seed(db, n):
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     t2 = time.time()
-    print(f"sample stored timestamp {sample[0]!r} -> writing '%Y-%m-%d{sep}%H:%M:%S{suffix}'", file=sys.stderr)
+    print(f"   timestamps stored like {sample[0]!r}: writing '%Y-%m-%d{sep}%H:%M:%S{suffix}'", file=sys.stderr)
     print(f"{t1 - t0:.1f} {t2 - t1:.1f}")
 
 
@@ -562,6 +562,7 @@ fi
 : >"$results"
 : >"$notes"
 echo "Incident benchmarks: $incidents incidents, wrk ${duration}s per run, engines: $engines"
+echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 for engine in $engines; do
   case $engine in
     sqlite) bench_sqlite ;;
@@ -580,6 +581,7 @@ done
 echo
 echo "== Summary ($incidents incidents; wrk -t2 -c8 -d${duration}s on loopback; 2 cores shared by wrk and the server)"
 sed 's/^/   /' "$notes"
+echo "   Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '   %-10s %-34s %9s %9s %8s %9s %7s  %s\n' engine measurement "p50 ms" "p99 ms" "req/s" "alerts/s" failed target
 while IFS=$'\t' read -r engine label p50 p99 rps alerts bad; do
   if [[ $alerts == "-" ]]; then

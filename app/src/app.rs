@@ -10,8 +10,8 @@ use crate::domain::Permission;
 use crate::pages::IntegrationsPage;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
-    IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage,
-    SetupPage, SignInPage, UsersPage,
+    IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage, SetupPage, SignInPage,
+    UsersPage,
 };
 
 /// The document around the app, rendered on the server for every page.

@@ -56,7 +56,9 @@ impl MigrationTrait for Migration {
                     .col(boolean(Incidents::DataLoss).default(false))
                     .col(boolean(Incidents::Escalated).default(false))
                     .col(boolean(Incidents::PostmortemRequired).default(false))
-                    .col(timestamp_with_time_zone_null(Incidents::PostmortemStartedAt))
+                    .col(timestamp_with_time_zone_null(
+                        Incidents::PostmortemStartedAt,
+                    ))
                     .col(timestamp_with_time_zone(Incidents::OpenedAt))
                     .col(timestamp_with_time_zone_null(Incidents::ImpactStartedAt))
                     .col(timestamp_with_time_zone_null(Incidents::DetectedAt))
@@ -78,7 +80,10 @@ impl MigrationTrait for Migration {
         // The list is read newest first, optionally narrowed to a severity, a status or the
         // postmortems still waiting; each has an index in that order, so no page scans the table.
         for (name, columns) in [
-            ("idx_incidents_opened", vec![Incidents::OpenedAt, Incidents::Id]),
+            (
+                "idx_incidents_opened",
+                vec![Incidents::OpenedAt, Incidents::Id],
+            ),
             (
                 "idx_incidents_severity_opened",
                 vec![Incidents::Severity, Incidents::OpenedAt, Incidents::Id],
@@ -229,7 +234,10 @@ impl MigrationTrait for Migration {
                     IncidentAlerts::IncidentOpen,
                 ],
             ),
-            ("idx_incident_alerts_incident", vec![IncidentAlerts::IncidentId]),
+            (
+                "idx_incident_alerts_incident",
+                vec![IncidentAlerts::IncidentId],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(IncidentAlerts::Table);

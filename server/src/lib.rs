@@ -4,9 +4,9 @@ mod auth;
 mod csrf;
 mod health;
 mod middleware;
-mod webhooks;
 pub mod sessions;
 pub mod telemetry;
+mod webhooks;
 
 use std::sync::Arc;
 

@@ -59,7 +59,10 @@ async fn receive(
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "No such integration."),
         Err(error) => {
             tracing::error!(%error, "integration lookup failed");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; retry later.",
+            );
         }
     };
     if integration.disabled_at.is_some() {
@@ -115,11 +118,13 @@ fn authenticate(
                     .signature_header
                     .as_deref()
                     .unwrap_or(DEFAULT_GRAFANA_SIGNATURE_HEADER);
-                let signature =
-                    header(name).ok_or_else(|| format!("The {name} signature header is missing."))?;
+                let signature = header(name)
+                    .ok_or_else(|| format!("The {name} signature header is missing."))?;
                 verify_grafana_signature(secret, signature, header(GRAFANA_TIMESTAMP_HEADER), body)
                     .then_some(())
-                    .ok_or_else(|| format!("The {name} signature does not match this integration's secret."))
+                    .ok_or_else(|| {
+                        format!("The {name} signature does not match this integration's secret.")
+                    })
             }
         };
     }

@@ -108,9 +108,18 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         Access::Requires(Permission::EditServices),
     ),
     // Incidents
-    ("/api/incidents/list", Access::Requires(Permission::ViewRecords)),
-    ("/api/incidents/get", Access::Requires(Permission::ViewRecords)),
-    ("/api/incidents/policy", Access::Requires(Permission::ViewRecords)),
+    (
+        "/api/incidents/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/incidents/get",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/incidents/policy",
+        Access::Requires(Permission::ViewRecords),
+    ),
     (
         "/api/incidents/declare",
         Access::Requires(Permission::EditIncidents),

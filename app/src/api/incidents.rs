@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use crate::domain::incident::Durations;
-use crate::domain::{IncidentForm, IncidentStatus, Milestones, Severity, TimelineForm, TimelineKind};
+use crate::domain::{
+    IncidentForm, IncidentStatus, Milestones, Severity, TimelineForm, TimelineKind,
+};
 
 /// How many incidents one page of the list shows.
 pub const PAGE_SIZE: u64 = 25;
@@ -224,10 +226,10 @@ impl IncidentView {
             links.push(("Runbook from the alert".into(), url.clone()));
         }
         for service in &self.services {
-            if let Some(url) = &service.runbook_url {
-                if !links.iter().any(|(_, u)| u == url) {
-                    links.push((format!("{} runbook", service.name), url.clone()));
-                }
+            if let Some(url) = &service.runbook_url
+                && !links.iter().any(|(_, u)| u == url)
+            {
+                links.push((format!("{} runbook", service.name), url.clone()));
             }
         }
         links
@@ -236,7 +238,9 @@ impl IncidentView {
 
 /// The incident list, filtered and paged by cursor.
 #[server(endpoint = "incidents/list")]
-pub async fn list_incidents(#[server(default)] query: IncidentQuery) -> Result<IncidentPage, ApiError> {
+pub async fn list_incidents(
+    #[server(default)] query: IncidentQuery,
+) -> Result<IncidentPage, ApiError> {
     let state = crate::server::state::app_state()?;
     crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
     Ok(crate::server::incidents::list::page(&state.db, &query).await?)
@@ -315,7 +319,10 @@ pub async fn add_timeline_entry(
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
     let draft = entry.parse().map_err(crate::server::AppError::Validation)?;
-    Ok(crate::server::incidents::timeline::add(&state.db, &user.actor(), incident_id, &draft).await?)
+    Ok(
+        crate::server::incidents::timeline::add(&state.db, &user.actor(), incident_id, &draft)
+            .await?,
+    )
 }
 
 /// Changes a timeline entry; refused if someone changed it since `version`.

@@ -5,8 +5,8 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod error;
-pub mod integrations;
 pub mod incidents;
+pub mod integrations;
 pub mod services;
 pub mod users;
 

@@ -61,7 +61,9 @@ impl Severity {
     pub fn definition(self) -> &'static str {
         match self {
             Self::Sev1 => "Critical: a core service is down or data is lost for many customers.",
-            Self::Sev2 => "Major: a key feature is unavailable or badly degraded for some customers.",
+            Self::Sev2 => {
+                "Major: a key feature is unavailable or badly degraded for some customers."
+            }
             Self::Sev3 => "Minor: limited impact, or a workaround keeps customers going.",
             Self::Sev4 => "Low: no customer impact yet; internal or cosmetic.",
         }
@@ -204,7 +206,11 @@ impl Milestones {
     /// The milestones in order, with their form field names and labels.
     pub fn fields(&self) -> [(&'static str, &'static str, Option<DateTime<Utc>>); 5] {
         [
-            ("impact_started_at", "Impact started", self.impact_started_at),
+            (
+                "impact_started_at",
+                "Impact started",
+                self.impact_started_at,
+            ),
             ("detected_at", "Detected", self.detected_at),
             ("acknowledged_at", "Acknowledged", self.acknowledged_at),
             ("mitigated_at", "Mitigated", self.mitigated_at),
@@ -226,10 +232,7 @@ impl Milestones {
             if let Some((_, earlier_label, _)) = earlier {
                 errors.push(FieldError::new(
                     *field,
-                    format!(
-                        "{label} cannot be before {}.",
-                        earlier_label.to_lowercase()
-                    ),
+                    format!("{label} cannot be before {}.", earlier_label.to_lowercase()),
                 ));
             }
         }
@@ -280,10 +283,10 @@ impl Milestones {
         }
         // Keep the order when a status is set after a milestone typed in the future.
         for slot in [&mut self.acknowledged_at, &mut self.mitigated_at] {
-            if let (Some(at), Some(detected)) = (*slot, self.detected_at) {
-                if at < detected {
-                    *slot = Some(detected);
-                }
+            if let (Some(at), Some(detected)) = (*slot, self.detected_at)
+                && at < detected
+            {
+                *slot = Some(detected);
             }
         }
     }
@@ -415,38 +418,64 @@ impl IncidentForm {
         let mut errors = Vec::new();
         let title = self.title.trim();
         if title.is_empty() {
-            errors.push(FieldError::new("title", "Say in a few words what is wrong."));
+            errors.push(FieldError::new(
+                "title",
+                "Say in a few words what is wrong.",
+            ));
         } else if title.chars().count() > TITLE_MAX {
             errors.push(FieldError::new(
                 "title",
-                &format!("Keep the title to {TITLE_MAX} characters or fewer."),
+                format!("Keep the title to {TITLE_MAX} characters or fewer."),
             ));
         }
         let services = parse_service_list(&self.services);
         let severity = Severity::parse(&self.severity);
         if severity.is_none() {
-            errors.push(FieldError::new("severity", "Choose a severity, SEV1 to SEV4."));
+            errors.push(FieldError::new(
+                "severity",
+                "Choose a severity, SEV1 to SEV4.",
+            ));
         }
         let commander = self.commander.trim();
         if commander.chars().count() > COMMANDER_MAX {
             errors.push(FieldError::new(
                 "commander",
-                &format!("Keep the commander's name to {COMMANDER_MAX} characters or fewer."),
+                format!("Keep the commander's name to {COMMANDER_MAX} characters or fewer."),
             ));
         }
         if self.summary.chars().count() > TEXT_MAX {
             errors.push(FieldError::new(
                 "summary",
-                &format!("Keep the summary to {TEXT_MAX} characters or fewer."),
+                format!("Keep the summary to {TEXT_MAX} characters or fewer."),
             ));
         }
         let mut milestones = Milestones::default();
         for (field, input, slot) in [
-            ("impact_started_at", &self.impact_started_at, &mut milestones.impact_started_at),
-            ("detected_at", &self.detected_at, &mut milestones.detected_at),
-            ("acknowledged_at", &self.acknowledged_at, &mut milestones.acknowledged_at),
-            ("mitigated_at", &self.mitigated_at, &mut milestones.mitigated_at),
-            ("resolved_at", &self.resolved_at, &mut milestones.resolved_at),
+            (
+                "impact_started_at",
+                &self.impact_started_at,
+                &mut milestones.impact_started_at,
+            ),
+            (
+                "detected_at",
+                &self.detected_at,
+                &mut milestones.detected_at,
+            ),
+            (
+                "acknowledged_at",
+                &self.acknowledged_at,
+                &mut milestones.acknowledged_at,
+            ),
+            (
+                "mitigated_at",
+                &self.mitigated_at,
+                &mut milestones.mitigated_at,
+            ),
+            (
+                "resolved_at",
+                &self.resolved_at,
+                &mut milestones.resolved_at,
+            ),
         ] {
             match parse_time(input) {
                 Ok(at) => *slot = at,
@@ -503,7 +532,12 @@ pub fn parse_time(input: &str) -> Result<Option<DateTime<Utc>>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(input) {
         return Ok(Some(at.with_timezone(&Utc)));
     }
-    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+    for format in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(at) = NaiveDateTime::parse_from_str(input, format) {
             return Ok(Some(at.and_utc()));
         }
@@ -590,7 +624,10 @@ impl TimelineForm {
         let mut errors = Vec::new();
         let kind = TimelineKind::parse(&self.kind);
         if kind.is_none() {
-            errors.push(FieldError::new("kind", "Choose what kind of entry this is."));
+            errors.push(FieldError::new(
+                "kind",
+                "Choose what kind of entry this is.",
+            ));
         }
         let occurred_at = parse_time(&self.occurred_at).unwrap_or_else(|message| {
             errors.push(FieldError::new("occurred_at", &message));
@@ -602,7 +639,7 @@ impl TimelineForm {
         } else if body.chars().count() > TEXT_MAX {
             errors.push(FieldError::new(
                 "body",
-                &format!("Keep an entry to {TEXT_MAX} characters or fewer."),
+                format!("Keep an entry to {TEXT_MAX} characters or fewer."),
             ));
         }
         match kind {
@@ -661,10 +698,7 @@ mod tests {
         let errors = milestones.check_order().unwrap_err();
         assert_eq!(errors.0.len(), 1);
         assert_eq!(errors.0[0].field, "resolved_at");
-        assert_eq!(
-            errors.0[0].message,
-            "Resolved cannot be before detected."
-        );
+        assert_eq!(errors.0[0].message, "Resolved cannot be before detected.");
     }
 
     #[test]
@@ -769,8 +803,16 @@ mod tests {
         assert!(policy.requires(Severity::Sev1, false, false));
         assert!(!policy.requires(Severity::Sev2, false, false));
         assert!(!policy.requires(Severity::Sev3, false, true));
-        assert!(PostmortemPolicy::parse("SEV1,sometimes").unwrap_err().contains("sometimes"));
-        assert!(!PostmortemPolicy::parse("").unwrap().requires(Severity::Sev1, true, true));
+        assert!(
+            PostmortemPolicy::parse("SEV1,sometimes")
+                .unwrap_err()
+                .contains("sometimes")
+        );
+        assert!(
+            !PostmortemPolicy::parse("")
+                .unwrap()
+                .requires(Severity::Sev1, true, true)
+        );
     }
 
     #[test]

@@ -7,11 +7,11 @@ pub mod integration;
 pub mod service;
 pub mod validation;
 
-pub use incident::{
-    IncidentDraft, IncidentForm, IncidentStatus, Milestones, PostmortemPolicy, Severity, TimelineDraft,
-    TimelineForm, TimelineKind,
-};
 pub use auth::{Email, NewPassword, Permission, Role};
+pub use incident::{
+    IncidentDraft, IncidentForm, IncidentStatus, Milestones, PostmortemPolicy, Severity,
+    TimelineDraft, TimelineForm, TimelineKind,
+};
 pub use service::{
     Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug,
 };

@@ -139,7 +139,9 @@ fn Postmortem(
         (PostmortemState::Started, Some(at)) => {
             format!("Postmortem started {}.", at.format("%Y-%m-%d %H:%M UTC"))
         }
-        (PostmortemState::Waiting, _) => "A postmortem is required for this incident and has not started.".into(),
+        (PostmortemState::Waiting, _) => {
+            "A postmortem is required for this incident and has not started.".into()
+        }
         _ => "A postmortem is optional for this incident.".into(),
     };
     view! {
@@ -223,7 +225,8 @@ fn Facts(incident: IncidentView) -> impl IntoView {
 #[component]
 fn Durations(incident: IncidentView) -> impl IntoView {
     let d = incident.durations;
-    let show = |value: Option<chrono::Duration>| value.map(format_duration).unwrap_or_else(|| "—".into());
+    let show =
+        |value: Option<chrono::Duration>| value.map(format_duration).unwrap_or_else(|| "—".into());
     let milestones = incident.milestones.fields();
     view! {
         <section aria-labelledby="durations-heading" class="panel">

@@ -12,7 +12,13 @@ use crate::components::ErrorsView;
 #[component]
 pub fn EditIncidentPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
     let incident = Resource::new(id, get_incident);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

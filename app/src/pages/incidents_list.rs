@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::incidents::{IncidentPage, IncidentQuery, IncidentRow, PostmortemState, list_incidents, postmortem_policy};
+use crate::api::incidents::{
+    IncidentPage, IncidentQuery, IncidentRow, PostmortemState, list_incidents, postmortem_policy,
+};
 use crate::api::services::list_services;
 use crate::components::{Can, DataTable, ErrorsView};
 use crate::domain::incident::format_duration;
@@ -129,8 +131,8 @@ fn IncidentTable(page: IncidentPage, query: IncidentQuery) -> impl IntoView {
             </section>
         });
     }
-    let first_page = (!query.after.is_empty())
-        .then(|| format!("/incidents?{}", query.to_query_string(None)));
+    let first_page =
+        (!query.after.is_empty()).then(|| format!("/incidents?{}", query.to_query_string(None)));
     let next = page
         .next
         .as_deref()

@@ -138,7 +138,8 @@ impl Intake<'_> {
                 } else {
                     let incident_id = row.incident_id;
                     self.touch(txn, row, Some(alert)).await?;
-                    self.entry(txn, incident_id, alert, "Alert fired again").await?;
+                    self.entry(txn, incident_id, alert, "Alert fired again")
+                        .await?;
                     push_unique(&mut outcome.updated, incident_id);
                 }
             }
@@ -151,10 +152,10 @@ impl Intake<'_> {
                     let incident_id = self.open_incident(txn, alert).await?;
                     outcome.opened.push(incident_id);
                 }
-                if alert.state == AlertState::Acknowledged {
-                    if let Some(row) = self.open_alert(txn, alert).await? {
-                        self.acknowledge(txn, row, alert).await?;
-                    }
+                if alert.state == AlertState::Acknowledged
+                    && let Some(row) = self.open_alert(txn, alert).await?
+                {
+                    self.acknowledge(txn, row, alert).await?;
                 }
             }
             (AlertState::Acknowledged, Some(row)) => {
@@ -175,7 +176,8 @@ impl Intake<'_> {
                 model.last_received_at = Set(self.now);
                 model.receive_count = Set(row.receive_count + 1);
                 model.update(txn).await?;
-                self.entry(txn, incident_id, alert, "Alert resolved").await?;
+                self.entry(txn, incident_id, alert, "Alert resolved")
+                    .await?;
                 if self.all_alerts_resolved(txn, incident_id).await? {
                     if self.integration.resolve_with_alert {
                         self.resolve(txn, incident_id, ended).await?;
@@ -387,7 +389,10 @@ impl Intake<'_> {
             let mut m: crate::server::entities::incident::ActiveModel = incident.clone().into();
             m.status = Set(IncidentStatus::Investigating.as_str().into());
             m.acknowledged_at = Set(Some(
-                incident.acknowledged_at.unwrap_or(at).max(incident.detected_at.unwrap_or(at)),
+                incident
+                    .acknowledged_at
+                    .unwrap_or(at)
+                    .max(incident.detected_at.unwrap_or(at)),
             ));
             m.version = Set(incident.version + 1);
             m.updated_at = Set(self.now);
@@ -514,7 +519,9 @@ impl Intake<'_> {
             .filter(
                 sea_orm::Condition::any()
                     .add(service::Column::Slug.eq(&slug))
-                    .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(hint.clone())),
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(hint.clone()),
+                    ),
             )
             .one(txn)
             .await?)
@@ -531,11 +538,15 @@ impl Intake<'_> {
 
     /// The severity the alert's label names; PagerDuty's priority, then urgency; else SEV3.
     fn severity_for(&self, alert: &AlertEvent) -> Severity {
-        [self.integration.severity_label.as_str(), "priority", "urgency"]
-            .iter()
-            .filter_map(|label| alert.labels.get(*label))
-            .find_map(|value| Severity::from_alert_label(value))
-            .unwrap_or(Severity::Sev3)
+        [
+            self.integration.severity_label.as_str(),
+            "priority",
+            "urgency",
+        ]
+        .iter()
+        .filter_map(|label| alert.labels.get(*label))
+        .find_map(|value| Severity::from_alert_label(value))
+        .unwrap_or(Severity::Sev3)
     }
 
     /// Alert times from a sender whose clock runs ahead are taken as now.
@@ -583,7 +594,10 @@ fn truncate(text: &str, max: usize) -> String {
 fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '|') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '|'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -597,7 +611,10 @@ mod tests {
 
     #[test]
     fn titles_cannot_inject_markdown() {
-        assert_eq!(escape_markdown("[x](javascript:1) *y*"), "\\[x\\](javascript:1) \\*y\\*");
+        assert_eq!(
+            escape_markdown("[x](javascript:1) *y*"),
+            "\\[x\\](javascript:1) \\*y\\*"
+        );
     }
 
     #[test]

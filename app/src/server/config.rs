@@ -81,12 +81,12 @@ impl Settings {
                 None => 7 * 24 * 60 * 60,
             },
             postmortem_policy: match get("POSTMORTEM_POLICY") {
-                Some(v) => crate::domain::PostmortemPolicy::parse(&v).map_err(|reason| {
-                    ConfigError {
+                Some(v) => {
+                    crate::domain::PostmortemPolicy::parse(&v).map_err(|reason| ConfigError {
                         name: "POSTMORTEM_POLICY",
                         reason,
-                    }
-                })?,
+                    })?
+                }
                 None => crate::domain::PostmortemPolicy::default(),
             },
             log_json: match get("LOG_FORMAT").as_deref() {

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::AppError;
 use super::audit::Actor;
-use super::entities::service::{self, Entity as Service};
 use super::entities::incident::{self, Entity as Incident};
+use super::entities::service::{self, Entity as Service};
 use super::incidents::{self, NewIncident, timeline};
 use crate::domain::{IncidentStatus, Milestones, PostmortemPolicy, Severity, TimelineKind};
 
@@ -43,10 +43,26 @@ fn demos() -> Vec<Demo> {
             days_ago: 3,
             postmortem_started: false,
             timeline: &[
-                (-12, Change, "Deployed payments-api v2.41 (new TLS settings for the processor client)."),
-                (7, Alert, "**Alert firing:** payments-api is returning 5xx for 18% of requests"),
-                (15, Action, "Compared error rates per processor region: only the EU endpoint fails."),
-                (46, Action, "Rolled back payments-api to v2.40; error rate back to baseline."),
+                (
+                    -12,
+                    Change,
+                    "Deployed payments-api v2.41 (new TLS settings for the processor client).",
+                ),
+                (
+                    7,
+                    Alert,
+                    "**Alert firing:** payments-api is returning 5xx for 18% of requests",
+                ),
+                (
+                    15,
+                    Action,
+                    "Compared error rates per processor region: only the EU endpoint fails.",
+                ),
+                (
+                    46,
+                    Action,
+                    "Rolled back payments-api to v2.40; error rate back to baseline.",
+                ),
             ],
         },
         Demo {
@@ -60,7 +76,11 @@ fn demos() -> Vec<Demo> {
             days_ago: 0,
             postmortem_started: false,
             timeline: &[
-                (20, Alert, "**Alert firing:** notifications queue age above 15 minutes"),
+                (
+                    20,
+                    Alert,
+                    "**Alert firing:** notifications queue age above 15 minutes",
+                ),
                 (40, Action, "Doubled the e-mail workers."),
             ],
         },
@@ -74,7 +94,11 @@ fn demos() -> Vec<Demo> {
             minutes: [Some(35), Some(38), Some(60), Some(75)],
             days_ago: 20,
             postmortem_started: true,
-            timeline: &[(35, Note, "Support reports several Safari customers unable to pay.")],
+            timeline: &[(
+                35,
+                Note,
+                "Support reports several Safari customers unable to pay.",
+            )],
         },
         Demo {
             title: "Search autocomplete slow (p99 above 3 s)",
@@ -146,12 +170,26 @@ pub async fn seed(db: &impl ConnectionTrait, actor: &Actor) -> Result<usize, App
         )
         .await?;
         for (minutes, kind, body) in demo.timeline {
-            timeline::system_entry(db, created.id, *kind, started + Duration::minutes(*minutes), body, actor)
-                .await?;
+            timeline::system_entry(
+                db,
+                created.id,
+                *kind,
+                started + Duration::minutes(*minutes),
+                body,
+                actor,
+            )
+            .await?;
         }
         if let Some(resolved) = at(resolved) {
-            timeline::system_entry(db, created.id, TimelineKind::StatusChange, resolved, "Status changed to Resolved.", actor)
-                .await?;
+            timeline::system_entry(
+                db,
+                created.id,
+                TimelineKind::StatusChange,
+                resolved,
+                "Status changed to Resolved.",
+                actor,
+            )
+            .await?;
         }
         if demo.postmortem_started {
             mark_postmortem_started(db, created.id, now).await?;

@@ -26,13 +26,16 @@ on_both_engines!(
     a_payload_sent_to_the_wrong_source_path_is_refused,
 );
 
-const AM_FIRING: &str = include_str!("../../../app/src/domain/alerts/fixtures/alertmanager_firing.json");
+const AM_FIRING: &str =
+    include_str!("../../../app/src/domain/alerts/fixtures/alertmanager_firing.json");
 const AM_RESOLVED: &str =
     include_str!("../../../app/src/domain/alerts/fixtures/alertmanager_resolved.json");
-const GRAFANA_FIRING: &str = include_str!("../../../app/src/domain/alerts/fixtures/grafana_firing.json");
+const GRAFANA_FIRING: &str =
+    include_str!("../../../app/src/domain/alerts/fixtures/grafana_firing.json");
 const PD_TRIGGERED: &str =
     include_str!("../../../app/src/domain/alerts/fixtures/pagerduty_triggered.json");
-const PD_RESOLVED: &str = include_str!("../../../app/src/domain/alerts/fixtures/pagerduty_resolved.json");
+const PD_RESOLVED: &str =
+    include_str!("../../../app/src/domain/alerts/fixtures/pagerduty_resolved.json");
 const SECRET: &str = "whsec-0123456789abcdef";
 
 /// An integration straight in the database; returns its id and token.
@@ -82,12 +85,21 @@ async fn post(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn alertmanager(app: &TestApp, id: i64, token: &str, body: &str) -> (u16, Value) {
     let auth = format!("Bearer {token}");
-    post(app, &format!("/hooks/alertmanager/{id}"), &[("Authorization", &auth)], body.to_owned()).await
+    post(
+        app,
+        &format!("/hooks/alertmanager/{id}"),
+        &[("Authorization", &auth)],
+        body.to_owned(),
+    )
+    .await
 }
 
 async fn incident_count(app: &TestApp) -> u64 {
@@ -120,15 +132,24 @@ async fn with_payments(engine: Engine) -> TestApp {
     app
 }
 
-async fn an_alertmanager_alert_opens_an_incident_with_its_service_severity_and_runbook(engine: Engine) {
+async fn an_alertmanager_alert_opens_an_incident_with_its_service_severity_and_runbook(
+    engine: Engine,
+) {
     let app = with_payments(engine).await;
     let (id, token) = add_integration(&app, "alertmanager", None, true).await;
     let (status, outcome) = alertmanager(&app, id, &token, AM_FIRING).await;
     assert_eq!(status, 200, "{outcome}");
     let opened = outcome["opened"].as_array().unwrap();
-    assert_eq!(opened.len(), 1, "both alerts of the group share one incident: {outcome}");
+    assert_eq!(
+        opened.len(),
+        1,
+        "both alerts of the group share one incident: {outcome}"
+    );
     let incident = incident(&app, opened[0].as_i64().unwrap()).await;
-    assert_eq!(incident["title"], "payments-api is returning 5xx for 7.3% of requests");
+    assert_eq!(
+        incident["title"],
+        "payments-api is returning 5xx for 7.3% of requests"
+    );
     assert_eq!(incident["severity"], "Sev1");
     assert_eq!(incident["status"], "Triggered");
     assert_eq!(incident["services"][0]["slug"], "payments-api");
@@ -138,11 +159,26 @@ async fn an_alertmanager_alert_opens_an_incident_with_its_service_severity_and_r
         "https://runbooks.example.com/payments-api/high-error-rate"
     );
     assert_eq!(incident["alerts"].as_array().unwrap().len(), 2);
-    assert_eq!(incident["postmortem"], "Waiting", "SEV1 needs a postmortem by default");
+    assert_eq!(
+        incident["postmortem"], "Waiting",
+        "SEV1 needs a postmortem by default"
+    );
     let bodies = timeline_bodies(&incident);
-    assert!(bodies.iter().filter(|b| b.starts_with("**Alert firing:**")).count() == 2, "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .filter(|b| b.starts_with("**Alert firing:**"))
+            .count()
+            == 2,
+        "{bodies:?}"
+    );
     // The list shows it too.
-    let list: Value = app.call("incidents/list", &[("query[sort]", "newest")]).await.json().await.unwrap();
+    let list: Value = app
+        .call("incidents/list", &[("query[sort]", "newest")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["rows"][0]["id"], incident["id"]);
 }
 
@@ -160,14 +196,27 @@ async fn repeated_firing_is_absorbed_and_a_refire_is_appended_to_the_timeline(en
     }
     assert_eq!(incident_count(&app).await, 1);
     let same = incident(&app, incident_id).await;
-    assert_eq!(timeline_bodies(&same).len(), before, "repeats add nothing to the timeline");
+    assert_eq!(
+        timeline_bodies(&same).len(),
+        before,
+        "repeats add nothing to the timeline"
+    );
     assert_eq!(same["alerts"][0]["receive_count"], 4);
 
     let refired = AM_FIRING.replace("2024-05-14T09:21:03.157Z", "2024-05-14T12:00:00Z");
     let (_, outcome) = alertmanager(&app, id, &token, &refired).await;
-    assert_eq!(outcome["updated"][0].as_i64(), Some(incident_id), "{outcome}");
+    assert_eq!(
+        outcome["updated"][0].as_i64(),
+        Some(incident_id),
+        "{outcome}"
+    );
     let bodies = timeline_bodies(&incident(&app, incident_id).await);
-    assert!(bodies.iter().any(|b| b.starts_with("**Alert fired again:**")), "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.starts_with("**Alert fired again:**")),
+        "{bodies:?}"
+    );
     assert_eq!(incident_count(&app).await, 1);
 }
 
@@ -178,7 +227,11 @@ async fn a_resolved_alert_resolves_the_incident(engine: Engine) {
     let incident_id = first["opened"][0].as_i64().unwrap();
     let (status, outcome) = alertmanager(&app, id, &token, AM_RESOLVED).await;
     assert_eq!(status, 200);
-    assert_eq!(outcome["resolved"][0].as_i64(), Some(incident_id), "{outcome}");
+    assert_eq!(
+        outcome["resolved"][0].as_i64(),
+        Some(incident_id),
+        "{outcome}"
+    );
     let resolved = incident(&app, incident_id).await;
     assert_eq!(resolved["status"], "Resolved");
     assert!(resolved["milestones"]["resolved_at"].is_string());
@@ -200,7 +253,12 @@ async fn a_resolved_alert_only_notes_it_when_the_integration_says_so(engine: Eng
     let open = incident(&app, incident_id).await;
     assert_eq!(open["status"], "Triggered");
     let bodies = timeline_bodies(&open);
-    assert!(bodies.iter().any(|b| b.starts_with("All alerts have resolved")), "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.starts_with("All alerts have resolved")),
+        "{bodies:?}"
+    );
 }
 
 async fn an_alert_for_an_unknown_service_opens_an_incident_flagged_for_triage(engine: Engine) {
@@ -212,7 +270,11 @@ async fn an_alert_for_an_unknown_service_opens_an_incident_flagged_for_triage(en
     assert_eq!(incident["service_unknown"], true);
     assert!(incident["services"].as_array().unwrap().is_empty());
     let bodies = timeline_bodies(&incident);
-    assert!(bodies.iter().any(|b| b.contains("Flagged for triage") && b.contains("payments-api")));
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("Flagged for triage") && b.contains("payments-api"))
+    );
 }
 
 async fn basic_auth_is_accepted_like_alertmanager_sends_it(engine: Engine) {
@@ -236,11 +298,26 @@ async fn a_missing_or_wrong_token_is_refused_and_nothing_is_stored(engine: Engin
     let (status, body) = post(&app, &path, &[], AM_FIRING).await;
     assert_eq!(status, 401);
     assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
-    let (status, body) = post(&app, &path, &[("Authorization", "Bearer pmw_wrong")], AM_FIRING).await;
+    let (status, body) = post(
+        &app,
+        &path,
+        &[("Authorization", "Bearer pmw_wrong")],
+        AM_FIRING,
+    )
+    .await;
     assert_eq!(status, 401);
-    assert!(body["error"].as_str().unwrap().contains("not valid"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("not valid"),
+        "{body}"
+    );
     // A signed-in browser session is not a webhook credential either.
-    let response = app.client.post(app.url(&path)).body(AM_FIRING).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url(&path))
+        .body(AM_FIRING)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(incident_count(&app).await, 0);
 }
@@ -250,21 +327,39 @@ async fn malformed_wrong_version_and_incomplete_payloads_are_refused_by_name(eng
     let (id, token) = add_integration(&app, "alertmanager", None, true).await;
     let (status, body) = alertmanager(&app, id, &token, "{\"version\": \"4\", ").await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("not valid JSON"), "{body}");
-    let (status, body) = alertmanager(&app, id, &token, &AM_FIRING.replace("\"version\": \"4\"", "\"version\": \"3\"")).await;
+    assert!(
+        body["error"].as_str().unwrap().contains("not valid JSON"),
+        "{body}"
+    );
+    let (status, body) = alertmanager(
+        &app,
+        id,
+        &token,
+        &AM_FIRING.replace("\"version\": \"4\"", "\"version\": \"3\""),
+    )
+    .await;
     assert_eq!(status, 422);
-    assert!(body["error"].as_str().unwrap().contains("version"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("version"),
+        "{body}"
+    );
     let no_start = AM_FIRING.replacen("\"startsAt\": \"2024-05-14T09:21:03.157Z\",", "", 1);
     let (status, body) = alertmanager(&app, id, &token, &no_start).await;
     assert_eq!(status, 422);
-    assert!(body["error"].as_str().unwrap().contains("startsAt"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("startsAt"),
+        "{body}"
+    );
     assert_eq!(incident_count(&app).await, 0);
 }
 
 async fn a_body_over_the_size_limit_is_refused(engine: Engine) {
     let app = with_payments(engine).await;
     let (id, token) = add_integration(&app, "alertmanager", None, true).await;
-    let huge = format!("{{\"version\":\"4\",\"padding\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let huge = format!(
+        "{{\"version\":\"4\",\"padding\":\"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
     let (status, _) = alertmanager(&app, id, &token, &huge).await;
     assert_eq!(status, 413);
     assert_eq!(incident_count(&app).await, 0);
@@ -274,11 +369,23 @@ async fn a_grafana_delivery_needs_a_valid_signature_when_a_secret_is_set(engine:
     let app = with_payments(engine).await;
     let (id, _token) = add_integration(&app, "grafana", Some(SECRET), true).await;
     let path = format!("/hooks/grafana/{id}");
-    let (status, body) = post(&app, &path, &[("X-Grafana-Alerting-Signature", "00ff")], GRAFANA_FIRING).await;
+    let (status, body) = post(
+        &app,
+        &path,
+        &[("X-Grafana-Alerting-Signature", "00ff")],
+        GRAFANA_FIRING,
+    )
+    .await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(incident_count(&app).await, 0);
     let signature = hmac_sha256_hex(SECRET, GRAFANA_FIRING.as_bytes());
-    let (status, body) = post(&app, &path, &[("X-Grafana-Alerting-Signature", &signature)], GRAFANA_FIRING).await;
+    let (status, body) = post(
+        &app,
+        &path,
+        &[("X-Grafana-Alerting-Signature", &signature)],
+        GRAFANA_FIRING,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["opened"].as_array().unwrap().len(), 1);
 }
@@ -294,17 +401,45 @@ async fn pagerduty_signatures_allow_rotation_and_repeated_deliveries_are_ignored
             hmac_sha256_hex(SECRET, body.as_bytes())
         )
     };
-    let (status, body) = post(&app, &path, &[("X-PagerDuty-Signature", "v1=deadbeef")], PD_TRIGGERED).await;
+    let (status, body) = post(
+        &app,
+        &path,
+        &[("X-PagerDuty-Signature", "v1=deadbeef")],
+        PD_TRIGGERED,
+    )
+    .await;
     assert_eq!(status, 401, "{body}");
-    let (status, first) = post(&app, &path, &[("X-PagerDuty-Signature", &sign(PD_TRIGGERED))], PD_TRIGGERED).await;
+    let (status, first) = post(
+        &app,
+        &path,
+        &[("X-PagerDuty-Signature", &sign(PD_TRIGGERED))],
+        PD_TRIGGERED,
+    )
+    .await;
     assert_eq!(status, 200, "{first}");
     let incident_id = first["opened"][0].as_i64().unwrap();
-    let (status, replay) = post(&app, &path, &[("X-PagerDuty-Signature", &sign(PD_TRIGGERED))], PD_TRIGGERED).await;
+    let (status, replay) = post(
+        &app,
+        &path,
+        &[("X-PagerDuty-Signature", &sign(PD_TRIGGERED))],
+        PD_TRIGGERED,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(replay["replayed"], true, "{replay}");
     assert_eq!(incident_count(&app).await, 1);
-    let (_, resolved) = post(&app, &path, &[("X-PagerDuty-Signature", &sign(PD_RESOLVED))], PD_RESOLVED).await;
-    assert_eq!(resolved["resolved"][0].as_i64(), Some(incident_id), "{resolved}");
+    let (_, resolved) = post(
+        &app,
+        &path,
+        &[("X-PagerDuty-Signature", &sign(PD_RESOLVED))],
+        PD_RESOLVED,
+    )
+    .await;
+    assert_eq!(
+        resolved["resolved"][0].as_i64(),
+        Some(incident_id),
+        "{resolved}"
+    );
     let incident = incident(&app, incident_id).await;
     assert_eq!(incident["services"][0]["slug"], "payments-api");
     assert_eq!(incident["status"], "Resolved");
@@ -317,13 +452,30 @@ async fn an_unknown_pagerduty_event_is_kept_and_flagged(engine: Engine) {
         .replace("incident.triggered", "incident.teleported")
         .replace("01EXBVZKMNQ4C8T5R2W7YH3J6D", "01EXBVZKMNQ4C8T5R2W7YH3XXX");
     let signature = format!("v1={}", hmac_sha256_hex(SECRET, body.as_bytes()));
-    let (status, outcome) = post(&app, &format!("/hooks/pagerduty/{id}"), &[("X-PagerDuty-Signature", &signature)], body).await;
+    let (status, outcome) = post(
+        &app,
+        &format!("/hooks/pagerduty/{id}"),
+        &[("X-PagerDuty-Signature", &signature)],
+        body,
+    )
+    .await;
     assert_eq!(status, 200, "{outcome}");
-    assert!(outcome["flagged"].as_str().unwrap().contains("incident.teleported"));
+    assert!(
+        outcome["flagged"]
+            .as_str()
+            .unwrap()
+            .contains("incident.teleported")
+    );
     let kept = webhook_delivery::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].outcome, "flagged");
-    assert!(kept[0].payload.as_deref().unwrap().contains("incident.teleported"));
+    assert!(
+        kept[0]
+            .payload
+            .as_deref()
+            .unwrap()
+            .contains("incident.teleported")
+    );
     assert_eq!(incident_count(&app).await, 0);
 }
 
@@ -331,10 +483,28 @@ async fn a_payload_sent_to_the_wrong_source_path_is_refused(engine: Engine) {
     let app = with_payments(engine).await;
     let (id, token) = add_integration(&app, "alertmanager", None, true).await;
     let auth = format!("Bearer {token}");
-    let (status, body) = post(&app, &format!("/hooks/grafana/{id}"), &[("Authorization", &auth)], AM_FIRING).await;
+    let (status, body) = post(
+        &app,
+        &format!("/hooks/grafana/{id}"),
+        &[("Authorization", &auth)],
+        AM_FIRING,
+    )
+    .await;
     assert_eq!(status, 404);
-    assert!(body["error"].as_str().unwrap().contains("receives alertmanager"), "{body}");
-    let (status, _) = post(&app, "/hooks/alertmanager/999999", &[("Authorization", &auth)], AM_FIRING).await;
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("receives alertmanager"),
+        "{body}"
+    );
+    let (status, _) = post(
+        &app,
+        "/hooks/alertmanager/999999",
+        &[("Authorization", &auth)],
+        AM_FIRING,
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(incident_count(&app).await, 0);
 }

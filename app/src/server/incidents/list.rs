@@ -64,12 +64,20 @@ impl Cursor {
 }
 
 /// One page of incidents matching `query`.
-pub async fn page(db: &impl ConnectionTrait, query: &IncidentQuery) -> Result<IncidentPage, AppError> {
+pub async fn page(
+    db: &impl ConnectionTrait,
+    query: &IncidentQuery,
+) -> Result<IncidentPage, AppError> {
     let sort = match query.sort.as_str() {
         "" | "newest" => Sort::Newest,
         "oldest" => Sort::Oldest,
         "severity" => Sort::Severity,
-        _ => return Err(AppError::field("sort", "Sort by newest, oldest or severity.")),
+        _ => {
+            return Err(AppError::field(
+                "sort",
+                "Sort by newest, oldest or severity.",
+            ));
+        }
     };
     let mut select = Incident::find();
 
@@ -86,14 +94,20 @@ pub async fn page(db: &impl ConnectionTrait, query: &IncidentQuery) -> Result<In
             .one(db)
             .await?
         else {
-            return Err(AppError::field("service", &format!("No service with the slug `{slug}`.")));
+            return Err(AppError::field(
+                "service",
+                &format!("No service with the slug `{slug}`."),
+            ));
         };
         select = select
             .join_rev(JoinType::InnerJoin, link_to_incident())
             .filter(incident_service::Column::ServiceId.eq(service.id));
         (
             Expr::col((incident_service::Entity, incident_service::Column::OpenedAt)),
-            Expr::col((incident_service::Entity, incident_service::Column::IncidentId)),
+            Expr::col((
+                incident_service::Entity,
+                incident_service::Column::IncidentId,
+            )),
         )
     };
 
@@ -134,24 +148,40 @@ pub async fn page(db: &impl ConnectionTrait, query: &IncidentQuery) -> Result<In
         _ => return Err(AppError::field("postmortem", "Unknown postmortem filter.")),
     }
     for word in query.q.split_whitespace().take(8) {
-        let pattern = LikeExpr::new(format!("%{}%", escape_like(&word.to_lowercase()))).escape('\\');
+        let pattern =
+            LikeExpr::new(format!("%{}%", escape_like(&word.to_lowercase()))).escape('\\');
         select = select.filter(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col((incident::Entity, incident::Column::Title)))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col((incident::Entity, incident::Column::Summary)))).like(pattern)),
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        incident::Entity,
+                        incident::Column::Title,
+                    ))))
+                    .like(pattern.clone()),
+                )
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        incident::Entity,
+                        incident::Column::Summary,
+                    ))))
+                    .like(pattern),
+                ),
         );
     }
 
     if !query.after.is_empty() {
         let cursor = Cursor::decode(&query.after, sort).ok_or_else(|| {
-            AppError::field("after", "This page link is out of date. Start again from the first page.")
+            AppError::field(
+                "after",
+                "This page link is out of date. Start again from the first page.",
+            )
         })?;
         let opened_at = Utc
             .timestamp_opt(cursor.opened_at, 0)
             .single()
             .ok_or_else(|| AppError::field("after", "This page link is out of date."))?;
-        let key = Expr::tuple([opened_col.clone().into(), id_col.clone().into()]);
-        let at = Expr::tuple([Expr::value(opened_at).into(), Expr::value(cursor.id).into()]);
+        let key = Expr::tuple([opened_col.clone(), id_col.clone()]);
+        let at = Expr::tuple([Expr::value(opened_at), Expr::value(cursor.id)]);
         select = match sort {
             Sort::Newest => select.filter(key.lt(at)),
             Sort::Oldest => select.filter(key.gt(at)),
@@ -167,9 +197,7 @@ pub async fn page(db: &impl ConnectionTrait, query: &IncidentQuery) -> Result<In
         };
     }
     select = match sort {
-        Sort::Newest => select
-            .order_by_desc(opened_col)
-            .order_by_desc(id_col),
+        Sort::Newest => select.order_by_desc(opened_col).order_by_desc(id_col),
         Sort::Oldest => select.order_by_asc(opened_col).order_by_asc(id_col),
         Sort::Severity => select
             .order_by_asc(incident::Column::Severity)
@@ -226,14 +254,20 @@ fn time_bound(field: &str, input: &str, end: bool) -> Result<Option<DateTime<Utc
         return Ok(None);
     }
     if let Ok(date) = NaiveDate::parse_from_str(input, "%Y-%m-%d") {
-        let date = if end { date.succ_opt().unwrap_or(date) } else { date };
+        let date = if end {
+            date.succ_opt().unwrap_or(date)
+        } else {
+            date
+        };
         return Ok(date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()));
     }
     parse_time(input).map_err(|message| AppError::field(field, &message))
 }
 
 fn escape_like(word: &str) -> String {
-    word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    word.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[cfg(test)]
@@ -242,10 +276,23 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_for_each_sort() {
-        let cursor = Cursor { severity: 2, opened_at: 1_790_000_000, id: 42 };
-        assert_eq!(Cursor::decode(&cursor.encode(Sort::Severity), Sort::Severity), Some(cursor));
-        let plain = Cursor { severity: 0, ..cursor };
-        assert_eq!(Cursor::decode(&cursor.encode(Sort::Newest), Sort::Newest), Some(plain));
+        let cursor = Cursor {
+            severity: 2,
+            opened_at: 1_790_000_000,
+            id: 42,
+        };
+        assert_eq!(
+            Cursor::decode(&cursor.encode(Sort::Severity), Sort::Severity),
+            Some(cursor)
+        );
+        let plain = Cursor {
+            severity: 0,
+            ..cursor
+        };
+        assert_eq!(
+            Cursor::decode(&cursor.encode(Sort::Newest), Sort::Newest),
+            Some(plain)
+        );
         assert_eq!(Cursor::decode("garbage", Sort::Newest), None);
         assert_eq!(Cursor::decode("1.2.3", Sort::Newest), None);
     }

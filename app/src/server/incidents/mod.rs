@@ -102,9 +102,7 @@ pub async fn declare(
     let mut milestones = draft.milestones;
     let detected = *milestones.detected_at.get_or_insert(now);
     milestones.impact_started_at.get_or_insert(detected);
-    milestones
-        .check_order()
-        .map_err(AppError::Validation)?;
+    milestones.check_order().map_err(AppError::Validation)?;
     let status = status_from_milestones(&milestones);
     let new = NewIncident {
         title: draft.title.clone(),
@@ -143,8 +141,15 @@ pub async fn declare(
         actor,
     )
     .await?;
-    audit::record(&txn, actor, "incident.declared", subject(&created), None, Some(&created))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "incident.declared",
+        subject(&created),
+        None,
+        Some(&created),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(id = created.id, severity = %draft.severity, "incident declared");
     Ok(created.id)
@@ -164,7 +169,10 @@ pub async fn update(
         return Err(stale_edit());
     }
     let services = resolve_services(&txn, &draft.services).await?;
-    let old_services = service_refs(&txn, &[id]).await?.remove(&id).unwrap_or_default();
+    let old_services = service_refs(&txn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let m = draft.milestones;
     let mut status = IncidentStatus::parse(&current.status).unwrap_or(IncidentStatus::Triggered);
     if m.resolved_at.is_some() && status.is_open() {
@@ -212,8 +220,15 @@ pub async fn update(
         actor,
     )
     .await?;
-    audit::record(&txn, actor, "incident.updated", subject(&saved), Some(&current), Some(&saved))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "incident.updated",
+        subject(&saved),
+        Some(&current),
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -246,7 +261,12 @@ pub async fn set_status(
     milestones.check_order().map_err(|errors| {
         AppError::Conflict(format!(
             "The incident's times would be out of order: {} Edit the times first.",
-            errors.0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+            errors
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         ))
     })?;
     let mut model: incident::ActiveModel = current.clone().into();
@@ -260,16 +280,33 @@ pub async fn set_status(
     if from.is_open() != to.is_open() {
         mark_alerts_open(&txn, id, to.is_open()).await?;
     }
-    let mut body = format!("Status changed from {} to {} by {}.", from.label(), to.label(), actor.label);
+    let mut body = format!(
+        "Status changed from {} to {} by {}.",
+        from.label(),
+        to.label(),
+        actor.label
+    );
     if !note.is_empty() {
         body.push_str("\n\n");
         body.push_str(note);
     }
     timeline::system_entry(&txn, id, TimelineKind::StatusChange, now, &body, actor).await?;
-    audit::record(&txn, actor, "incident.status_changed", subject(&saved), Some(&current), Some(&saved))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "incident.status_changed",
+        subject(&saved),
+        Some(&current),
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
-    tracing::info!(id, from = from.as_str(), to = to.as_str(), "incident status changed");
+    tracing::info!(
+        id,
+        from = from.as_str(),
+        to = to.as_str(),
+        "incident status changed"
+    );
     Ok(())
 }
 
@@ -299,8 +336,15 @@ pub async fn start_postmortem(
         actor,
     )
     .await?;
-    audit::record(&txn, actor, "incident.postmortem_started", subject(&saved), Some(&current), Some(&saved))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "incident.postmortem_started",
+        subject(&saved),
+        Some(&current),
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -316,7 +360,10 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<incident::Model,
 /// Everything the incident page shows.
 pub async fn view(db: &DatabaseConnection, id: i64) -> Result<IncidentView, AppError> {
     let incident = find(db, id).await?;
-    let services = service_refs(db, &[id]).await?.remove(&id).unwrap_or_default();
+    let services = service_refs(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let entries = TimelineEntry::find()
         .filter(timeline_entry::Column::IncidentId.eq(id))
         .order_by_asc(timeline_entry::Column::OccurredAt)
@@ -396,7 +443,11 @@ pub async fn resolve_services(
             "services",
             &format!(
                 "No service with the slug {} in the catalog. Use slugs from the service catalog, separated by commas.",
-                missing.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                missing
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -544,20 +595,42 @@ fn describe_changes(
     if old_sorted != new {
         changes.push(format!(
             "services: {}",
-            if new.is_empty() { "none".to_owned() } else { new.join(", ") }
+            if new.is_empty() {
+                "none".to_owned()
+            } else {
+                new.join(", ")
+            }
         ));
     }
     if current.data_loss != draft.data_loss {
-        changes.push(format!("data loss {}", if draft.data_loss { "flagged" } else { "cleared" }));
+        changes.push(format!(
+            "data loss {}",
+            if draft.data_loss {
+                "flagged"
+            } else {
+                "cleared"
+            }
+        ));
     }
     if current.escalated != draft.escalated {
-        changes.push(format!("escalation {}", if draft.escalated { "flagged" } else { "cleared" }));
+        changes.push(format!(
+            "escalation {}",
+            if draft.escalated {
+                "flagged"
+            } else {
+                "cleared"
+            }
+        ));
     }
     let before = milestones_of(current);
     for ((_, label, old), (_, _, new)) in before.fields().iter().zip(draft.milestones.fields()) {
         if old.map(to_second) != new.map(to_second) {
             changes.push(match new {
-                Some(at) => format!("{} {}", label.to_lowercase(), at.format("%Y-%m-%d %H:%M UTC")),
+                Some(at) => format!(
+                    "{} {}",
+                    label.to_lowercase(),
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ),
                 None => format!("{} cleared", label.to_lowercase()),
             });
         }

@@ -1,7 +1,10 @@
 //! An incident's timeline: entries people add, edit and remove, and those the app writes itself.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 
 use super::{find, to_second};
 use crate::api::incidents::TimelineEntryView;
@@ -47,8 +50,24 @@ pub async fn add(
     let txn = db.begin().await?;
     find(&txn, incident_id).await?;
     let occurred_at = draft.occurred_at.unwrap_or_else(Utc::now);
-    let entry = system_entry(&txn, incident_id, draft.kind, occurred_at, &draft.body, actor).await?;
-    audit::record(&txn, actor, "timeline.added", subject(&entry), None, Some(&entry)).await?;
+    let entry = system_entry(
+        &txn,
+        incident_id,
+        draft.kind,
+        occurred_at,
+        &draft.body,
+        actor,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "timeline.added",
+        subject(&entry),
+        None,
+        Some(&entry),
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_view(entry))
 }
@@ -78,8 +97,15 @@ pub async fn update(
     model.version = Set(version + 1);
     model.updated_at = Set(Utc::now());
     let saved = model.update(&txn).await?;
-    audit::record(&txn, actor, "timeline.updated", subject(&saved), Some(&current), Some(&saved))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "timeline.updated",
+        subject(&saved),
+        Some(&current),
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_view(saved))
 }
@@ -89,8 +115,15 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(
     let txn = db.begin().await?;
     let current = find_entry(&txn, id).await?;
     TimelineEntry::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, "timeline.deleted", subject(&current), Some(&current), None)
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "timeline.deleted",
+        subject(&current),
+        Some(&current),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
