@@ -28,6 +28,7 @@ workdir=$(mktemp -d /tmp/postmortem-bench-incidents.XXXXXX)
 results=${BENCH_RESULTS:-$workdir/results.tsv}
 notes=${BENCH_NOTES:-$workdir/notes.txt}
 server_pid=""
+postmaster_pid=0
 pg_url=""
 base=""
 
@@ -404,23 +405,58 @@ post_lua() { # file body
     "$2" >"$1"
 }
 
-# Runs wrk and records: engine, label, p50 ms, p99 ms, requests/s, alerts/s, failed requests.
+# CPU time used so far (clock ticks): "<server> <database>", the database being the PostgreSQL
+# backends (children of the postmaster) when there is one, and 0 for SQLite (it runs in the server).
+cpu_ticks() {
+  python3 - "$server_pid" "${postmaster_pid:-0}" <<'CPU'
+import os, sys
+def ticks(fields): return int(fields[11]) + int(fields[12])  # utime + stime
+def stat(pid):  # the fields after the command name: state, ppid, ...
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+server, postmaster = sys.argv[1], sys.argv[2]
+db = 0
+if postmaster != "0":
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = stat(pid)
+        except OSError:
+            continue
+        if fields[1] == postmaster:
+            db += ticks(fields)
+print(ticks(stat(server)), db)
+CPU
+}
+clk_tck=$(getconf CLK_TCK)
+
+# Runs wrk and records: engine, label, p50 ms, p99 ms, requests/s, alerts/s, failed requests, and
+# the CPU time per request of the server and of the database (PostgreSQL backends), in ms.
 # Usage: measure ENGINE LABEL ALERTS_PER_REQUEST wrk-arguments...
 measure() {
   local engine=$1 label=$2 per=$3; shift 3
-  local out="$workdir/wrk.out"
+  local out="$workdir/wrk.out" before after
+  before=$(cpu_ticks)
   wrk -t2 -c8 -d"${duration}s" --latency "$@" >"$out" 2>&1 || true
+  after=$(cpu_ticks)
   local line
-  line=$(awk -v per="$per" '
+  line=$(awk -v per="$per" -v before="$before" -v after="$after" -v hz="$clk_tck" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
     $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    $2 == "requests" && $3 == "in" { n = $1 }
     /^Requests\/sec:/ { rps = $2 }
     /Non-2xx or 3xx responses:/ { bad += $NF }
     /Socket errors:/ { for (i = 3; i <= NF; i++) { gsub(",", "", $i); if ($i ~ /^[0-9]+$/) bad += $i } }
-    END { printf "%.2f\t%.2f\t%.0f\t%s\t%d", p50, p99, rps, (per > 0 ? sprintf("%.0f", rps * per) : "-"), bad }' "$out")
+    END {
+      split(before, b, " "); split(after, a, " ")
+      srv = n > 0 ? (a[1] - b[1]) * 1000 / hz / n : 0
+      db = n > 0 ? (a[2] - b[2]) * 1000 / hz / n : 0
+      printf "%.2f\t%.2f\t%.0f\t%s\t%d\t%.2f\t%s", p50, p99, rps, (per > 0 ? sprintf("%.0f", rps * per) : "-"), bad, srv, (a[2] > 0 ? sprintf("%.2f", db) : "-")
+    }' "$out")
   printf '%s\t%s\t%s\n' "$engine" "$label" "$line" >>"$results"
-  IFS=$'\t' read -r p50 p99 rps alerts bad <<<"$line"
-  printf '   %-34s p50 %7s ms   p99 %7s ms   %6s req/s' "$label" "$p50" "$p99" "$rps"
+  local p50 p99 rps alerts bad srv db
+  IFS=$'\t' read -r p50 p99 rps alerts bad srv db <<<"$line"
+  printf '   %-34s p50 %7s ms   p99 %7s ms   %6s req/s   CPU/req: server %5s ms' "$label" "$p50" "$p99" "$rps" "$srv"
+  [[ $db != "-" ]] && printf ', PostgreSQL %5s ms' "$db"
   [[ $alerts != "-" ]] && printf '   %6s alerts/s' "$alerts"
   [[ $bad != 0 ]] && printf '   (%s failed/non-2xx)' "$bad"
   printf '\n'
@@ -501,7 +537,7 @@ bench_sqlite() {
   cursor=$(helper sqlite-cursor "$db" "$incidents")
   local slug
   slug=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id LIMIT 1").fetchone()[0])' "$db")
-  echo "   deep cursor (~900,000th newest): $cursor; filter: service=$slug&severity=SEV1"
+  echo "   deep page: after=$cursor (row $(( incidents < 1000000 ? incidents * 9 / 10 : 900000 )) newest first); filter: service=$slug&severity=SEV1"
   start_server "$url" false
   echo "== SQLite: incident list at $incidents rows"
   measure_list sqlite "$cursor" "$slug"
@@ -547,7 +583,8 @@ bench_postgres() { # runs under scripts/with-postgres.sh, which exports TEST_DAT
   local cursor slug
   cursor=$(psql -XAt "$pg_url" -c "SELECT extract(epoch FROM opened_at)::bigint || '.' || id FROM incidents ORDER BY opened_at DESC, id DESC OFFSET $offset LIMIT 1")
   slug=$(psql -XAt "$pg_url" -c "SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id LIMIT 1")
-  echo "   deep cursor (~900,000th newest): $cursor; filter: service=$slug&severity=SEV1"
+  echo "   deep page: after=$cursor (row $(( incidents < 1000000 ? incidents * 9 / 10 : 900000 )) newest first); filter: service=$slug&severity=SEV1"
+  postmaster_pid=$(head -n 1 "$(psql -XAt "$pg_url" -c "SHOW data_directory")/postmaster.pid" 2>/dev/null || echo 0)
   start_server "$pg_url" false
   echo "== PostgreSQL: incident list at $incidents rows"
   measure_list postgres "$cursor" "$slug"
@@ -582,12 +619,16 @@ echo
 echo "== Summary ($incidents incidents; wrk -t2 -c8 -d${duration}s on loopback; 2 cores shared by wrk and the server)"
 sed 's/^/   /' "$notes"
 echo "   Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '   %-10s %-34s %9s %9s %8s %9s %7s  %s\n' engine measurement "p50 ms" "p99 ms" "req/s" "alerts/s" failed target
-while IFS=$'\t' read -r engine label p50 p99 rps alerts bad; do
+printf '   %-8s %-34s %7s %7s %6s %8s %6s %9s  %s\n' engine measurement "p50 ms" "p99 ms" "req/s" "alerts/s" failed "CPU ms/r" target
+while IFS=$'\t' read -r engine label p50 p99 rps alerts bad srv db; do
   if [[ $alerts == "-" ]]; then
     verdict=$(awk -v p="$p99" -v b="$bad" 'BEGIN { print (p < 20 && b == 0) ? "ok (p99 < 20 ms)" : "MISSED (p99 < 20 ms)" }')
   else
     verdict=$(awk -v a="$alerts" -v b="$bad" 'BEGIN { print (a >= 1000 && b == 0) ? "ok (>= 1,000 alerts/s)" : "MISSED (>= 1,000 alerts/s)" }')
   fi
-  printf '   %-10s %-34s %9s %9s %8s %9s %7s  %s\n' "$engine" "$label" "$p50" "$p99" "$rps" "$alerts" "$bad" "$verdict"
+  cpu=$srv
+  [[ $db != "-" ]] && cpu="$srv+$db"
+  printf '   %-8s %-34s %7s %7s %6s %8s %6s %9s  %s\n' "$engine" "$label" "$p50" "$p99" "$rps" "$alerts" "$bad" "$cpu" "$verdict"
 done <"$results"
+echo "   (CPU ms/r: CPU time per request of the server process, + the PostgreSQL backends' where used;"
+echo "    2 cores serve at most ~2000/that requests/s, less what wrk itself takes.)"

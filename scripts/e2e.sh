@@ -17,7 +17,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start NAME SEED_DEMO: one server on its own database; prints its port.
+# start NAME SEED_DEMO: one server on its own database; sets NAME_port. Runs in this shell (not in
+# a command substitution) so the server's pid is recorded for the clean-up.
 start() {
   local name=$1 seed=$2 port
   port=$(free_port)
@@ -26,15 +27,15 @@ start() {
     ./target/debug/server >"$workdir/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do
-    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "$port"; return; }
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { printf -v "${name}_port" '%s' "$port"; return; }
     sleep 0.1
   done
   cat "$workdir/$name.log" >&2
   exit 1
 }
 
-demo_port=$(start demo true)      # the demo data, with its demo accounts
-empty_port=$(start empty false)   # an empty instance, for first-run setup
+start demo true      # the demo data, with its demo accounts
+start empty false    # an empty instance, for first-run setup
 
 cd end2end
 rm -rf .auth

@@ -27,6 +27,14 @@ async function declareThroughApi(
   return created.id;
 }
 
+/** Collects uncaught errors and console errors, e.g. a panic in the WebAssembly app. */
+function watchErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text().split("\n\nStack:")[0]));
+  return errors;
+}
+
 /** The row of the incident list with this title. */
 const rowFor = (page: Page, title: string) =>
   page.getByTestId("incident-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
@@ -100,7 +108,10 @@ test.describe("an alert from Alertmanager", () => {
     const member = await browser.newContext({ baseURL, storageState: storageFor("member") });
     try {
       const memberPage = await member.newPage();
+      const errors = watchErrors(memberPage);
       await memberPage.goto("/incidents");
+      await waitForHydration(memberPage);
+      expect(errors, "the incident list hydrates without errors").toEqual([]);
       const listed = rowFor(memberPage, summary);
       await expect(listed).toBeVisible();
       await expect(listed).toContainText("SEV1");
@@ -141,8 +152,10 @@ test.describe("a member", () => {
     const impactStarted = utcInputMinutesAgo(120, now);
     const detected = utcInputMinutesAgo(110, now);
 
+    const errors = watchErrors(page);
     await page.goto("/incidents");
     await waitForHydration(page);
+    expect(errors, "the incident list hydrates without errors").toEqual([]);
     await page.getByRole("link", { name: "Declare incident" }).click();
     await expect(page).toHaveURL(/\/incidents\/new$/);
     await page.getByLabel("What is wrong?").fill(title);
@@ -310,10 +323,12 @@ test.describe("a viewer", () => {
       member.dispose(),
     );
 
+    const errors = watchErrors(page);
     await page.goto("/incidents");
     await waitForHydration(page);
     await expect(page.getByRole("heading", { level: 1, name: "Incidents" })).toBeVisible();
     await expect(rowFor(page, title)).toBeVisible();
+    expect(errors, "the incident list hydrates without errors").toEqual([]);
     await expect(page.getByRole("link", { name: "Declare incident" })).toHaveCount(0);
 
     await rowFor(page, title).getByRole("link", { name: title }).click();
