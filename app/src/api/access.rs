@@ -107,6 +107,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/services/restore",
         Access::Requires(Permission::EditServices),
     ),
+    (
+        "/api/integrations/set-secret",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
     // Incidents
     (
         "/api/incidents/list",

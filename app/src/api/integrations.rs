@@ -109,6 +109,25 @@ pub async fn set_integration_disabled(
     )
 }
 
+/// Sets or (empty) clears an integration's signing secret.
+#[server(endpoint = "integrations/set-secret")]
+pub async fn set_integration_secret(
+    id: i64,
+    #[server(default)] signing_secret: String,
+) -> Result<IntegrationView, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let admin = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let secret = crate::domain::integration::parse_signing_secret(&signing_secret)
+        .map_err(|message| crate::server::AppError::field("signing_secret", &message))?;
+    let saved =
+        crate::server::integrations::set_signing_secret(&state.db, &admin.actor(), id, secret)
+            .await?;
+    Ok(
+        crate::server::integrations::to_view_one(&state.db, &state.settings.public_base_url, saved)
+            .await?,
+    )
+}
+
 /// Replaces an integration's token (the old one stops working at once); the new one is returned once.
 #[server(endpoint = "integrations/rotate-token")]
 pub async fn rotate_integration_token(id: i64) -> Result<CreatedIntegration, ApiError> {

@@ -234,12 +234,6 @@ impl IntegrationForm {
         let mut signature_header = None;
         if let (Some(source), Some(secret), Some(header)) = (source, &signing_secret, &header) {
             match source {
-                AlertSource::PagerDuty if secret.is_none() => {
-                    errors.check::<()>(
-                        "signing_secret",
-                        Err("PagerDuty signs every delivery; paste the subscription's signing secret.".into()),
-                    );
-                }
                 AlertSource::Grafana => match (secret, header) {
                     (Some(_), header) => {
                         signature_header = Some(
@@ -483,26 +477,15 @@ mod tests {
     }
 
     #[test]
-    fn pagerduty_needs_its_signing_secret() {
-        let without = IntegrationForm {
+    fn pagerduty_may_start_without_its_signing_secret() {
+        // PagerDuty shows the secret only once the subscription (which needs our URL) exists.
+        let draft = IntegrationForm {
             source: "pagerduty".into(),
             ..form()
-        };
-        assert_eq!(
-            message(without.clone(), "signing_secret"),
-            "PagerDuty signs every delivery; paste the subscription's signing secret."
-        );
-        let draft = IntegrationForm {
-            signing_secret: "pd-secret-0123456789".into(),
-            ..without
         }
         .parse()
         .unwrap();
-        assert_eq!(
-            draft.signing_secret.as_deref(),
-            Some("pd-secret-0123456789")
-        );
-        assert_eq!(draft.signature_header, None);
+        assert_eq!(draft.signing_secret, None);
     }
 
     #[test]

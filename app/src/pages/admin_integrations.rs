@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::ApiError;
 use crate::api::integrations::{
     CreateIntegration, CreatedIntegration, IntegrationView, RotateIntegrationToken,
-    SetIntegrationDisabled, list_integrations, take_shown_once_token,
+    SetIntegrationDisabled, SetIntegrationSecret, list_integrations, take_shown_once_token,
 };
 use crate::api::services::list_services;
 use crate::components::{DataTable, ErrorNotice, ErrorsView, Field, field_message, form_notice};
@@ -26,12 +26,14 @@ pub fn IntegrationsPage() -> impl IntoView {
     let create = ServerAction::<CreateIntegration>::new();
     let set_disabled = ServerAction::<SetIntegrationDisabled>::new();
     let rotate = ServerAction::<RotateIntegrationToken>::new();
+    let set_secret = ServerAction::<SetIntegrationSecret>::new();
     let integrations = Resource::new(
         move || {
             (
                 create.version().get(),
                 set_disabled.version().get(),
                 rotate.version().get(),
+                set_secret.version().get(),
             )
         },
         |_| list_integrations(),
@@ -57,6 +59,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| rotate.value().get().and_then(Result::err))
+            .or_else(|| set_secret.value().get().and_then(Result::err))
     });
 
     view! {
@@ -90,7 +93,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                         .await
                         .map(|list| {
                             view! {
-                                <IntegrationTable integrations=list.clone() set_disabled rotate />
+                                <IntegrationTable integrations=list.clone() set_disabled rotate set_secret />
                                 <FlaggedDeliveries integrations=list />
                             }
                         })
@@ -106,6 +109,7 @@ fn IntegrationTable(
     integrations: Vec<IntegrationView>,
     set_disabled: ServerAction<SetIntegrationDisabled>,
     rotate: ServerAction<RotateIntegrationToken>,
+    set_secret: ServerAction<SetIntegrationSecret>,
 ) -> impl IntoView {
     if integrations.is_empty() {
         return view! {
@@ -127,7 +131,7 @@ fn IntegrationTable(
                 .into_iter()
                 .map(|integration| {
                     let name = integration.name.clone();
-                    let (disable_name, rotate_name) = (name.clone(), name.clone());
+                    let (disable_name, rotate_name, secret_name) = (name.clone(), name.clone(), name.clone());
                     view! {
                         <tr
                             class:archived=integration.disabled
@@ -201,6 +205,25 @@ fn IntegrationTable(
                                         <span class="visually-hidden">" for " {rotate_name}</span>
                                     </button>
                                 </ActionForm>
+                                {(integration.source != "alertmanager").then(|| {
+                                    let field = format!("secret-{}", integration.id);
+                                    view! {
+                                        <ActionForm action=set_secret attr:class="inline-form">
+                                            <input type="hidden" name="id" value=integration.id />
+                                            <label class="visually-hidden" for=field.clone()>
+                                                "Signing secret for " {secret_name.clone()}
+                                            </label>
+                                            <input
+                                                id=field
+                                                type="password"
+                                                name="signing_secret"
+                                                autocomplete="off"
+                                                placeholder="Signing secret (empty clears it)"
+                                            />
+                                            <button type="submit" class="button">"Set secret"</button>
+                                        </ActionForm>
+                                    }
+                                })}
                             </td>
                         </tr>
                     }

@@ -197,6 +197,48 @@ pub async fn rotate_token(
     Ok((saved, token))
 }
 
+/// Sets (or, with `None`, clears) the signing secret: with one, deliveries must be signed with it;
+/// without, they must carry the token. PagerDuty shows its secret only after the subscription
+/// exists, so it is added here once the integration's URL has been registered there.
+pub async fn set_signing_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    secret: Option<String>,
+) -> Result<integration::Model, AppError> {
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    if current.source == "alertmanager" && secret.is_some() {
+        return Err(AppError::field(
+            "signing_secret",
+            "Alertmanager does not sign deliveries; it authenticates with the token.",
+        ));
+    }
+    let before = snapshot(&current);
+    let header =
+        match (&secret, current.source.as_str()) {
+            (Some(_), "grafana") => Some(current.signature_header.clone().unwrap_or_else(|| {
+                crate::domain::integration::DEFAULT_SIGNATURE_HEADER.to_owned()
+            })),
+            _ => None,
+        };
+    let mut model: integration::ActiveModel = current.into();
+    model.signing_secret = Set(secret);
+    model.signature_header = Set(header);
+    let saved = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "integration.secret_changed",
+        subject(&saved),
+        Some(&before),
+        Some(&snapshot(&saved)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// The newest deliveries of an integration that were valid but not understood, at most `limit`.
 pub async fn flagged_deliveries(
     db: &impl ConnectionTrait,

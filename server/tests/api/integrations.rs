@@ -14,7 +14,7 @@ on_both_engines!(
     a_member_may_not_see_or_manage_integrations,
     an_invalid_integration_is_refused_with_a_message_per_field,
     a_name_in_use_is_refused_against_the_name_field,
-    pagerduty_without_a_signing_secret_is_refused,
+    pagerduty_starts_without_a_secret_and_gets_it_once_the_subscription_exists,
     an_unknown_service_is_refused_and_a_known_one_is_shown_by_slug,
     a_new_token_replaces_the_old_one,
     a_disabled_integration_is_not_active_until_enabled,
@@ -209,36 +209,14 @@ async fn a_name_in_use_is_refused_against_the_name_field(engine: Engine) {
     assert_eq!(stored(&app).await.len(), 1);
 }
 
-async fn pagerduty_without_a_signing_secret_is_refused(engine: Engine) {
+async fn pagerduty_starts_without_a_secret_and_gets_it_once_the_subscription_exists(
+    engine: Engine,
+) {
     let app = spawn_app(engine).await;
     let admin = app.client_as(Role::Admin).await;
-    let (status, body) = call(
-        &app,
-        &admin,
-        "integrations/create",
-        &[
-            ("integration[name]", "PagerDuty"),
-            ("integration[source]", "pagerduty"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(fields(&body), ["signing_secret"]);
-    assert_eq!(
-        body["Validation"][0]["message"],
-        "PagerDuty signs every delivery; paste the subscription's signing secret."
-    );
-    assert!(stored(&app).await.is_empty());
-
-    let created = create(
-        &app,
-        &admin,
-        "PagerDuty",
-        "pagerduty",
-        &[("integration[signing_secret]", "pd-signing-secret-abcdef")],
-    )
-    .await;
-    assert_eq!(created["integration"]["signs"], true);
+    // PagerDuty shows the signing secret only after the subscription (which needs our URL) exists.
+    let created = create(&app, &admin, "PagerDuty", "pagerduty", &[]).await;
+    assert_eq!(created["integration"]["signs"], false);
     let id = created["integration"]["id"].as_i64().unwrap();
     assert!(
         created["integration"]["webhook_url"]
@@ -246,10 +224,40 @@ async fn pagerduty_without_a_signing_secret_is_refused(engine: Engine) {
             .unwrap()
             .ends_with(&format!("/hooks/pagerduty/{id}"))
     );
+    let (status, body) = call(
+        &app,
+        &admin,
+        "integrations/set-secret",
+        &[("id", &id.to_string()), ("signing_secret", "short")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(fields(&body), ["signing_secret"]);
+    let (status, body) = call(
+        &app,
+        &admin,
+        "integrations/set-secret",
+        &[
+            ("id", &id.to_string()),
+            ("signing_secret", "pd-signing-secret-abcdef"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["signs"], true);
     assert_eq!(
         stored(&app).await[0].signing_secret.as_deref(),
         Some("pd-signing-secret-abcdef")
     );
+    let member = app.client_as(Role::Member).await;
+    let (status, _) = call(
+        &app,
+        &member,
+        "integrations/set-secret",
+        &[("id", &id.to_string()), ("signing_secret", "")],
+    )
+    .await;
+    assert_eq!(status, 403);
 }
 
 async fn an_unknown_service_is_refused_and_a_known_one_is_shown_by_slug(engine: Engine) {
