@@ -233,8 +233,8 @@ impl IntegrationForm {
         // Rules that depend on the source.
         let mut signature_header = None;
         if let (Some(source), Some(secret), Some(header)) = (source, &signing_secret, &header) {
-            match source {
-                AlertSource::Grafana => match (secret, header) {
+            if source == AlertSource::Grafana {
+                match (secret, header) {
                     (Some(_), header) => {
                         signature_header = Some(
                             header
@@ -249,8 +249,7 @@ impl IntegrationForm {
                         );
                     }
                     (None, None) => {}
-                },
-                _ => {}
+                }
             }
             if source != AlertSource::Grafana && header.is_some() {
                 errors.check::<()>(
