@@ -10,11 +10,14 @@
 #      database, with 1 and with 10 alerts per delivery;
 #   4. prints a summary table. Targets: list p99 < 20 ms; intake >= 1,000 alerts/s.
 # Settings: BENCH_SECONDS (10) per wrk run, BENCH_ENGINES ("sqlite postgres"), BENCH_INCIDENTS
-# (1000000) rows to seed. Each wrk run uses 2 threads and 8 connections.
+# (1000000) rows to seed, BENCH_CONNECTIONS (8) concurrent connections per wrk run (2 threads;
+# 1 measures each request's own latency, 8 the latency under saturation of the 2 cores).
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
 
 duration=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-8}
 incidents=${BENCH_INCIDENTS:-1000000}
 engines=${BENCH_ENGINES:-sqlite postgres}
 phase=${BENCH_PHASE:-main}
@@ -405,17 +408,18 @@ post_lua() { # file body
     "$2" >"$1"
 }
 
-# CPU time used so far (clock ticks): "<server> <database>", the database being the PostgreSQL
-# backends (children of the postmaster) when there is one, and 0 for SQLite (it runs in the server).
+# CPU time (clock ticks) of the server and of the PostgreSQL backends (children of the postmaster,
+# if any; SQLite runs inside the server). `cpu_ticks FILE` saves a snapshot; `cpu_ticks FILE since`
+# prints "<server> <database>" used since that snapshot (backends that exited meanwhile are missed).
 cpu_ticks() {
-  python3 - "$server_pid" "${postmaster_pid:-0}" <<'CPU'
-import os, sys
-def ticks(fields): return int(fields[11]) + int(fields[12])  # utime + stime
+  python3 - "$1" "${2:-}" "$server_pid" "${postmaster_pid:-0}" <<'CPU'
+import json, os, sys
+snapshot, since, server, postmaster = sys.argv[1:5]
 def stat(pid):  # the fields after the command name: state, ppid, ...
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()
-server, postmaster = sys.argv[1], sys.argv[2]
-db = 0
+def ticks(fields): return int(fields[11]) + int(fields[12])  # utime + stime
+now = {"server": ticks(stat(server)), "db": {}}
 if postmaster != "0":
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -423,8 +427,13 @@ if postmaster != "0":
         except OSError:
             continue
         if fields[1] == postmaster:
-            db += ticks(fields)
-print(ticks(stat(server)), db)
+            now["db"][pid] = ticks(fields)
+if not since:
+    json.dump(now, open(snapshot, "w"))
+else:
+    before = json.load(open(snapshot))
+    db = sum(t - before["db"].get(pid, 0) for pid, t in now["db"].items())
+    print(now["server"] - before["server"], db if postmaster != "0" else 0)
 CPU
 }
 clk_tck=$(getconf CLK_TCK)
@@ -434,12 +443,12 @@ clk_tck=$(getconf CLK_TCK)
 # Usage: measure ENGINE LABEL ALERTS_PER_REQUEST wrk-arguments...
 measure() {
   local engine=$1 label=$2 per=$3; shift 3
-  local out="$workdir/wrk.out" before after
-  before=$(cpu_ticks)
-  wrk -t2 -c8 -d"${duration}s" --latency "$@" >"$out" 2>&1 || true
-  after=$(cpu_ticks)
+  local out="$workdir/wrk.out" used
+  cpu_ticks "$workdir/cpu.json"
+  wrk -t"$(( connections < 2 ? connections : 2 ))" -c"$connections" -d"${duration}s" --latency "$@" >"$out" 2>&1 || true
+  used=$(cpu_ticks "$workdir/cpu.json" since)
   local line
-  line=$(awk -v per="$per" -v before="$before" -v after="$after" -v hz="$clk_tck" '
+  line=$(awk -v per="$per" -v used="$used" -v pg="$postmaster_pid" -v hz="$clk_tck" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
     $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
     $2 == "requests" && $3 == "in" { n = $1 }
@@ -447,10 +456,10 @@ measure() {
     /Non-2xx or 3xx responses:/ { bad += $NF }
     /Socket errors:/ { for (i = 3; i <= NF; i++) { gsub(",", "", $i); if ($i ~ /^[0-9]+$/) bad += $i } }
     END {
-      split(before, b, " "); split(after, a, " ")
-      srv = n > 0 ? (a[1] - b[1]) * 1000 / hz / n : 0
-      db = n > 0 ? (a[2] - b[2]) * 1000 / hz / n : 0
-      printf "%.2f\t%.2f\t%.0f\t%s\t%d\t%.2f\t%s", p50, p99, rps, (per > 0 ? sprintf("%.0f", rps * per) : "-"), bad, srv, (a[2] > 0 ? sprintf("%.2f", db) : "-")
+      split(used, u, " ")
+      srv = n > 0 ? u[1] * 1000 / hz / n : 0
+      db = n > 0 ? u[2] * 1000 / hz / n : 0
+      printf "%.2f\t%.2f\t%.0f\t%s\t%d\t%.2f\t%s", p50, p99, rps, (per > 0 ? sprintf("%.0f", rps * per) : "-"), bad, srv, (pg != 0 ? sprintf("%.2f", db) : "-")
     }' "$out")
   printf '%s\t%s\t%s\n' "$engine" "$label" "$line" >>"$results"
   local p50 p99 rps alerts bad srv db
@@ -478,7 +487,7 @@ measure_list() { # engine deep-cursor service-slug
   echo "   API first page:    $(helper probe "$base/api/incidents/list" "$cookie" "query[sort]=newest")"
   echo "   API deep page:     $(helper probe "$base/api/incidents/list" "$cookie" "query[sort]=newest&query[after]=$cursor")"
   echo "   API filtered page: $(helper probe "$base/api/incidents/list" "$cookie" "query[service]=$slug&query[severity]=SEV1")"
-  echo "-- wrk, ${duration}s each, 2 threads, 8 connections:"
+  echo "-- wrk, ${duration}s each, $connections connections:"
   local html=(-H "Cookie: $cookie" -H "Accept: text/html")
   measure "$engine" "SSR /incidents, first page" 0 "${html[@]}" "$base/incidents"
   measure "$engine" "SSR /incidents, deep page" 0 "${html[@]}" "$base/incidents?after=$cursor"
@@ -511,7 +520,7 @@ function init(args) i = (offset or 0) % #requests end
 function request() i = i % #requests + 1; return requests[i] end
 LUA
   done
-  echo "-- wrk, ${duration}s each, 2 threads, 8 connections, cycling through the 500 alerts:"
+  echo "-- wrk, ${duration}s each, $connections connections, cycling through the 500 alerts:"
   measure sqlite "intake, 1 alert/delivery" 1 -s "$workdir/intake1.lua" "$base$path"
   measure sqlite "intake, 10 alerts/delivery" 10 -s "$workdir/intake10.lua" "$base$path"
   echo "   afterwards: $(helper sqlite-intake-check "$db" "$id")"
@@ -609,14 +618,17 @@ for engine in $engines; do
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
       fi
       command -v psql >/dev/null || PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1):$PATH"
-      BENCH_PHASE=postgres BENCH_RESULTS="$results" BENCH_NOTES="$notes" scripts/with-postgres.sh "$0"
+      if ! BENCH_PHASE=postgres BENCH_RESULTS="$results" BENCH_NOTES="$notes" scripts/with-postgres.sh "$self"; then
+        echo "== PostgreSQL: the run failed (see above)"
+        echo "PostgreSQL: the run failed" >>"$notes"
+      fi
       ;;
     *) echo "unknown engine $engine (use sqlite, postgres)" >&2; exit 2 ;;
   esac
 done
 
 echo
-echo "== Summary ($incidents incidents; wrk -t2 -c8 -d${duration}s on loopback; 2 cores shared by wrk and the server)"
+echo "== Summary ($incidents incidents; wrk -c$connections -d${duration}s on loopback; 2 cores shared by wrk and the server)"
 sed 's/^/   /' "$notes"
 echo "   Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '   %-8s %-34s %7s %7s %6s %8s %6s %9s  %s\n' engine measurement "p50 ms" "p99 ms" "req/s" "alerts/s" failed "CPU ms/r" target

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,16 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
             .map_err(|source| ConnectError::Folder { folder, source })?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
+    // Every pooled SQLite connection gets the same settings: write-ahead log, `synchronous=NORMAL`
+    // (safe with WAL: a crash never corrupts the file, and commits skip an fsync each), foreign
+    // keys, and a wait instead of an error when another connection holds the write lock.
+    options.map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+    });
     options
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
@@ -37,12 +48,6 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
             .max_lifetime(None);
     }
     let db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
-        )
-        .await?;
-    }
     Migrator::up(&db, None).await?;
     Ok(db)
 }
