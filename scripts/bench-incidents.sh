@@ -221,6 +221,14 @@ def sqlite_cursor(db, n):
     print(f"{to_epoch(row[0])}.{row[1]}")
 
 
+def sqlite_severity_cursor(db, n):
+    con = sqlite3.connect(db)
+    offset = min(900000, n * 9 // 10) - 1
+    row = con.execute("SELECT severity, opened_at, id FROM incidents ORDER BY severity, opened_at DESC, id DESC"
+                      " LIMIT 1 OFFSET ?", (offset,)).fetchone()
+    print(f"{row[0]}.{to_epoch(row[1])}.{row[2]}")
+
+
 def bench_token():
     return "pmw_" + hashlib.sha256(b"postmortem-bench-incidents").hexdigest()
 
@@ -354,6 +362,8 @@ if __name__ == "__main__":
         print("\n".join(statement + ";" for statement in statements))
     elif command == "sqlite-cursor":
         sqlite_cursor(args[0], int(args[1]))
+    elif command == "sqlite-severity-cursor":
+        sqlite_severity_cursor(args[0], int(args[1]))
     elif command == "sqlite-integration":
         sqlite_integration(args[0])
     elif command == "token":
@@ -473,13 +483,16 @@ measure() {
 }
 
 # The list measurements against the running server ($base), seeded with $incidents rows.
-measure_list() { # engine deep-cursor service-slug
-  local engine=$1 cursor=$2 slug=$3 cookie
+measure_list() { # engine deep-cursor service-slug deep-cursor-in-severity-order
+  local engine=$1 cursor=$2 slug=$3 severity_cursor=$4 cookie
   cookie=$(sign_in)
   local lua_first="$workdir/first.lua" lua_deep="$workdir/deep.lua" lua_filter="$workdir/filter.lua"
   post_lua "$lua_first" "query[sort]=newest"
   post_lua "$lua_deep" "query[sort]=newest&query[after]=$cursor"
   post_lua "$lua_filter" "query[service]=$slug&query[severity]=SEV1"
+  local lua_severity="$workdir/severity.lua" lua_severity_deep="$workdir/severity-deep.lua"
+  post_lua "$lua_severity" "query[sort]=severity"
+  post_lua "$lua_severity_deep" "query[sort]=severity&query[after]=$severity_cursor"
   echo "-- what each URL answers (one request each):"
   echo "   SSR first page:    $(helper probe "$base/incidents" "$cookie")"
   echo "   SSR deep page:     $(helper probe "$base/incidents?after=$cursor" "$cookie")"
@@ -495,6 +508,8 @@ measure_list() { # engine deep-cursor service-slug
   measure "$engine" "API list, first page" 0 -H "Cookie: $cookie" -s "$lua_first" "$base/api/incidents/list"
   measure "$engine" "API list, deep page" 0 -H "Cookie: $cookie" -s "$lua_deep" "$base/api/incidents/list"
   measure "$engine" "API list, $slug+SEV1" 0 -H "Cookie: $cookie" -s "$lua_filter" "$base/api/incidents/list"
+  measure "$engine" "API list, most severe first" 0 -H "Cookie: $cookie" -s "$lua_severity" "$base/api/incidents/list"
+  measure "$engine" "API list, most severe, deep" 0 -H "Cookie: $cookie" -s "$lua_severity_deep" "$base/api/incidents/list"
 }
 
 # Alert intake on the running SQLite server: a bench integration, then wrk with Alertmanager payloads.
@@ -544,12 +559,14 @@ bench_sqlite() {
     "$incidents" "$total" "$insert" "$analyze" >>"$notes"
   local cursor
   cursor=$(helper sqlite-cursor "$db" "$incidents")
+  local severity_cursor
+  severity_cursor=$(helper sqlite-severity-cursor "$db" "$incidents")
   local slug
   slug=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id LIMIT 1").fetchone()[0])' "$db")
   echo "   deep page: after=$cursor (row $(( incidents < 1000000 ? incidents * 9 / 10 : 900000 )) newest first); filter: service=$slug&severity=SEV1"
   start_server "$url" false
   echo "== SQLite: incident list at $incidents rows"
-  measure_list sqlite "$cursor" "$slug"
+  measure_list sqlite "$cursor" "$slug" "$severity_cursor"
   echo "== SQLite: alert intake (same database: $incidents incidents)"
   measure_intake "$db"
   stop_server
@@ -592,11 +609,13 @@ bench_postgres() { # runs under scripts/with-postgres.sh, which exports TEST_DAT
   local cursor slug
   cursor=$(psql -XAt "$pg_url" -c "SELECT extract(epoch FROM opened_at)::bigint || '.' || id FROM incidents ORDER BY opened_at DESC, id DESC OFFSET $offset LIMIT 1")
   slug=$(psql -XAt "$pg_url" -c "SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id LIMIT 1")
+  local severity_cursor
+  severity_cursor=$(psql -XAt "$pg_url" -c "SELECT severity || '.' || extract(epoch FROM opened_at)::bigint || '.' || id FROM incidents ORDER BY severity, opened_at DESC, id DESC OFFSET $offset LIMIT 1")
   echo "   deep page: after=$cursor (row $(( incidents < 1000000 ? incidents * 9 / 10 : 900000 )) newest first); filter: service=$slug&severity=SEV1"
   postmaster_pid=$(head -n 1 "$(psql -XAt "$pg_url" -c "SHOW data_directory")/postmaster.pid" 2>/dev/null || echo 0)
   start_server "$pg_url" false
   echo "== PostgreSQL: incident list at $incidents rows"
-  measure_list postgres "$cursor" "$slug"
+  measure_list postgres "$cursor" "$slug" "$severity_cursor"
   stop_server
 }
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_services;
 mod m20261127_000002_create_accounts;
 mod m20261127_000003_create_incidents;
+mod m20261127_000004_incident_severity_order;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_services::Migration),
             Box::new(m20261127_000002_create_accounts::Migration),
             Box::new(m20261127_000003_create_incidents::Migration),
+            Box::new(m20261127_000004_incident_severity_order::Migration),
         ]
     }
 }

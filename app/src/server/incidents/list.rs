@@ -169,7 +169,9 @@ pub async fn page(
         );
     }
 
-    if !query.after.is_empty() {
+    let cursor = if query.after.is_empty() {
+        None
+    } else {
         let cursor = Cursor::decode(&query.after, sort).ok_or_else(|| {
             AppError::field(
                 "after",
@@ -180,31 +182,69 @@ pub async fn page(
             .timestamp_opt(cursor.opened_at, 0)
             .single()
             .ok_or_else(|| AppError::field("after", "This page link is out of date."))?;
-        let key = Expr::tuple([opened_col.clone(), id_col.clone()]);
-        let at = Expr::tuple([Expr::value(opened_at), Expr::value(cursor.id)]);
-        select = match sort {
-            Sort::Newest => select.filter(key.lt(at)),
-            Sort::Oldest => select.filter(key.gt(at)),
-            Sort::Severity => select.filter(
-                Condition::any()
-                    .add(incident::Column::Severity.gt(cursor.severity))
-                    .add(
-                        Condition::all()
-                            .add(incident::Column::Severity.eq(cursor.severity))
-                            .add(key.lt(at)),
-                    ),
-            ),
-        };
-    }
-    select = match sort {
-        Sort::Newest => select.order_by_desc(opened_col).order_by_desc(id_col),
-        Sort::Oldest => select.order_by_asc(opened_col).order_by_asc(id_col),
-        Sort::Severity => select
-            .order_by_asc(incident::Column::Severity)
-            .order_by_desc(opened_col)
-            .order_by_desc(id_col),
+        Some((cursor, opened_at))
     };
-    let mut rows = select.limit(PAGE_SIZE + 1).all(db).await?;
+    let key = || Expr::tuple([opened_col.clone(), id_col.clone()]);
+    let newest_first = |select: sea_orm::Select<Incident>| {
+        select
+            .order_by_desc(opened_col.clone())
+            .order_by_desc(id_col.clone())
+    };
+    let wanted = PAGE_SIZE + 1;
+    let mut rows = match (sort, cursor) {
+        (Sort::Newest, None) => newest_first(select).limit(wanted).all(db).await?,
+        (Sort::Newest, Some((c, at))) => {
+            let after = Expr::tuple([Expr::value(at), Expr::value(c.id)]);
+            newest_first(select.filter(key().lt(after)))
+                .limit(wanted)
+                .all(db)
+                .await?
+        }
+        (Sort::Oldest, cursor) => {
+            if let Some((c, at)) = cursor {
+                let after = Expr::tuple([Expr::value(at), Expr::value(c.id)]);
+                select = select.filter(key().gt(after));
+            }
+            select
+                .order_by_asc(opened_col.clone())
+                .order_by_asc(id_col.clone())
+                .limit(wanted)
+                .all(db)
+                .await?
+        }
+        (Sort::Severity, None) => {
+            newest_first(select.order_by_asc(incident::Column::Severity))
+                .limit(wanted)
+                .all(db)
+                .await?
+        }
+        // Two index range reads instead of one OR: the rest of the cursor's severity, then the
+        // milder severities from their start.
+        (Sort::Severity, Some((c, at))) => {
+            let after = Expr::tuple([Expr::value(at), Expr::value(c.id)]);
+            let mut rows = newest_first(
+                select
+                    .clone()
+                    .filter(incident::Column::Severity.eq(c.severity))
+                    .filter(key().lt(after)),
+            )
+            .limit(wanted)
+            .all(db)
+            .await?;
+            if (rows.len() as u64) < wanted {
+                let rest = newest_first(
+                    select
+                        .filter(incident::Column::Severity.gt(c.severity))
+                        .order_by_asc(incident::Column::Severity),
+                )
+                .limit(wanted - rows.len() as u64)
+                .all(db)
+                .await?;
+                rows.extend(rest);
+            }
+            rows
+        }
+    };
     let next = (rows.len() as u64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|last| {
