@@ -385,27 +385,17 @@ impl Intake<'_> {
         model.update(txn).await?;
         let incident = incidents::find(txn, incident_id).await?;
         if incident.status == IncidentStatus::Triggered.as_str() {
+            let body = format!(
+                "Acknowledged in {}; status changed from Triggered to Investigating.",
+                self.source.label()
+            );
             let at = self.clamp(alert.starts_at);
-            let mut m: crate::server::entities::incident::ActiveModel = incident.clone().into();
-            m.status = Set(IncidentStatus::Investigating.as_str().into());
-            m.acknowledged_at = Set(Some(
-                incident
-                    .acknowledged_at
-                    .unwrap_or(at)
-                    .max(incident.detected_at.unwrap_or(at)),
-            ));
-            m.version = Set(incident.version + 1);
-            m.updated_at = Set(self.now);
-            m.update(txn).await?;
-            timeline::system_entry(
+            incidents::move_to(
                 txn,
-                incident_id,
-                TimelineKind::StatusChange,
+                &incident,
+                IncidentStatus::Investigating,
                 at,
-                &format!(
-                    "Acknowledged in {}; status changed from Triggered to Investigating.",
-                    self.source.label()
-                ),
+                &body,
                 &self.actor,
             )
             .await?;
@@ -422,32 +412,22 @@ impl Intake<'_> {
     ) -> Result<(), AppError> {
         let incident = incidents::find(txn, incident_id).await?;
         let from = IncidentStatus::parse(&incident.status).unwrap_or(IncidentStatus::Triggered);
-        let mut milestones = incidents::milestones_of(&incident);
         // Never before the incident's own earlier milestones.
-        let at = milestones
+        let at = incidents::milestones_of(&incident)
             .fields()
             .iter()
             .filter_map(|(_, _, t)| *t)
             .fold(at, DateTime::max);
-        milestones.on_status_change(IncidentStatus::Resolved, at);
-        let mut m: crate::server::entities::incident::ActiveModel = incident.clone().into();
-        m.status = Set(IncidentStatus::Resolved.as_str().into());
-        m.acknowledged_at = Set(milestones.acknowledged_at);
-        m.mitigated_at = Set(milestones.mitigated_at);
-        m.resolved_at = Set(milestones.resolved_at);
-        m.version = Set(incident.version + 1);
-        m.updated_at = Set(self.now);
-        m.update(txn).await?;
-        incidents::mark_alerts_open(txn, incident_id, false).await?;
-        timeline::system_entry(
+        let body = format!(
+            "Status changed from {} to Resolved: every alert has resolved.",
+            from.label()
+        );
+        incidents::move_to(
             txn,
-            incident_id,
-            TimelineKind::StatusChange,
+            &incident,
+            IncidentStatus::Resolved,
             at,
-            &format!(
-                "Status changed from {} to Resolved: every alert has resolved.",
-                from.label()
-            ),
+            &body,
             &self.actor,
         )
         .await?;

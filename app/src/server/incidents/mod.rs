@@ -255,31 +255,6 @@ pub async fn set_status(
     if from == to {
         return Ok(());
     }
-    let now = to_second(Utc::now());
-    let mut milestones = milestones_of(&current);
-    milestones.on_status_change(to, now);
-    milestones.check_order().map_err(|errors| {
-        AppError::Conflict(format!(
-            "The incident's times would be out of order: {} Edit the times first.",
-            errors
-                .0
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ))
-    })?;
-    let mut model: incident::ActiveModel = current.clone().into();
-    model.status = Set(to.as_str().to_owned());
-    model.acknowledged_at = Set(milestones.acknowledged_at);
-    model.mitigated_at = Set(milestones.mitigated_at);
-    model.resolved_at = Set(milestones.resolved_at);
-    model.version = Set(version + 1);
-    model.updated_at = Set(Utc::now());
-    let saved = save_versioned(&txn, model, id, version).await?;
-    if from.is_open() != to.is_open() {
-        mark_alerts_open(&txn, id, to.is_open()).await?;
-    }
     let mut body = format!(
         "Status changed from {} to {} by {}.",
         from.label(),
@@ -290,7 +265,8 @@ pub async fn set_status(
         body.push_str("\n\n");
         body.push_str(note);
     }
-    timeline::system_entry(&txn, id, TimelineKind::StatusChange, now, &body, actor).await?;
+    let now = to_second(Utc::now());
+    let saved = move_to(&txn, &current, to, now, &body, actor).await?;
     audit::record(
         &txn,
         actor,
@@ -308,6 +284,46 @@ pub async fn set_status(
         "incident status changed"
     );
     Ok(())
+}
+
+/// Moves `current` to `to` at `at`, for a person or for alert intake: fills the milestones the
+/// move implies, saves it if nobody changed it since it was read, keeps the alerts' copy of "open"
+/// in step, and writes `body` as the status-change entry.
+pub async fn move_to(
+    db: &impl ConnectionTrait,
+    current: &incident::Model,
+    to: IncidentStatus,
+    at: DateTime<Utc>,
+    body: &str,
+    actor: &Actor,
+) -> Result<incident::Model, AppError> {
+    let from = IncidentStatus::parse(&current.status).unwrap_or(IncidentStatus::Triggered);
+    let mut milestones = milestones_of(current);
+    milestones.on_status_change(to, at);
+    milestones.check_order().map_err(|errors| {
+        AppError::Conflict(format!(
+            "The incident's times would be out of order: {} Edit the times first.",
+            errors
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    })?;
+    let mut model: incident::ActiveModel = current.clone().into();
+    model.status = Set(to.as_str().to_owned());
+    model.acknowledged_at = Set(milestones.acknowledged_at);
+    model.mitigated_at = Set(milestones.mitigated_at);
+    model.resolved_at = Set(milestones.resolved_at);
+    model.version = Set(current.version + 1);
+    model.updated_at = Set(Utc::now());
+    let saved = save_versioned(db, model, current.id, current.version).await?;
+    if from.is_open() != to.is_open() {
+        mark_alerts_open(db, current.id, to.is_open()).await?;
+    }
+    timeline::system_entry(db, current.id, TimelineKind::StatusChange, at, body, actor).await?;
+    Ok(saved)
 }
 
 /// Records that the postmortem has started. Doing it twice changes nothing.
