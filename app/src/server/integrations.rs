@@ -73,17 +73,6 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<integration::Mod
         .ok_or(AppError::NotFound("Integration"))
 }
 
-/// The integration with this id unless it is disabled: the only kind allowed to deliver alerts.
-pub async fn find_active(
-    db: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<integration::Model>, AppError> {
-    Ok(Integration::find_by_id(id)
-        .filter(integration::Column::DisabledAt.is_null())
-        .one(db)
-        .await?)
-}
-
 /// Adds an integration; returns it with its token, which is shown this once and stored hashed.
 /// An unknown service slug is reported against `service`, a name in use against `name`.
 pub async fn create(

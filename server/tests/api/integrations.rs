@@ -335,13 +335,17 @@ async fn a_disabled_integration_is_not_active_until_enabled(engine: Engine) {
     let created = create(&app, &admin, "Alertmanager", "alertmanager", &[]).await;
     let id_number = created["integration"]["id"].as_i64().unwrap();
     let id = id_number.to_string();
+    let token = created["token"].as_str().unwrap().to_owned();
+    // Active means the webhook takes its deliveries (a disabled one answers 403).
     let active = |app: &TestApp| {
-        let db = app.db.clone();
+        let request = reqwest::Client::new()
+            .post(app.url(&format!("/hooks/alertmanager/{id_number}")))
+            .bearer_auth(&token)
+            .body(r#"{"version": "4", "status": "firing", "alerts": []}"#);
         async move {
-            app::server::integrations::find_active(&db, id_number)
-                .await
-                .unwrap()
-                .is_some()
+            let status = request.send().await.unwrap().status();
+            assert!(status == 200 || status == 403, "{status}");
+            status == 200
         }
     };
     assert!(active(&app).await);
