@@ -3,6 +3,7 @@
 //! JSON message naming the problem, and stores nothing.
 
 use app::domain::alerts::{self, AlertSource};
+use app::domain::integration::DEFAULT_SIGNATURE_HEADER;
 use app::server::AppState;
 use app::server::alerts::ingest;
 use app::server::auth::tokens::token_hash;
@@ -19,8 +20,6 @@ use axum::routing::post;
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-/// Grafana's signature header unless the integration names another.
-pub const DEFAULT_GRAFANA_SIGNATURE_HEADER: &str = "X-Grafana-Alerting-Signature";
 /// Grafana's optional timestamp header, signed together with the body when present.
 const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
 
@@ -117,7 +116,7 @@ fn authenticate(
                 let name = integration
                     .signature_header
                     .as_deref()
-                    .unwrap_or(DEFAULT_GRAFANA_SIGNATURE_HEADER);
+                    .unwrap_or(DEFAULT_SIGNATURE_HEADER);
                 let signature = header(name)
                     .ok_or_else(|| format!("The {name} signature header is missing."))?;
                 verify_grafana_signature(secret, signature, header(GRAFANA_TIMESTAMP_HEADER), body)
