@@ -6,6 +6,7 @@ mod m20261127_000001_create_services;
 mod m20261127_000002_create_accounts;
 mod m20261127_000003_create_incidents;
 mod m20261127_000004_incident_severity_order;
+mod m20261127_000005_create_postmortems;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_accounts::Migration),
             Box::new(m20261127_000003_create_incidents::Migration),
             Box::new(m20261127_000004_incident_severity_order::Migration),
+            Box::new(m20261127_000005_create_postmortems::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod csrf;
 mod health;
+mod live;
 mod middleware;
 pub mod sessions;
 pub mod telemetry;
@@ -56,6 +57,7 @@ impl Application {
             leptos_options,
             sign_in_limiter: Arc::default(),
             intake_lock: Arc::default(),
+            live: Arc::default(),
         };
         let router = router(state.clone(), session_store.clone());
         let addr = state.settings.bind_addr;
@@ -105,6 +107,7 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
+        let live_listener = app::server::live::spawn_listener(&self.state.db, self.state.live.clone());
         let housekeeping = tokio::spawn(housekeeping(
             self.state.sign_in_limiter.clone(),
             self.session_store.clone(),
@@ -116,6 +119,9 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         housekeeping.abort();
+        if let Some(listener) = live_listener {
+            listener.abort();
+        }
         self.state.db.clone().close().await.ok();
         tracing::info!("stopped");
         Ok(())
@@ -158,6 +164,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     let router = Router::new()
         .merge(health::routes())
         .merge(webhooks::routes())
+        .merge(live::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -61,6 +61,71 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/audit/history",
         Access::Requires(Permission::ViewRecords),
     ),
+    // Postmortems
+    (
+        "/api/postmortems/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/postmortems/get",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/postmortems/start",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/field",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/timeline/save",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/timeline/hide",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/timeline/delete",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/factors/save",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/factors/delete",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/actions/save",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/actions/delete",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/workflow",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/facilitate",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/postmortems/preview",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/postmortems/templates",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/postmortems/templates/save",
+        Access::Requires(Permission::ConfigurePostmortems),
+    ),
     // Monitoring integrations
     (
         "/api/integrations/list",
@@ -135,10 +200,6 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     (
         "/api/incidents/set-status",
         Access::Requires(Permission::EditIncidents),
-    ),
-    (
-        "/api/incidents/start-postmortem",
-        Access::Requires(Permission::EditPostmortems),
     ),
     (
         "/api/incidents/timeline/add",

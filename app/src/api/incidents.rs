@@ -191,6 +191,8 @@ pub struct IncidentView {
     pub version: i32,
     pub timeline: Vec<TimelineEntryView>,
     pub alerts: Vec<AlertView>,
+    /// The postmortems reviewing this incident: id, title and status.
+    pub postmortems: Vec<(i64, String, crate::domain::postmortem::PostmortemStatus)>,
 }
 
 impl IncidentView {
@@ -298,15 +300,6 @@ pub async fn set_incident_status(
         .ok_or_else(|| crate::server::AppError::field("status", "Choose a status."))?;
     crate::server::incidents::set_status(&state.db, &user.actor(), id, version, status, &note)
         .await?;
-    Ok(crate::server::incidents::view(&state.db, id).await?)
-}
-
-/// Records that the postmortem for this incident has started.
-#[server(endpoint = "incidents/start-postmortem")]
-pub async fn start_postmortem(id: i64) -> Result<IncidentView, ApiError> {
-    let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
-    crate::server::incidents::start_postmortem(&state.db, &user.actor(), id).await?;
     Ok(crate::server::incidents::view(&state.db, id).await?)
 }
 

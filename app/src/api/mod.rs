@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod incidents;
 pub mod integrations;
+pub mod postmortems;
 pub mod services;
 pub mod users;
 

@@ -38,6 +38,8 @@ pub enum Permission {
     ManageUsers,
     /// Connect GitHub and monitoring.
     ManageIntegrations,
+    /// Choose which postmortem sections each severity requires.
+    ConfigurePostmortems,
     /// Read the audit trail of every record.
     ViewAuditTrail,
 }
@@ -62,7 +64,9 @@ impl Role {
             TriageProblems | ManageKnownErrors => {
                 matches!(self, Role::Admin | Role::ProblemManager)
             }
-            ManageUsers | ManageIntegrations | ViewAuditTrail => self == Role::Admin,
+            ManageUsers | ManageIntegrations | ConfigurePostmortems | ViewAuditTrail => {
+                self == Role::Admin
+            }
         }
     }
 
@@ -219,6 +223,7 @@ mod tests {
             (ManageKnownErrors, [true, true, false, false]),
             (ManageUsers, [true, false, false, false]),
             (ManageIntegrations, [true, false, false, false]),
+            (ConfigurePostmortems, [true, false, false, false]),
             (ViewAuditTrail, [true, false, false, false]),
         ];
         for (permission, allowed) in table {

@@ -2,8 +2,10 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod coach;
 pub mod incident;
 pub mod integration;
+pub mod postmortem;
 pub mod service;
 pub mod validation;
 

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::incident_timeline::{Timeline, TimelineActions};
 use super::incidents_list::{SeverityBadge, StatusBadge};
 use crate::api::incidents::{
-    IncidentView, PostmortemState, SetIncidentStatus, StartPostmortem, get_incident,
+    IncidentView, PostmortemState, SetIncidentStatus, get_incident,
 };
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
 use crate::domain::incident::format_duration;
@@ -27,14 +27,12 @@ pub fn IncidentPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let set_status = ServerAction::<SetIncidentStatus>::new();
-    let start = ServerAction::<StartPostmortem>::new();
     let timeline = TimelineActions::new();
     let incident = Resource::new(
         move || {
             (
                 id(),
                 set_status.version().get(),
-                start.version().get(),
                 timeline.version(),
             )
         },
@@ -46,7 +44,7 @@ pub fn IncidentPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     incident
                         .await
-                        .map(|incident| view! { <Detail incident set_status start timeline /> })
+                        .map(|incident| view! { <Detail incident set_status timeline /> })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -57,16 +55,9 @@ pub fn IncidentPage() -> impl IntoView {
 fn Detail(
     incident: IncidentView,
     set_status: ServerAction<SetIncidentStatus>,
-    start: ServerAction<StartPostmortem>,
     timeline: TimelineActions,
 ) -> impl IntoView {
-    let error = Signal::derive(move || {
-        set_status
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| start.value().get().and_then(Result::err))
-    });
+    let error = Signal::derive(move || set_status.value().get().and_then(Result::err));
     let id = incident.id;
     let runbooks = incident.runbooks();
     view! {
@@ -100,7 +91,7 @@ fn Detail(
                 "Service unknown: no service in the catalog matched this alert. Edit the incident to set the affected service."
             </p>
         })}
-        <Postmortem id state=incident.postmortem started=incident.postmortem_started_at start />
+        <Postmortem id state=incident.postmortem postmortems=incident.postmortems.clone() />
         <Can permission=Permission::EditIncidents>
             <StatusMoves id version=incident.version current=incident.status set_status />
         </Can>
@@ -132,27 +123,29 @@ fn Detail(
 fn Postmortem(
     id: i64,
     state: PostmortemState,
-    started: Option<chrono::DateTime<chrono::Utc>>,
-    start: ServerAction<StartPostmortem>,
+    postmortems: Vec<(i64, String, crate::domain::postmortem::PostmortemStatus)>,
 ) -> impl IntoView {
-    let note = match (state, started) {
-        (PostmortemState::Started, Some(at)) => {
-            format!("Postmortem started {}.", at.format("%Y-%m-%d %H:%M UTC"))
-        }
-        (PostmortemState::Waiting, _) => {
-            "A postmortem is required for this incident and has not started.".into()
-        }
-        _ => "A postmortem is optional for this incident.".into(),
+    let note = match state {
+        _ if !postmortems.is_empty() => "Reviewed in:",
+        PostmortemState::Waiting => "A postmortem is required for this incident and has not started.",
+        _ => "A postmortem is optional for this incident.",
     };
+    let start = postmortems.is_empty();
     view! {
         <section class="panel postmortem-panel" data-testid="postmortem-panel">
             <p>{note}</p>
-            {(state != PostmortemState::Started).then(|| view! {
+            <ul class="plain">
+                {postmortems.into_iter().map(|(pm, title, status)| view! {
+                    <li>
+                        <a href=format!("/postmortems/{pm}") data-testid="postmortem-link">{title}</a>
+                        " "
+                        <span class="badge">{status.label()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {start.then(|| view! {
                 <Can permission=Permission::EditPostmortems>
-                    <ActionForm action=start>
-                        <input type="hidden" name="id" value=id />
-                        <button type="submit" class="button primary">"Start postmortem"</button>
-                    </ActionForm>
+                    <a class="button primary" href=format!("/postmortems/new?incidents={id}")>"Start postmortem"</a>
                 </Can>
             })}
         </section>

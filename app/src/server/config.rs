@@ -23,6 +23,10 @@ pub struct Settings {
     pub session_max_seconds: i64,
     /// `POSTMORTEM_POLICY`: which incidents need a postmortem, e.g. `SEV1,SEV2,data_loss,escalation`.
     pub postmortem_policy: crate::domain::PostmortemPolicy,
+    /// `REVIEW_APPROVALS`: how many reviewers must approve a postmortem before it is published.
+    pub review_approvals: usize,
+    /// `REVIEW_DUE_DAYS`: how many days after it starts a postmortem is due for review.
+    pub review_due_days: i64,
 }
 
 /// A setting that could not be understood.
@@ -88,6 +92,22 @@ impl Settings {
                     })?
                 }
                 None => crate::domain::PostmortemPolicy::default(),
+            },
+            review_approvals: match get("REVIEW_APPROVALS") {
+                Some(v) => match parse::<usize>("REVIEW_APPROVALS", &v)? {
+                    n @ 1..=10 => n,
+                    _ => {
+                        return Err(ConfigError {
+                            name: "REVIEW_APPROVALS",
+                            reason: "must be between 1 and 10".into(),
+                        });
+                    }
+                },
+                None => 1,
+            },
+            review_due_days: match get("REVIEW_DUE_DAYS") {
+                Some(v) => positive("REVIEW_DUE_DAYS", &v)?,
+                None => 7,
             },
             log_json: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => false,

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Alert deliveries are applied one at a time per instance (SQLite has a single writer;
     /// PostgreSQL additionally takes an advisory lock, so instances agree too).
     pub intake_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Announces postmortem changes to live connections (and, on PostgreSQL, other instances).
+    pub live: Arc<super::live::LiveBus>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -327,13 +327,13 @@ pub async fn move_to(
 }
 
 /// Records that the postmortem has started. Doing it twice changes nothing.
-pub async fn start_postmortem(
-    db: &DatabaseConnection,
+pub async fn mark_postmortem_started(
+    txn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
+    postmortem_id: i64,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
-    let current = find(&txn, id).await?;
+    let current = find(txn, id).await?;
     if current.postmortem_started_at.is_some() {
         return Ok(());
     }
@@ -342,18 +342,18 @@ pub async fn start_postmortem(
     model.postmortem_started_at = Set(Some(now));
     model.version = Set(current.version + 1);
     model.updated_at = Set(Utc::now());
-    let saved = model.update(&txn).await?;
+    let saved = model.update(txn).await?;
     timeline::system_entry(
-        &txn,
+        txn,
         id,
         TimelineKind::Note,
         now,
-        &format!("Postmortem started by {}.", actor.label),
+        &format!("Postmortem #{postmortem_id} started by {}.", actor.label),
         actor,
     )
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         "incident.postmortem_started",
         subject(&saved),
@@ -361,7 +361,6 @@ pub async fn start_postmortem(
         Some(&saved),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -414,6 +413,7 @@ pub async fn view(db: &DatabaseConnection, id: i64) -> Result<IncidentView, AppE
         version: incident.version,
         timeline: entries.into_iter().map(timeline::to_view).collect(),
         alerts: alerts.into_iter().map(alert_view).collect(),
+        postmortems: super::postmortems::for_incident(db, id).await?,
     })
 }
 

@@ -1,0 +1,31 @@
+//! The `action_items` table: follow-ups a postmortem commits to.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "action_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub postmortem_id: i64,
+    pub factor_id: Option<i64>,
+    pub title: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub kind: String,
+    pub owner_id: Option<i64>,
+    pub due_on: Option<NaiveDate>,
+    pub priority: String,
+    pub status: String,
+    pub version: i32,
+    pub updated_by_label: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,236 @@
+//! Live postmortem updates over server-sent events (`GET /live/postmortems/{id}`), and the
+//! Markdown export (`GET /postmortems/{id}/export.md`).
+//!
+//! A connection first replays what it missed (after `Last-Event-ID`, which browsers send when
+//! they reconnect), then passes on new events and presence changes. A comment every 15 seconds
+//! keeps proxies from closing it and marks the participant as still present.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::domain::Permission;
+use app::server::auth::CurrentUser;
+use app::server::live::{self, Signal};
+use app::server::postmortems::{self, export};
+use app::server::{AppError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+
+/// How often a connection says it is still there.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/postmortems/{id}", get(connect))
+        .route("/postmortems/{id}/export.md", get(export_markdown))
+}
+
+#[derive(Deserialize)]
+struct LiveQuery {
+    /// The last event the page already has (its first connection; reconnects send the header).
+    #[serde(default)]
+    after: Option<i64>,
+}
+
+async fn connect(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+    user: Option<Extension<CurrentUser>>,
+) -> Response {
+    let Some(Extension(user)) = user.filter(|u| u.can(Permission::ViewRecords)) else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to follow this postmortem.").into_response();
+    };
+    if let Err(error) = postmortems::find(&state.db, id).await {
+        return error_response(error);
+    }
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or(query.after)
+        .unwrap_or(0);
+    let (sender, receiver) = mpsc::channel(256);
+    // Subscribe before reading the log, so nothing falls between the replay and the live feed.
+    let signals = state.live.subscribe();
+    tokio::spawn(serve_connection(state, user, id, after, signals, sender));
+    let mut response = Sse::new(into_stream(receiver)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // nginx would otherwise buffer the stream.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+fn into_stream(receiver: mpsc::Receiver<Event>) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    })
+}
+
+/// One participant's connection, until the browser goes away.
+async fn serve_connection(
+    state: AppState,
+    user: CurrentUser,
+    postmortem_id: i64,
+    after: i64,
+    mut signals: broadcast::Receiver<Signal>,
+    sender: mpsc::Sender<Event>,
+) {
+    let name = postmortems::display_name(&user);
+    let connection =
+        match live::join(&state.db, &state.live, postmortem_id, user.id, &name).await {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::warn!(%error, "could not register a live connection");
+                return;
+            }
+        };
+    let mut feed = Feed {
+        state: &state,
+        postmortem_id,
+        sender: &sender,
+        sent: HashSet::new(),
+        last: after,
+    };
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut open = feed
+        .send(Event::default().retry(Duration::from_secs(1)).comment("connected"))
+        .await
+        && feed.presence().await
+        && feed.catch_up().await;
+    while open {
+        open = tokio::select! {
+            signal = signals.recv() => match signal {
+                Ok(Signal::Event { postmortem_id: pm, id, message }) if pm == postmortem_id => {
+                    feed.event(id, &message).await
+                }
+                Ok(Signal::Presence { postmortem_id: pm }) if pm == postmortem_id => {
+                    feed.presence().await
+                }
+                Ok(_) => true,
+                Err(broadcast::error::RecvError::Lagged(_)) => feed.catch_up().await,
+                Err(broadcast::error::RecvError::Closed) => false,
+            },
+            _ = heartbeat.tick() => {
+                if let Err(error) = live::touch(&state.db, &state.live, postmortem_id, &connection).await {
+                    tracing::warn!(%error, "could not refresh presence");
+                }
+                feed.send(Event::default().comment("heartbeat")).await
+            }
+            () = sender.closed() => false,
+        };
+    }
+    if let Err(error) = live::leave(&state.db, &state.live, postmortem_id, &connection).await {
+        tracing::warn!(%error, "could not remove a live connection");
+    }
+}
+
+/// What one connection has sent so far.
+struct Feed<'a> {
+    state: &'a AppState,
+    postmortem_id: i64,
+    sender: &'a mpsc::Sender<Event>,
+    /// Events already sent (ids can commit out of order on PostgreSQL, so a high-water mark alone
+    /// could skip one).
+    sent: HashSet<i64>,
+    last: i64,
+}
+
+impl Feed<'_> {
+    async fn send(&self, event: Event) -> bool {
+        self.sender.send(event).await.is_ok()
+    }
+
+    async fn event(&mut self, id: i64, message: &str) -> bool {
+        if !self.sent.insert(id) {
+            return true;
+        }
+        self.last = self.last.max(id);
+        self.send(
+            Event::default()
+                .event("change")
+                .id(id.to_string())
+                .data(message),
+        )
+        .await
+    }
+
+    /// Replays the log after the last event sent (a little before, to catch late commits).
+    async fn catch_up(&mut self) -> bool {
+        let from = if self.sent.is_empty() { self.last } else { self.last - 50 };
+        match live::events_after(&self.state.db, self.postmortem_id, from.max(0)).await {
+            Ok(events) => {
+                for (id, message) in events {
+                    if !self.event(id, &message).await {
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not replay live events");
+                true
+            }
+        }
+    }
+
+    async fn presence(&self) -> bool {
+        match live::present(&self.state.db, self.postmortem_id).await {
+            Ok(people) => {
+                let data = serde_json::to_string(&people).unwrap_or_default();
+                self.send(Event::default().event("presence").data(data)).await
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read presence");
+                true
+            }
+        }
+    }
+}
+
+async fn export_markdown(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    user: Option<Extension<CurrentUser>>,
+) -> Response {
+    if !user.is_some_and(|Extension(u)| u.can(Permission::ViewRecords)) {
+        return (StatusCode::UNAUTHORIZED, "Sign in to export this postmortem.").into_response();
+    }
+    match postmortems::view(&state, id).await {
+        Ok(view) => {
+            let disposition = format!("attachment; filename=\"{}\"", export::file_name(&view));
+            (
+                [
+                    (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                export::to_markdown(&view),
+            )
+                .into_response()
+        }
+        Err(error) => error_response(error),
+    }
+}
+
+fn error_response(error: AppError) -> Response {
+    match error {
+        AppError::NotFound(what) => {
+            (StatusCode::NOT_FOUND, format!("{what} was not found.")).into_response()
+        }
+        other => {
+            tracing::error!(error = %other, "live request failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
