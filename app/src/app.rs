@@ -7,7 +7,10 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::{Can, provide_auth};
 use crate::domain::Permission;
-use crate::pages::IntegrationsPage;
+use crate::pages::{
+    IntegrationsPage, NewPostmortemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
+    TemplatesPage,
+};
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
     IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage, SetupPage, SignInPage,
@@ -65,6 +68,9 @@ pub fn App() -> impl IntoView {
                                 <A href="/incidents">"Incidents"</A>
                             </li>
                             <li>
+                                <A href="/postmortems">"Postmortems"</A>
+                            </li>
+                            <li>
                                 <A href="/services">"Services"</A>
                             </li>
                             <Can permission=Permission::ManageUsers>
@@ -75,6 +81,11 @@ pub fn App() -> impl IntoView {
                             <Can permission=Permission::ManageIntegrations>
                                 <li>
                                     <A href="/admin/integrations">"Integrations"</A>
+                                </li>
+                            </Can>
+                            <Can permission=Permission::ConfigurePostmortems>
+                                <li>
+                                    <A href="/admin/templates">"Templates"</A>
                                 </li>
                             </Can>
                             <Can permission=Permission::ViewAuditTrail>
@@ -149,6 +160,19 @@ pub fn App() -> impl IntoView {
                             view=EditIncidentPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/postmortems") view=PostmortemsPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/postmortems/new")
+                            view=NewPostmortemPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/postmortems/:id") view=PostmortemPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/postmortems/:id/print")
+                            view=PrintPostmortemPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/admin/templates") view=TemplatesPage ssr=SsrMode::Async />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                         <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                         <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />

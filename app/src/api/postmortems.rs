@@ -184,6 +184,8 @@ pub struct PostmortemView {
     pub users: Vec<UserRef>,
     /// The newest live event, so the page's live connection starts after it.
     pub last_event_id: i64,
+    /// Whether the person reading may edit (the server checks again on every save).
+    pub can_edit: bool,
 }
 
 impl PostmortemView {
@@ -247,8 +249,10 @@ pub async fn list_postmortems() -> Result<Vec<PostmortemRow>, ApiError> {
 #[server(endpoint = "postmortems/get")]
 pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
-    Ok(crate::server::postmortems::view(&state, id).await?)
+    let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    let mut view = crate::server::postmortems::view(&state, id).await?;
+    view.can_edit = user.can(crate::domain::Permission::EditPostmortems);
+    Ok(view)
 }
 
 /// Starts a postmortem for one or more incidents (ids separated by commas) and goes to it.

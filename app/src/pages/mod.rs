@@ -2,6 +2,7 @@
 
 mod account;
 mod admin_integrations;
+mod admin_templates;
 mod admin_users;
 mod audit;
 mod incident_detail;
@@ -11,6 +12,10 @@ mod incident_new;
 mod incident_timeline;
 mod incidents_list;
 mod not_found;
+mod postmortem;
+mod postmortem_new;
+mod postmortem_print;
+mod postmortems_list;
 mod service_detail;
 mod service_edit;
 mod service_form;
@@ -21,6 +26,7 @@ mod sign_in;
 
 pub use account::AccountPage;
 pub use admin_integrations::IntegrationsPage;
+pub use admin_templates::TemplatesPage;
 pub use admin_users::UsersPage;
 pub use audit::{AuditPage, History};
 pub use incident_detail::IncidentPage;
@@ -28,6 +34,10 @@ pub use incident_edit::EditIncidentPage;
 pub use incident_new::DeclareIncidentPage;
 pub use incidents_list::IncidentsPage;
 pub use not_found::NotFound;
+pub use postmortem::PostmortemPage;
+pub use postmortem_new::NewPostmortemPage;
+pub use postmortem_print::PrintPostmortemPage;
+pub use postmortems_list::PostmortemsPage;
 pub use service_detail::ServicePage;
 pub use service_edit::EditServicePage;
 pub use service_new::NewServicePage;

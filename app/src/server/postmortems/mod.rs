@@ -357,6 +357,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
             })
             .collect(),
         last_event_id: super::live::last_event_id(db, id).await?,
+        can_edit: false,
     })
 }
 

@@ -1,0 +1,58 @@
+//! Administrators choose which postmortem sections each severity requires before review.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
+use crate::components::{ErrorNotice, ErrorsView};
+use crate::domain::postmortem::Step;
+
+#[component]
+pub fn TemplatesPage() -> impl IntoView {
+    let save = ServerAction::<SaveTemplate>::new();
+    let rows = Resource::new(move || save.version().get(), |_| list_templates());
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <Title text="Postmortem templates · Postmortem" />
+        <h1>"Postmortem templates"</h1>
+        <p class="muted">"The sections a postmortem must complete before it can go to review, by the severity of its most severe incident. Postmortems already started keep their template."</p>
+        <ErrorNotice error />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move {
+                    rows.await.map(|rows| rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view())
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn TemplateForm(row: TemplateRow, save: ServerAction<SaveTemplate>) -> impl IntoView {
+    let required = RwSignal::new(row.required.clone());
+    let stored = move || required.get().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+    let severity = row.severity.to_string();
+    let testid = format!("template-{severity}");
+    view! {
+        <ActionForm action=save attr:class="form template" attr:data-testid=testid>
+            <input type="hidden" name="severity" value=severity.clone() />
+            <input type="hidden" name="required" prop:value=stored />
+            <fieldset>
+                <legend>{severity.clone()}</legend>
+                {Step::SECTIONS.iter().map(|step| {
+                    let step = *step;
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" prop:checked=move || required.get().contains(&step) on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                required.update(|r| { r.retain(|s| *s != step); if on { r.push(step); } });
+                            } />
+                            " " {step.label()}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button type="submit" class="button">"Save " {severity}</button>
+        </ActionForm>
+    }
+}
