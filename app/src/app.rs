@@ -8,13 +8,13 @@ use leptos_router::{SsrMode, path};
 use crate::components::{Can, provide_auth};
 use crate::domain::Permission;
 use crate::pages::{
-    IntegrationsPage, NewPostmortemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
-    TemplatesPage,
-};
-use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
     IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage, SetupPage, SignInPage,
     UsersPage,
+};
+use crate::pages::{
+    IntegrationsPage, NewPostmortemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
+    TemplatesPage,
 };
 
 /// The document around the app, rendered on the server for every page.

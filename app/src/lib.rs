@@ -1,6 +1,9 @@
 //! The Postmortem web app: Leptos components, routes and server functions, compiled for the server
 //! (`ssr`) and for the browser (`hydrate`).
 
+// The meeting page's view types nest deeply in builds without `erase_components` (tests).
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

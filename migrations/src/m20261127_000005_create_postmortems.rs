@@ -63,7 +63,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_postmortems_status_created", P::Table, vec![P::Status, P::CreatedAt]).await?;
+        index(
+            manager,
+            "idx_postmortems_status_created",
+            P::Table,
+            vec![P::Status, P::CreatedAt],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -72,12 +78,28 @@ impl MigrationTrait for Migration {
                     .col(big_integer(P::PostmortemId))
                     .col(big_integer(P::IncidentId))
                     .primary_key(Index::create().col(P::PostmortemId).col(P::IncidentId))
-                    .foreign_key(&mut reference(PostmortemIncidents::Table, P::PostmortemId, P::Table, Cascade))
-                    .foreign_key(&mut reference(PostmortemIncidents::Table, P::IncidentId, Incidents::Table, Cascade))
+                    .foreign_key(&mut reference(
+                        PostmortemIncidents::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
+                    .foreign_key(&mut reference(
+                        PostmortemIncidents::Table,
+                        P::IncidentId,
+                        Incidents::Table,
+                        Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_postmortem_incidents_incident", PostmortemIncidents::Table, vec![P::IncidentId]).await?;
+        index(
+            manager,
+            "idx_postmortem_incidents_incident",
+            PostmortemIncidents::Table,
+            vec![P::IncidentId],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -90,7 +112,12 @@ impl MigrationTrait for Migration {
                     .col(string_len(P::UpdatedByLabel, 254))
                     .col(timestamp_with_time_zone(P::UpdatedAt))
                     .primary_key(Index::create().col(P::PostmortemId).col(P::Field))
-                    .foreign_key(&mut reference(PostmortemFields::Table, P::PostmortemId, P::Table, Cascade))
+                    .foreign_key(&mut reference(
+                        PostmortemFields::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -109,11 +136,22 @@ impl MigrationTrait for Migration {
                     .col(integer(P::Version).default(1))
                     .col(string_len(P::UpdatedByLabel, 254))
                     .col(timestamp_with_time_zone(P::UpdatedAt))
-                    .foreign_key(&mut reference(PmTimelineEntries::Table, P::PostmortemId, P::Table, Cascade))
+                    .foreign_key(&mut reference(
+                        PmTimelineEntries::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_pm_timeline_postmortem", PmTimelineEntries::Table, vec![P::PostmortemId, P::OccurredAt]).await?;
+        index(
+            manager,
+            "idx_pm_timeline_postmortem",
+            PmTimelineEntries::Table,
+            vec![P::PostmortemId, P::OccurredAt],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -130,11 +168,22 @@ impl MigrationTrait for Migration {
                     .col(string_len(P::UpdatedByLabel, 254))
                     .col(timestamp_with_time_zone(P::CreatedAt))
                     .col(timestamp_with_time_zone(P::UpdatedAt))
-                    .foreign_key(&mut reference(ContributingFactors::Table, P::PostmortemId, P::Table, Cascade))
+                    .foreign_key(&mut reference(
+                        ContributingFactors::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_factors_postmortem", ContributingFactors::Table, vec![P::PostmortemId]).await?;
+        index(
+            manager,
+            "idx_factors_postmortem",
+            ContributingFactors::Table,
+            vec![P::PostmortemId],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -155,15 +204,48 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(P::CreatedAt))
                     .col(timestamp_with_time_zone(P::UpdatedAt))
                     .col(timestamp_with_time_zone_null(P::DoneAt))
-                    .foreign_key(&mut reference(ActionItems::Table, P::PostmortemId, P::Table, Cascade))
-                    .foreign_key(&mut reference(ActionItems::Table, P::FactorId, ContributingFactors::Table, SetNull))
-                    .foreign_key(&mut reference(ActionItems::Table, P::OwnerId, Users::Table, SetNull))
+                    .foreign_key(&mut reference(
+                        ActionItems::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
+                    .foreign_key(&mut reference(
+                        ActionItems::Table,
+                        P::FactorId,
+                        ContributingFactors::Table,
+                        SetNull,
+                    ))
+                    .foreign_key(&mut reference(
+                        ActionItems::Table,
+                        P::OwnerId,
+                        Users::Table,
+                        SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_action_items_postmortem", ActionItems::Table, vec![P::PostmortemId]).await?;
-        index(manager, "idx_action_items_owner_status", ActionItems::Table, vec![P::OwnerId, P::Status]).await?;
-        index(manager, "idx_action_items_kind_status", ActionItems::Table, vec![P::Kind, P::Status]).await?;
+        index(
+            manager,
+            "idx_action_items_postmortem",
+            ActionItems::Table,
+            vec![P::PostmortemId],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_action_items_owner_status",
+            ActionItems::Table,
+            vec![P::OwnerId, P::Status],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_action_items_kind_status",
+            ActionItems::Table,
+            vec![P::Kind, P::Status],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -177,11 +259,22 @@ impl MigrationTrait for Migration {
                     .col(text(P::Comment))
                     .col(integer(P::ReviewRound))
                     .col(timestamp_with_time_zone(P::CreatedAt))
-                    .foreign_key(&mut reference(PostmortemActivity::Table, P::PostmortemId, P::Table, Cascade))
+                    .foreign_key(&mut reference(
+                        PostmortemActivity::Table,
+                        P::PostmortemId,
+                        P::Table,
+                        Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_postmortem_activity", PostmortemActivity::Table, vec![P::PostmortemId, P::Id]).await?;
+        index(
+            manager,
+            "idx_postmortem_activity",
+            PostmortemActivity::Table,
+            vec![P::PostmortemId, P::Id],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -194,7 +287,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_postmortem_events", PostmortemEvents::Table, vec![P::PostmortemId, P::Id]).await?;
+        index(
+            manager,
+            "idx_postmortem_events",
+            PostmortemEvents::Table,
+            vec![P::PostmortemId, P::Id],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -208,7 +307,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_postmortem_presence", PostmortemPresence::Table, vec![P::PostmortemId]).await?;
+        index(
+            manager,
+            "idx_postmortem_presence",
+            PostmortemPresence::Table,
+            vec![P::PostmortemId],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

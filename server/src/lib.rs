@@ -107,7 +107,8 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        let live_listener = app::server::live::spawn_listener(&self.state.db, self.state.live.clone());
+        let live_listener =
+            app::server::live::spawn_listener(&self.state.db, self.state.live.clone());
         let housekeeping = tokio::spawn(housekeeping(
             self.state.sign_in_limiter.clone(),
             self.session_store.clone(),

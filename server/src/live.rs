@@ -48,7 +48,11 @@ async fn connect(
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
     let Some(Extension(user)) = user.filter(|u| u.can(Permission::ViewRecords)) else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to follow this postmortem.").into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            "Sign in to follow this postmortem.",
+        )
+            .into_response();
     };
     if let Err(error) = postmortems::find(&state.db, id).await {
         return error_response(error);
@@ -87,14 +91,13 @@ async fn serve_connection(
     sender: mpsc::Sender<Event>,
 ) {
     let name = postmortems::display_name(&user);
-    let connection =
-        match live::join(&state.db, &state.live, postmortem_id, user.id, &name).await {
-            Ok(connection) => connection,
-            Err(error) => {
-                tracing::warn!(%error, "could not register a live connection");
-                return;
-            }
-        };
+    let connection = match live::join(&state.db, &state.live, postmortem_id, user.id, &name).await {
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::warn!(%error, "could not register a live connection");
+            return;
+        }
+    };
     let mut feed = Feed {
         state: &state,
         postmortem_id,
@@ -105,7 +108,11 @@ async fn serve_connection(
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut open = feed
-        .send(Event::default().retry(Duration::from_secs(1)).comment("connected"))
+        .send(
+            Event::default()
+                .retry(Duration::from_secs(1))
+                .comment("connected"),
+        )
         .await
         && feed.presence().await
         && feed.catch_up().await;
@@ -168,7 +175,11 @@ impl Feed<'_> {
 
     /// Replays the log after the last event sent (a little before, to catch late commits).
     async fn catch_up(&mut self) -> bool {
-        let from = if self.sent.is_empty() { self.last } else { self.last - 50 };
+        let from = if self.sent.is_empty() {
+            self.last
+        } else {
+            self.last - 50
+        };
         match live::events_after(&self.state.db, self.postmortem_id, from.max(0)).await {
             Ok(events) => {
                 for (id, message) in events {
@@ -189,7 +200,8 @@ impl Feed<'_> {
         match live::present(&self.state.db, self.postmortem_id).await {
             Ok(people) => {
                 let data = serde_json::to_string(&people).unwrap_or_default();
-                self.send(Event::default().event("presence").data(data)).await
+                self.send(Event::default().event("presence").data(data))
+                    .await
             }
             Err(error) => {
                 tracing::warn!(%error, "could not read presence");
@@ -205,14 +217,21 @@ async fn export_markdown(
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
     if !user.is_some_and(|Extension(u)| u.can(Permission::ViewRecords)) {
-        return (StatusCode::UNAUTHORIZED, "Sign in to export this postmortem.").into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            "Sign in to export this postmortem.",
+        )
+            .into_response();
     }
     match postmortems::view(&state, id).await {
         Ok(view) => {
             let disposition = format!("attachment; filename=\"{}\"", export::file_name(&view));
             (
                 [
-                    (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_TYPE,
+                        "text/markdown; charset=utf-8".to_owned(),
+                    ),
                     (header::CONTENT_DISPOSITION, disposition),
                 ],
                 export::to_markdown(&view),

@@ -279,7 +279,9 @@ pub async fn save_field(
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
     let field = NarrativeField::parse(&field)
         .ok_or_else(|| crate::server::AppError::field("field", "Unknown field."))?;
-    let body = field.check(&body).map_err(crate::server::AppError::Validation)?;
+    let body = field
+        .check(&body)
+        .map_err(crate::server::AppError::Validation)?;
     Ok(crate::server::postmortems::document::save_field(
         &state,
         &user,
@@ -321,12 +323,10 @@ pub async fn set_pm_timeline_hidden(
 ) -> Result<Saved<PmTimelineView>, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
-    Ok(
-        crate::server::postmortems::document::set_timeline_hidden(
-            &state, &user, id, version, hidden,
-        )
-        .await?,
+    Ok(crate::server::postmortems::document::set_timeline_hidden(
+        &state, &user, id, version, hidden,
     )
+    .await?)
 }
 
 /// Removes a curated timeline entry added in the meeting (imported ones are hidden instead).
@@ -347,7 +347,9 @@ pub async fn save_factor(
 ) -> Result<Saved<FactorView>, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
-    let draft = factor.parse().map_err(crate::server::AppError::Validation)?;
+    let draft = factor
+        .parse()
+        .map_err(crate::server::AppError::Validation)?;
     Ok(crate::server::postmortems::document::save_factor(
         &state,
         &user,
@@ -408,7 +410,10 @@ pub async fn postmortem_workflow(
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
     let action = crate::domain::postmortem::WorkflowAction::parse(&action)
         .ok_or_else(|| crate::server::AppError::field("action", "Unknown action."))?;
-    Ok(crate::server::postmortems::workflow::apply(&state, &user, postmortem_id, action, &comment).await?)
+    Ok(
+        crate::server::postmortems::workflow::apply(&state, &user, postmortem_id, action, &comment)
+            .await?,
+    )
 }
 
 /// The facilitator moves the meeting to another step; followers go with them.
@@ -418,7 +423,10 @@ pub async fn facilitate(postmortem_id: i64, step: String) -> Result<(), ApiError
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
     let step = Step::parse(&step)
         .ok_or_else(|| crate::server::AppError::field("step", "Unknown step."))?;
-    Ok(crate::server::postmortems::document::facilitate(&state, &user, postmortem_id, step).await?)
+    Ok(
+        crate::server::postmortems::document::facilitate(&state, &user, postmortem_id, step)
+            .await?,
+    )
 }
 
 /// Markdown as sanitised HTML, for the live preview.
@@ -448,5 +456,8 @@ pub async fn save_template(severity: String, required: String) -> Result<Templat
         .ok_or_else(|| crate::server::AppError::field("severity", "Choose a severity."))?;
     let template = crate::domain::postmortem::Template::parse(&required)
         .map_err(|m| crate::server::AppError::field("required", &m))?;
-    Ok(crate::server::postmortems::templates::save(&state.db, &user.actor(), severity, &template).await?)
+    Ok(
+        crate::server::postmortems::templates::save(&state.db, &user.actor(), severity, &template)
+            .await?,
+    )
 }

@@ -131,7 +131,11 @@ impl NarrativeField {
 
     /// The fields shown in `step`.
     pub fn of_step(step: Step) -> Vec<NarrativeField> {
-        Self::ALL.iter().copied().filter(|f| f.step() == step).collect()
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.step() == step)
+            .collect()
     }
 
     /// Checks a field's new text: trimmed at the ends, and not too long.
@@ -180,11 +184,15 @@ pub fn transition(
         (InReview, RequestChanges) => Ok(Draft),
         (InReview, Publish) => Ok(Published),
         (Published, Reopen) => Ok(Draft),
-        (Published, _) => Err("This postmortem is published and read-only; reopen it first.".into()),
+        (Published, _) => {
+            Err("This postmortem is published and read-only; reopen it first.".into())
+        }
         (Draft, Approve | RequestChanges | Publish) => {
             Err("Send the postmortem to review first.".into())
         }
-        (Draft, Reopen) | (InReview, Reopen) => Err("Only a published postmortem can be reopened.".into()),
+        (Draft, Reopen) | (InReview, Reopen) => {
+            Err("Only a published postmortem can be reopened.".into())
+        }
         (InReview, SendToReview) => Err("The postmortem is already in review.".into()),
     }
 }
@@ -425,7 +433,9 @@ impl PmTimelineForm {
                 None
             }
             Ok(None) => {
-                errors.0.push(FieldError::new("occurred_at", "Say when it happened."));
+                errors
+                    .0
+                    .push(FieldError::new("occurred_at", "Say when it happened."));
                 None
             }
             Err(message) => {
@@ -433,7 +443,10 @@ impl PmTimelineForm {
                 None
             }
         };
-        let body = errors.check("body", required_text(&self.body, TEXT_MAX, "Write what happened."));
+        let body = errors.check(
+            "body",
+            required_text(&self.body, TEXT_MAX, "Write what happened."),
+        );
         let moment = errors.check(
             "moment",
             Moment::parse(&self.moment).ok_or_else(|| "Choose a moment, or none.".to_owned()),
@@ -486,10 +499,9 @@ impl Evidence {
     pub fn parse(line: &str) -> Result<Self, String> {
         let line = line.trim();
         if let Some(id) = line.strip_prefix('#') {
-            return id
-                .parse()
-                .map(Evidence::TimelineEntry)
-                .map_err(|_| format!("\"{line}\" is not a timeline entry: write # and its number."));
+            return id.parse().map(Evidence::TimelineEntry).map_err(|_| {
+                format!("\"{line}\" is not a timeline entry: write # and its number.")
+            });
         }
         let is_link = (line.starts_with("https://") || line.starts_with("http://"))
             && line.len() <= 2048
@@ -521,8 +533,7 @@ impl FactorForm {
         );
         let category = errors.check(
             "category",
-            FactorCategory::parse(&self.category)
-                .ok_or_else(|| "Choose a category.".to_owned()),
+            FactorCategory::parse(&self.category).ok_or_else(|| "Choose a category.".to_owned()),
         );
         let description = errors.check("description", optional_text(&self.description, TEXT_MAX));
         let whys: Vec<String> = lines(&self.whys);
@@ -594,7 +605,10 @@ impl ActionForm {
             "kind",
             ActionKind::parse(&self.kind).ok_or_else(|| "Choose a kind.".to_owned()),
         );
-        let owner_id = errors.check("owner", optional_id(&self.owner, "Choose an owner from the list."));
+        let owner_id = errors.check(
+            "owner",
+            optional_id(&self.owner, "Choose an owner from the list."),
+        );
         let due_on = errors.check("due_on", parse_due(&self.due_on, earliest));
         let priority = errors.check(
             "priority",
@@ -618,7 +632,16 @@ impl ActionForm {
             })
             .ok_or_else(|| "Choose open or done.".to_owned()),
         );
-        match (title, description, kind, owner_id, due_on, priority, factor_id, status) {
+        match (
+            title,
+            description,
+            kind,
+            owner_id,
+            due_on,
+            priority,
+            factor_id,
+            status,
+        ) {
             (
                 Some(title),
                 Some(description),
@@ -742,7 +765,9 @@ mod tests {
                 match (transition(*from, *action), expected) {
                     (Ok(to), Some(expected)) => assert_eq!(to, expected, "{from:?} {action:?}"),
                     (Err(message), None) => assert!(!message.is_empty()),
-                    (got, expected) => panic!("{from:?} {action:?}: {got:?}, expected {expected:?}"),
+                    (got, expected) => {
+                        panic!("{from:?} {action:?}: {got:?}, expected {expected:?}")
+                    }
                 }
             }
         }
@@ -758,11 +783,20 @@ mod tests {
     #[test]
     fn approvals_need_the_required_number_of_distinct_reviewers_one_of_them_not_the_author() {
         assert!(!approvals_met(&[], Some(1), 1));
-        assert!(!approvals_met(&[1], Some(1), 1), "the author alone is not enough");
+        assert!(
+            !approvals_met(&[1], Some(1), 1),
+            "the author alone is not enough"
+        );
         assert!(approvals_met(&[2], Some(1), 1));
-        assert!(!approvals_met(&[2, 2], Some(1), 2), "one reviewer counts once");
+        assert!(
+            !approvals_met(&[2, 2], Some(1), 2),
+            "one reviewer counts once"
+        );
         assert!(approvals_met(&[1, 2], Some(1), 2));
-        assert!(approvals_met(&[2], None, 0), "at least one approval is always needed");
+        assert!(
+            approvals_met(&[2], None, 0),
+            "at least one approval is always needed"
+        );
         assert!(!approvals_met(&[], None, 0));
     }
 
@@ -839,7 +873,12 @@ mod tests {
             moment: "".into(),
         };
         let errors = form.parse(&window).unwrap_err();
-        assert!(errors.message_for("occurred_at").unwrap().contains("incident window"));
+        assert!(
+            errors
+                .message_for("occurred_at")
+                .unwrap()
+                .contains("incident window")
+        );
         let ok = PmTimelineForm {
             occurred_at: "2026-11-20T09:55".into(),
             moment: "impact_start".into(),
@@ -895,7 +934,13 @@ mod tests {
             due_on: "2026-11-01".into(),
             ..form.clone()
         };
-        assert!(early.parse(earliest).unwrap_err().message_for("due_on").is_some());
+        assert!(
+            early
+                .parse(earliest)
+                .unwrap_err()
+                .message_for("due_on")
+                .is_some()
+        );
         let bad = ActionForm {
             owner: "bob".into(),
             kind: "wish".into(),
@@ -917,9 +962,15 @@ mod tests {
     #[test]
     fn asking_for_changes_needs_a_comment_and_reopening_a_reason() {
         assert!(check_review_comment(WorkflowAction::RequestChanges, " ").is_err());
-        assert_eq!(check_review_comment(WorkflowAction::Approve, "").unwrap(), "");
+        assert_eq!(
+            check_review_comment(WorkflowAction::Approve, "").unwrap(),
+            ""
+        );
         assert!(check_reopen_reason("").is_err());
-        assert_eq!(check_reopen_reason(" New evidence ").unwrap(), "New evidence");
+        assert_eq!(
+            check_reopen_reason(" New evidence ").unwrap(),
+            "New evidence"
+        );
     }
 
     #[test]

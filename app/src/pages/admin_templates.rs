@@ -30,7 +30,14 @@ pub fn TemplatesPage() -> impl IntoView {
 #[component]
 fn TemplateForm(row: TemplateRow, save: ServerAction<SaveTemplate>) -> impl IntoView {
     let required = RwSignal::new(row.required.clone());
-    let stored = move || required.get().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+    let stored = move || {
+        required
+            .get()
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let severity = row.severity.to_string();
     let testid = format!("template-{severity}");
     view! {

@@ -7,9 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::incident_timeline::{Timeline, TimelineActions};
 use super::incidents_list::{SeverityBadge, StatusBadge};
-use crate::api::incidents::{
-    IncidentView, PostmortemState, SetIncidentStatus, get_incident,
-};
+use crate::api::incidents::{IncidentView, PostmortemState, SetIncidentStatus, get_incident};
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
 use crate::domain::incident::format_duration;
 use crate::domain::{IncidentStatus, Permission};
@@ -29,13 +27,7 @@ pub fn IncidentPage() -> impl IntoView {
     let set_status = ServerAction::<SetIncidentStatus>::new();
     let timeline = TimelineActions::new();
     let incident = Resource::new(
-        move || {
-            (
-                id(),
-                set_status.version().get(),
-                timeline.version(),
-            )
-        },
+        move || (id(), set_status.version().get(), timeline.version()),
         |(id, ..)| get_incident(id),
     );
     view! {
@@ -127,7 +119,9 @@ fn Postmortem(
 ) -> impl IntoView {
     let note = match state {
         _ if !postmortems.is_empty() => "Reviewed in:",
-        PostmortemState::Waiting => "A postmortem is required for this incident and has not started.",
+        PostmortemState::Waiting => {
+            "A postmortem is required for this incident and has not started."
+        }
         _ => "A postmortem is optional for this incident.",
     };
     let start = postmortems.is_empty();

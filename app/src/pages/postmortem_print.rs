@@ -12,7 +12,13 @@ use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step, moment_d
 #[component]
 pub fn PrintPostmortemPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
     let postmortem = Resource::new(id, get_postmortem);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -34,7 +40,11 @@ fn Printable(view: PostmortemView) -> impl IntoView {
             })
             .collect_view()
     };
-    let marks: Vec<_> = view.timeline.iter().map(|e| (e.moment, e.occurred_at, e.hidden)).collect();
+    let marks: Vec<_> = view
+        .timeline
+        .iter()
+        .map(|e| (e.moment, e.occurred_at, e.hidden))
+        .collect();
     let durations = moment_durations(&marks, view.impact_started_at);
     let shown = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     view! {

@@ -320,7 +320,11 @@ async fn listen(
         if what == "presence" {
             bus.presence_changed(postmortem_id);
         } else if let Ok(id) = what.parse::<i64>() {
-            for (id, message) in events_after(db, postmortem_id, id - 1).await?.into_iter().take(1) {
+            for (id, message) in events_after(db, postmortem_id, id - 1)
+                .await?
+                .into_iter()
+                .take(1)
+            {
                 let _ = bus.sender.send(Signal::Event {
                     postmortem_id,
                     id,

@@ -8,12 +8,18 @@ use pulldown_cmark::{Options, Parser, html};
 /// afterwards: scripts, event handlers and `javascript:` links are removed, and links get
 /// `rel="noopener noreferrer nofollow"`.
 pub fn render_markdown(source: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(["http", "https", "mailto"].into())
+        // Task-list items render as disabled checkboxes; no other input survives.
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .clean(&unsafe_html)
         .to_string()
 }
@@ -41,6 +47,25 @@ mod tests {
         let html = render_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1))");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn task_lists_tables_and_strikethrough_render_and_inputs_stay_inert() {
+        let html =
+            render_markdown("- [x] done\n- [ ] todo\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~");
+        assert!(
+            html.contains(r#"type="checkbox""#) && html.contains("disabled"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<table>") && html.contains("<del>old</del>"),
+            "{html}"
+        );
+        let html = render_markdown(r#"<input type="text" name="password" onfocus="x()">"#);
+        assert!(
+            !html.contains("text") && !html.contains("onfocus"),
+            "{html}"
+        );
     }
 
     #[test]

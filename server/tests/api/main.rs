@@ -8,5 +8,6 @@ mod health;
 mod incidents;
 mod integrations;
 mod pages;
+mod postmortems;
 mod services;
 mod webhooks;

@@ -38,9 +38,16 @@ fn ActionRow(action: ActionView) -> impl IntoView {
     let editing = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let id = action.id;
-    let factor = action
-        .factor_id
-        .map(|f| move || doc.factors.with(|all| all.iter().find(|x| x.id == f).map(|x| x.title.clone()).unwrap_or_default()));
+    let factor = action.factor_id.map(|f| {
+        move || {
+            doc.factors.with(|all| {
+                all.iter()
+                    .find(|x| x.id == f)
+                    .map(|x| x.title.clone())
+                    .unwrap_or_default()
+            })
+        }
+    });
     let remove = move |_| {
         spawn_local(async move {
             match delete_action(id).await {
@@ -87,12 +94,15 @@ fn ActionRow(action: ActionView) -> impl IntoView {
 #[component]
 fn ActionEditor(existing: Option<ActionView>, on_done: Callback<()>) -> impl IntoView {
     let doc = use_doc();
-    let form = existing.as_ref().map(ActionView::to_form).unwrap_or_else(|| ActionForm {
-        kind: ActionKind::Fix.as_str().into(),
-        priority: ActionPriority::Medium.as_str().into(),
-        status: ActionStatus::Open.as_str().into(),
-        ..Default::default()
-    });
+    let form = existing
+        .as_ref()
+        .map(ActionView::to_form)
+        .unwrap_or_else(|| ActionForm {
+            kind: ActionKind::Fix.as_str().into(),
+            priority: ActionPriority::Medium.as_str().into(),
+            status: ActionStatus::Open.as_str().into(),
+            ..Default::default()
+        });
     let id = existing.as_ref().map(|e| e.id).unwrap_or(0);
     let version = RwSignal::new(existing.as_ref().map(|e| e.version).unwrap_or(0));
     let fields = RwSignal::new(form);
@@ -115,7 +125,20 @@ fn ActionEditor(existing: Option<ActionView>, on_done: Callback<()>) -> impl Int
             }
         });
     };
-    let theirs = Signal::derive(move || conflict.get().map(|t| (t.updated_by.clone(), format!("{} ({}, {}, due {})", t.title, t.kind.label(), t.owner, t.due_on.map(|d| d.to_string()).unwrap_or_default()))));
+    let theirs = Signal::derive(move || {
+        conflict.get().map(|t| {
+            (
+                t.updated_by.clone(),
+                format!(
+                    "{} ({}, {}, due {})",
+                    t.title,
+                    t.kind.label(),
+                    t.owner,
+                    t.due_on.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            )
+        })
+    });
     let keep_mine = Callback::new(move |_| {
         if let Some(t) = conflict.get_untracked() {
             version.set(t.version);
@@ -130,9 +153,15 @@ fn ActionEditor(existing: Option<ActionView>, on_done: Callback<()>) -> impl Int
             conflict.set(None);
         }
     });
-    let p = if id == 0 { "new-action".to_owned() } else { format!("action-{id}") };
+    let p = if id == 0 {
+        "new-action".to_owned()
+    } else {
+        format!("action-{id}")
+    };
     let text = move |get: fn(&ActionForm) -> &String| move || fields.with(|f| get(f).clone());
-    let select = move |set: fn(&mut ActionForm, String)| move |ev| fields.update(|f| set(f, event_target_value(&ev)));
+    let select = move |set: fn(&mut ActionForm, String)| {
+        move |ev| fields.update(|f| set(f, event_target_value(&ev)))
+    };
     let users = doc.fixed.with_value(|v| v.users.clone());
     view! {
         <form class="form item-editor" data-testid="action-editor" on:submit=move |ev| { ev.prevent_default(); save(); }>

@@ -98,10 +98,13 @@ fn FactorCard(factor: FactorView) -> impl IntoView {
 #[component]
 fn FactorEditor(existing: Option<FactorView>, on_done: Callback<()>) -> impl IntoView {
     let doc = use_doc();
-    let form = existing.as_ref().map(FactorView::to_form).unwrap_or_else(|| FactorForm {
-        category: FactorCategory::Technical.as_str().into(),
-        ..Default::default()
-    });
+    let form = existing
+        .as_ref()
+        .map(FactorView::to_form)
+        .unwrap_or_else(|| FactorForm {
+            category: FactorCategory::Technical.as_str().into(),
+            ..Default::default()
+        });
     let id = existing.as_ref().map(|e| e.id).unwrap_or(0);
     let version = RwSignal::new(existing.as_ref().map(|e| e.version).unwrap_or(0));
     let title = RwSignal::new(form.title);
@@ -134,7 +137,14 @@ fn FactorEditor(existing: Option<FactorView>, on_done: Callback<()>) -> impl Int
             }
         });
     };
-    let theirs = Signal::derive(move || conflict.get().map(|t| (t.updated_by.clone(), format!("{}\n{}", t.title, t.description))));
+    let theirs = Signal::derive(move || {
+        conflict.get().map(|t| {
+            (
+                t.updated_by.clone(),
+                format!("{}\n{}", t.title, t.description),
+            )
+        })
+    });
     let keep_mine = Callback::new(move |_| {
         if let Some(t) = conflict.get_untracked() {
             version.set(t.version);
@@ -154,7 +164,11 @@ fn FactorEditor(existing: Option<FactorView>, on_done: Callback<()>) -> impl Int
             conflict.set(None);
         }
     });
-    let p = if id == 0 { "new-factor".to_owned() } else { format!("factor-{id}") };
+    let p = if id == 0 {
+        "new-factor".to_owned()
+    } else {
+        format!("factor-{id}")
+    };
     let coach_text = Signal::derive(move || description.get() + "\n" + &whys.get());
     view! {
         <form class="form item-editor" data-testid="factor-editor" on:submit=move |ev| { ev.prevent_default(); save(); }>

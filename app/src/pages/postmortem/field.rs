@@ -35,7 +35,9 @@ impl SaveState {
             SaveState::Saved => "Saved".into(),
             SaveState::Editing => "Editing…".into(),
             SaveState::Saving => "Saving…".into(),
-            SaveState::Unsaved => "Not saved yet: offline, your text is kept and will be resent".into(),
+            SaveState::Unsaved => {
+                "Not saved yet: offline, your text is kept and will be resent".into()
+            }
             SaveState::Conflict => "Someone else changed this: choose below".into(),
             SaveState::Failed(message) => format!("Not saved: {message}"),
         }
@@ -69,14 +71,18 @@ impl Editor {
         if let Some(handle) = self.timer.get_value() {
             handle.clear();
         }
-        let handle =
-            set_timeout_with_handle(move || self.save(), std::time::Duration::from_millis(after_ms))
-                .ok();
+        let handle = set_timeout_with_handle(
+            move || self.save(),
+            std::time::Duration::from_millis(after_ms),
+        )
+        .ok();
         self.timer.set_value(handle);
     }
 
     fn save(self) {
-        if self.conflict.get_untracked().is_some() || self.state.get_untracked() == SaveState::Saving {
+        if self.conflict.get_untracked().is_some()
+            || self.state.get_untracked() == SaveState::Saving
+        {
             return;
         }
         let body = self.text.get_untracked();
@@ -89,7 +95,8 @@ impl Editor {
         drafts::keep(self.doc.id, self.field, base, &body);
         self.state.set(SaveState::Saving);
         spawn_local(async move {
-            let result = save_field(self.doc.id, self.field.as_str().into(), base, body.clone()).await;
+            let result =
+                save_field(self.doc.id, self.field.as_str().into(), base, body.clone()).await;
             match result {
                 Ok(Saved::Saved(view)) => {
                     self.base.set(view.version);

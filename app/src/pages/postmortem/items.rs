@@ -18,11 +18,13 @@ pub fn messages(error: &ApiError) -> Vec<String> {
 pub fn SaveErrors(errors: RwSignal<Vec<String>>) -> impl IntoView {
     move || {
         let errors = errors.get();
-        (!errors.is_empty()).then(|| view! {
-            <div class="alert alert-error" role="alert" data-testid="save-errors">
-                <ul>{errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                <p class="small">"Nothing you typed was lost: fix it and save again."</p>
-            </div>
+        (!errors.is_empty()).then(|| {
+            view! {
+                <div class="alert alert-error" role="alert" data-testid="save-errors">
+                    <ul>{errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                    <p class="small">"Nothing you typed was lost: fix it and save again."</p>
+                </div>
+            }
         })
     }
 }

@@ -30,13 +30,14 @@ pub fn connect(doc: Doc) {
                     doc.receive(message);
                 }
             });
-            let on_presence = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                if let Some(data) = event.data().as_string()
-                    && let Ok(people) = serde_json::from_str::<Vec<String>>(&data)
-                {
-                    doc.present.set(people);
-                }
-            });
+            let on_presence =
+                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                    if let Some(data) = event.data().as_string()
+                        && let Ok(people) = serde_json::from_str::<Vec<String>>(&data)
+                    {
+                        doc.present.set(people);
+                    }
+                });
             let on_open = Closure::<dyn FnMut()>::new(move || doc.connection.set(Connection::Live));
             let on_error =
                 Closure::<dyn FnMut()>::new(move || doc.connection.set(Connection::Reconnecting));

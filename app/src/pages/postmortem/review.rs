@@ -18,7 +18,9 @@ fn completeness(doc: &Doc) -> Completeness {
     Completeness {
         summary: filled(NarrativeField::Summary),
         impact: filled(NarrativeField::Impact),
-        visible_timeline_entries: doc.timeline.with(|t| t.iter().filter(|e| !e.hidden).count()),
+        visible_timeline_entries: doc
+            .timeline
+            .with(|t| t.iter().filter(|e| !e.hidden).count()),
         factors: doc.factors.with(Vec::len),
         learnings: filled(NarrativeField::WentWell)
             || filled(NarrativeField::WentBadly)
@@ -29,13 +31,22 @@ fn completeness(doc: &Doc) -> Completeness {
 
 /// Every coach hint still open in the document.
 fn open_hints(doc: &Doc) -> usize {
-    let fields = doc.fields.with(|f| count_hints(f.iter().map(|v| v.body.as_str())));
+    let fields = doc
+        .fields
+        .with(|f| count_hints(f.iter().map(|v| v.body.as_str())));
     let factors = doc.factors.with(|all| {
         all.iter()
-            .map(|f| count_hints(std::iter::once(f.description.as_str()).chain(f.whys.iter().map(String::as_str))))
+            .map(|f| {
+                count_hints(
+                    std::iter::once(f.description.as_str())
+                        .chain(f.whys.iter().map(String::as_str)),
+                )
+            })
             .sum::<usize>()
     });
-    let timeline = doc.timeline.with(|t| count_hints(t.iter().filter(|e| !e.hidden).map(|e| e.body.as_str())));
+    let timeline = doc
+        .timeline
+        .with(|t| count_hints(t.iter().filter(|e| !e.hidden).map(|e| e.body.as_str())));
     fields + factors + timeline
 }
 

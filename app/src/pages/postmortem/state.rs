@@ -67,18 +67,21 @@ impl Doc {
     /// Applies a change seen live or returned by a save; older versions than shown are ignored.
     pub fn apply(&self, event: LiveEvent) {
         match event {
-            LiveEvent::Field(view) => self.fields.update(|all| {
-                match all.iter_mut().find(|f| f.field == view.field) {
-                    Some(f) if f.version < view.version => *f = view,
-                    Some(_) => {}
-                    None => all.push(view),
-                }
-            }),
+            LiveEvent::Field(view) => {
+                self.fields
+                    .update(|all| match all.iter_mut().find(|f| f.field == view.field) {
+                        Some(f) if f.version < view.version => *f = view,
+                        Some(_) => {}
+                        None => all.push(view),
+                    })
+            }
             LiveEvent::Timeline(view) => self.timeline.update(|all| {
                 upsert(all, view, |e| e.id, |e| e.version);
                 all.sort_by_key(|e| (e.occurred_at, e.id));
             }),
-            LiveEvent::TimelineRemoved(id) => self.timeline.update(|all| all.retain(|e| e.id != id)),
+            LiveEvent::TimelineRemoved(id) => {
+                self.timeline.update(|all| all.retain(|e| e.id != id))
+            }
             LiveEvent::Factor(view) => self
                 .factors
                 .update(|all| upsert(all, view, |e| e.id, |e| e.version)),
@@ -99,7 +102,8 @@ impl Doc {
     /// Applies a live message, once.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn receive(&self, message: LiveMessage) {
-        self.last_event.update(|last| *last = (*last).max(message.id));
+        self.last_event
+            .update(|last| *last = (*last).max(message.id));
         self.apply(message.event);
     }
 }

@@ -17,9 +17,11 @@ use crate::domain::postmortem::{Moment, PmTimelineForm, moment_durations};
 pub fn TimelineStep() -> impl IntoView {
     let doc = use_doc();
     let durations = Memo::new(move |_| {
-        let marks: Vec<_> = doc
-            .timeline
-            .with(|t| t.iter().map(|e| (e.moment, e.occurred_at, e.hidden)).collect());
+        let marks: Vec<_> = doc.timeline.with(|t| {
+            t.iter()
+                .map(|e| (e.moment, e.occurred_at, e.hidden))
+                .collect()
+        });
         moment_durations(&marks, doc.fixed.with_value(|v| v.impact_started_at))
     });
     let shown = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
@@ -61,13 +63,19 @@ fn TimelineRow(entry: PmTimelineView) -> impl IntoView {
     let quick = move |result: Result<Saved<PmTimelineView>, crate::api::ApiError>| match result {
         Ok(Saved::Saved(view)) => doc.apply(LiveEvent::Timeline(view)),
         Ok(Saved::Conflict(theirs)) => {
-            note.set(Some(format!("{} changed this entry first; this is their version.", theirs.updated_by)));
+            note.set(Some(format!(
+                "{} changed this entry first; this is their version.",
+                theirs.updated_by
+            )));
             doc.apply(LiveEvent::Timeline(theirs));
         }
         Err(error) => note.set(Some(error.to_string())),
     };
     let set_moment = move |moment: String| {
-        let form = PmTimelineForm { moment, ..form.get_value() };
+        let form = PmTimelineForm {
+            moment,
+            ..form.get_value()
+        };
         spawn_local(async move { quick(save_pm_timeline_entry(doc.id, id, version, form).await) });
     };
     let toggle_hidden = move |_| {
@@ -119,7 +127,10 @@ fn TimelineRow(entry: PmTimelineView) -> impl IntoView {
 #[component]
 fn TimelineEditor(existing: Option<PmTimelineView>, on_done: Callback<()>) -> impl IntoView {
     let doc = use_doc();
-    let form = existing.as_ref().map(PmTimelineView::to_form).unwrap_or_default();
+    let form = existing
+        .as_ref()
+        .map(PmTimelineView::to_form)
+        .unwrap_or_default();
     let id = existing.as_ref().map(|e| e.id).unwrap_or(0);
     let version = RwSignal::new(existing.as_ref().map(|e| e.version).unwrap_or(0));
     let occurred_at = RwSignal::new(form.occurred_at);
@@ -152,7 +163,12 @@ fn TimelineEditor(existing: Option<PmTimelineView>, on_done: Callback<()>) -> im
         });
     };
     let theirs = Signal::derive(move || {
-        conflict.get().map(|t| (t.updated_by.clone(), format!("{} — {}", t.occurred_at.format("%Y-%m-%d %H:%M"), t.body)))
+        conflict.get().map(|t| {
+            (
+                t.updated_by.clone(),
+                format!("{} — {}", t.occurred_at.format("%Y-%m-%d %H:%M"), t.body),
+            )
+        })
     });
     let keep_mine = Callback::new(move |_| {
         if let Some(t) = conflict.get_untracked() {
@@ -171,7 +187,11 @@ fn TimelineEditor(existing: Option<PmTimelineView>, on_done: Callback<()>) -> im
             conflict.set(None);
         }
     });
-    let prefix = if id == 0 { "new-entry".to_owned() } else { format!("entry-{id}") };
+    let prefix = if id == 0 {
+        "new-entry".to_owned()
+    } else {
+        format!("entry-{id}")
+    };
     view! {
         <form class="form item-editor" data-testid="timeline-editor" on:submit=move |ev| { ev.prevent_default(); save(); }>
             <SaveErrors errors />

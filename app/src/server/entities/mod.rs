@@ -1,6 +1,5 @@
 //! sea-orm entities: one file per table, mirroring the migrations.
 
-
 pub mod action_item;
 pub mod api_token;
 pub mod audit_event;

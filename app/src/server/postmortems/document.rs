@@ -89,7 +89,14 @@ pub async fn save_field(
         return Ok(Saved::Conflict(field_view(&saved)));
     }
     let view = field_view(&saved);
-    commit_with_event(state, txn, postmortem_id, &name, LiveEvent::Field(view.clone())).await?;
+    commit_with_event(
+        state,
+        txn,
+        postmortem_id,
+        &name,
+        LiveEvent::Field(view.clone()),
+    )
+    .await?;
     Ok(Saved::Saved(view))
 }
 
@@ -138,7 +145,14 @@ pub async fn save_timeline_entry(
         }
     };
     let view = timeline_view(&saved);
-    commit_with_event(state, txn, postmortem_id, &name, LiveEvent::Timeline(view.clone())).await?;
+    commit_with_event(
+        state,
+        txn,
+        postmortem_id,
+        &name,
+        LiveEvent::Timeline(view.clone()),
+    )
+    .await?;
     Ok(Saved::Saved(view))
 }
 
@@ -168,7 +182,14 @@ pub async fn set_timeline_hidden(
         Err(current) => return Ok(Saved::Conflict(current)),
     };
     let view = timeline_view(&saved);
-    commit_with_event(state, txn, postmortem_id, &name, LiveEvent::Timeline(view.clone())).await?;
+    commit_with_event(
+        state,
+        txn,
+        postmortem_id,
+        &name,
+        LiveEvent::Timeline(view.clone()),
+    )
+    .await?;
     Ok(Saved::Saved(view))
 }
 
@@ -230,7 +251,14 @@ pub async fn delete_timeline_entry(
     }
     PmTimelineEntry::delete_by_id(id).exec(&txn).await?;
     let name = display_name(user);
-    commit_with_event(state, txn, entry.postmortem_id, &name, LiveEvent::TimelineRemoved(id)).await
+    commit_with_event(
+        state,
+        txn,
+        entry.postmortem_id,
+        &name,
+        LiveEvent::TimelineRemoved(id),
+    )
+    .await
 }
 
 /// Adds (`id` 0) or changes a contributing factor.
@@ -278,7 +306,10 @@ pub async fn save_factor(
             return Ok(Saved::Conflict(factor_view(&current)));
         }
         let result = Factor::update_many()
-            .col_expr(contributing_factor::Column::Title, Expr::value(&draft.title))
+            .col_expr(
+                contributing_factor::Column::Title,
+                Expr::value(&draft.title),
+            )
             .col_expr(
                 contributing_factor::Column::Category,
                 Expr::value(draft.category.as_str()),
@@ -287,10 +318,19 @@ pub async fn save_factor(
                 contributing_factor::Column::Description,
                 Expr::value(&draft.description),
             )
-            .col_expr(contributing_factor::Column::Whys, Expr::value(draft.whys.join("\n")))
+            .col_expr(
+                contributing_factor::Column::Whys,
+                Expr::value(draft.whys.join("\n")),
+            )
             .col_expr(contributing_factor::Column::Evidence, Expr::value(evidence))
-            .col_expr(contributing_factor::Column::Version, Expr::value(version + 1))
-            .col_expr(contributing_factor::Column::UpdatedByLabel, Expr::value(&name))
+            .col_expr(
+                contributing_factor::Column::Version,
+                Expr::value(version + 1),
+            )
+            .col_expr(
+                contributing_factor::Column::UpdatedByLabel,
+                Expr::value(&name),
+            )
             .col_expr(contributing_factor::Column::UpdatedAt, Expr::value(now))
             .filter(contributing_factor::Column::Id.eq(id))
             .filter(contributing_factor::Column::Version.eq(version))
@@ -306,7 +346,14 @@ pub async fn save_factor(
         saved
     };
     let view = factor_view(&saved);
-    commit_with_event(state, txn, postmortem_id, &name, LiveEvent::Factor(view.clone())).await?;
+    commit_with_event(
+        state,
+        txn,
+        postmortem_id,
+        &name,
+        LiveEvent::Factor(view.clone()),
+    )
+    .await?;
     Ok(Saved::Saved(view))
 }
 
@@ -383,10 +430,7 @@ pub async fn save_action(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let names: HashMap<i64, String> = owner
-        .iter()
-        .map(|u| (u.id, super::user_name(u)))
-        .collect();
+    let names: HashMap<i64, String> = owner.iter().map(|u| (u.id, super::user_name(u))).collect();
     let now = Utc::now();
     let done_at = (draft.status == ActionStatus::Done).then_some(now);
     let saved = if id == 0 {
@@ -447,7 +491,14 @@ pub async fn save_action(
         saved
     };
     let view = action_view(&saved, &names);
-    commit_with_event(state, txn, postmortem_id, &name, LiveEvent::Action(view.clone())).await?;
+    commit_with_event(
+        state,
+        txn,
+        postmortem_id,
+        &name,
+        LiveEvent::Action(view.clone()),
+    )
+    .await?;
     Ok(Saved::Saved(view))
 }
 
@@ -488,7 +539,10 @@ pub async fn facilitate(
     let txn = state.db.begin().await?;
     find(&txn, postmortem_id).await?;
     Postmortem::update_many()
-        .col_expr(postmortem::Column::FacilitatorStep, Expr::value(step.as_str()))
+        .col_expr(
+            postmortem::Column::FacilitatorStep,
+            Expr::value(step.as_str()),
+        )
         .col_expr(postmortem::Column::FacilitatorLabel, Expr::value(&name))
         .filter(postmortem::Column::Id.eq(postmortem_id))
         .exec(&txn)

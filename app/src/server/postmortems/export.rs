@@ -47,7 +47,15 @@ pub fn to_markdown(view: &PostmortemView) -> String {
         for field in NarrativeField::of_step(step) {
             let body = view.field(field).map(|f| f.body.trim()).unwrap_or_default();
             let _ = writeln!(out, "### {}\n", field.label());
-            let _ = writeln!(out, "{}\n", if body.is_empty() { "_Not written._" } else { body });
+            let _ = writeln!(
+                out,
+                "{}\n",
+                if body.is_empty() {
+                    "_Not written._"
+                } else {
+                    body
+                }
+            );
         }
     };
     let _ = writeln!(out, "## 1. {}\n", Step::Summary.label());
@@ -69,9 +77,16 @@ pub fn to_markdown(view: &PostmortemView) -> String {
             let _ = writeln!(out, "- {label}: {}", format_duration(d));
         }
     }
-    let _ = writeln!(out, "\n| Time (UTC) | Moment | What happened |\n| --- | --- | --- |");
+    let _ = writeln!(
+        out,
+        "\n| Time (UTC) | Moment | What happened |\n| --- | --- | --- |"
+    );
     for entry in view.timeline.iter().filter(|e| !e.hidden) {
-        let moment = if entry.moment == Moment::Unmarked { "" } else { entry.moment.label() };
+        let moment = if entry.moment == Moment::Unmarked {
+            ""
+        } else {
+            entry.moment.label()
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
@@ -87,7 +102,12 @@ pub fn to_markdown(view: &PostmortemView) -> String {
         let _ = writeln!(out, "_None recorded._\n");
     }
     for factor in &view.factors {
-        let _ = writeln!(out, "### {} ({})\n", one_line(&factor.title), factor.category.label());
+        let _ = writeln!(
+            out,
+            "### {} ({})\n",
+            one_line(&factor.title),
+            factor.category.label()
+        );
         if !factor.description.is_empty() {
             let _ = writeln!(out, "{}\n", factor.description);
         }

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use super::audit::{self, Subject};
@@ -29,8 +29,8 @@ use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::{AppError, AppState};
 use crate::api::postmortems::{
-    ActionView, ActivityView, FactorView, FieldView, IncidentLink, PmTimelineView,
-    PostmortemMeta, PostmortemRow, PostmortemView, UserRef,
+    ActionView, ActivityView, FactorView, FieldView, IncidentLink, PmTimelineView, PostmortemMeta,
+    PostmortemRow, PostmortemView, UserRef,
 };
 use crate::domain::postmortem::{
     ActionKind, ActionPriority, ActionStatus, Completeness, Evidence, FactorCategory,
@@ -65,7 +65,10 @@ pub fn parse_ids(input: &str) -> Result<Vec<i64>, AppError> {
         }
     }
     if ids.is_empty() {
-        return Err(AppError::field("incidents", "Choose at least one incident."));
+        return Err(AppError::field(
+            "incidents",
+            "Choose at least one incident.",
+        ));
     }
     if ids.len() > MAX_INCIDENTS {
         return Err(AppError::field(
@@ -215,7 +218,9 @@ async fn import_timelines(
     });
     let rows: Vec<_> = rows.collect();
     for chunk in rows.chunks(200) {
-        PmTimelineEntry::insert_many(chunk.to_vec()).exec(txn).await?;
+        PmTimelineEntry::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await?;
     }
     Ok(())
 }
@@ -271,10 +276,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         .order_by_asc(user::Column::DisplayName)
         .all(db)
         .await?;
-    let names: HashMap<i64, String> = users
-        .iter()
-        .map(|u| (u.id, user_name(u)))
-        .collect();
+    let names: HashMap<i64, String> = users.iter().map(|u| (u.id, user_name(u))).collect();
     let fields = Field::find()
         .filter(postmortem_field::Column::PostmortemId.eq(id))
         .all(db)
@@ -332,10 +334,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         meta: meta(db, &pm, state.settings.review_approvals).await?,
         approvals_required: state.settings.review_approvals,
         window: window_of(&incidents, pm.created_at),
-        impact_started_at: incidents
-            .iter()
-            .filter_map(|i| i.impact_started_at)
-            .min(),
+        impact_started_at: incidents.iter().filter_map(|i| i.impact_started_at).min(),
         incidents: incidents
             .iter()
             .map(|i| IncidentLink {
@@ -452,9 +451,9 @@ pub async fn completeness(
         .all(db)
         .await?;
     let filled = |wanted: &[NarrativeField]| {
-        fields.iter().any(|f| {
-            wanted.iter().any(|w| w.as_str() == f.field) && !f.body.trim().is_empty()
-        })
+        fields
+            .iter()
+            .any(|f| wanted.iter().any(|w| w.as_str() == f.field) && !f.body.trim().is_empty())
     };
     let visible_timeline_entries = PmTimelineEntry::find()
         .filter(pm_timeline_entry::Column::PostmortemId.eq(postmortem_id))

@@ -4,7 +4,9 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use super::{completeness, display_name, find, meta, status_of, subject, template_of};
 use crate::api::postmortems::{LiveEvent, PostmortemMeta};
@@ -95,8 +97,14 @@ pub async fn apply(
     .await?;
     let meta = meta(&txn, &saved, state.settings.review_approvals).await?;
     let name = display_name(user);
-    let recorded =
-        live::record(&txn, &state.live, pm.id, &name, LiveEvent::Meta(meta.clone())).await?;
+    let recorded = live::record(
+        &txn,
+        &state.live,
+        pm.id,
+        &name,
+        LiveEvent::Meta(meta.clone()),
+    )
+    .await?;
     txn.commit().await?;
     state.live.published(vec![recorded]);
     Ok(meta)
