@@ -539,7 +539,7 @@ async fn a_participant_sees_another_participants_save_live(engine: Engine) {
     let last_id: i64 = seen
         .lines()
         .filter_map(|l| l.strip_prefix("id: "))
-        .last()
+        .next_back()
         .unwrap()
         .parse()
         .unwrap();

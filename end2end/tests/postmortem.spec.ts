@@ -1,0 +1,103 @@
+// The postmortem meeting as a team meets it: two people on one document see each other's typing,
+// a clash on one field is shown to the later writer, the coach points at blame, the facilitator
+// leads, and the export downloads every section.
+import { type Page, expect, test } from "@playwright/test";
+import { DEMO, storageFor, unique, waitForHydration } from "./helpers";
+import { readFile } from "node:fs/promises";
+
+function watchErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}
+
+const field = (page: Page, key: string) => page.getByTestId(`field-${key}`);
+
+test("two participants run one postmortem live", async ({ browser, baseURL }) => {
+  test.slow();
+  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
+  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
+  const a = await admin.newPage();
+  const b = await member.newPage();
+  const errors = [...watchErrors(a), ...watchErrors(b)];
+
+  // An incident is declared, and its page starts the postmortem.
+  const title = unique("Cache stampede");
+  const declared = await a.request.post("/api/incidents/declare", {
+    form: { "incident[title]": title, "incident[severity]": "SEV2", "incident[services]": "", "incident[commander]": "", "incident[summary]": "" },
+    headers: { Accept: "application/json" },
+  });
+  expect(declared.status()).toBe(200);
+  const incidentId = (await declared.json()).id;
+  await a.goto(`/incidents/${incidentId}`);
+  await waitForHydration(a);
+  await a.getByRole("link", { name: "Start postmortem" }).click();
+  await expect(a).toHaveURL(new RegExp(`/postmortems/new\\?incidents=${incidentId}$`));
+  await waitForHydration(a);
+  await expect(a.getByTestId("incident-choice").filter({ hasText: title }).getByRole("checkbox")).toBeChecked();
+  await a.getByTestId("start-postmortem").click();
+  await expect(a).toHaveURL(/\/postmortems\/\d+$/);
+  const url = new URL(a.url()).pathname;
+  await waitForHydration(a);
+
+  // The second participant opens it; both are live and see each other.
+  await b.goto(url);
+  await waitForHydration(b);
+  await expect(a.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  await expect(b.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  await expect(a.getByTestId("presence")).toContainText(DEMO.member.name);
+  await expect(b.getByTestId("presence")).toContainText(DEMO.admin.name);
+
+  // One types, the other sees it without reloading.
+  await field(a, "summary").locator("textarea").fill("Every cache key expired at 10:00 and the database took the load.");
+  await expect(field(b, "summary").locator("textarea")).toHaveValue(
+    "Every cache key expired at 10:00 and the database took the load.",
+    { timeout: 5_000 },
+  );
+
+  // Both change one field: the member is offline meanwhile, so their save comes later and clashes.
+  await member.setOffline(true);
+  await field(b, "impact").locator("textarea").fill("Some checkouts failed.");
+  await expect(field(b, "impact").getByTestId("save-state")).toContainText(/Not saved yet|Saving/);
+  await field(a, "impact").locator("textarea").fill("All checkouts failed for 12 minutes.");
+  await expect(field(a, "impact").getByTestId("save-state")).toHaveText("Saved");
+  await member.setOffline(false);
+  const conflict = field(b, "impact").getByTestId("conflict");
+  await expect(conflict).toBeVisible({ timeout: 15_000 });
+  await expect(conflict.getByTestId("conflict-theirs")).toHaveText("All checkouts failed for 12 minutes.");
+  await expect(conflict.getByTestId("conflict-mine")).toHaveText("Some checkouts failed.");
+  await conflict.getByRole("button", { name: "Keep mine" }).click();
+  await expect(field(b, "impact").getByTestId("save-state")).toHaveText("Saved");
+  await expect(field(a, "impact").locator("textarea")).toHaveValue("Some checkouts failed.");
+
+  // The facilitator leads; the follower goes along.
+  await a.getByTestId("lead").check();
+  await a.getByTestId("step-learnings").click();
+  await expect(b.getByTestId("panel-learnings")).toBeVisible();
+  await expect(b.getByTestId("facilitator")).toContainText("step 4");
+
+  // The coach flags blame, and leaves "fault tolerance" alone.
+  await field(b, "went_badly").locator("textarea").fill("Bob should have checked the expiry settings.");
+  const hints = field(b, "went_badly").getByTestId("coach-hints");
+  await expect(hints).toContainText("Bob should have");
+  await field(b, "went_well").locator("textarea").fill("Fault tolerance in the payment retries worked.");
+  await expect(field(b, "went_well").getByTestId("save-state")).toHaveText("Saved");
+  await expect(field(b, "went_well").getByTestId("coach-hints")).toHaveCount(0);
+
+  // Review: the open hint is counted; the export downloads a Markdown file with every section.
+  await a.getByTestId("step-review").click();
+  await expect(a.getByTestId("open-hints")).toContainText("1 open hint");
+  await expect(a.getByTestId("missing-sections")).toContainText("Contributing factors");
+  const [download] = await Promise.all([a.waitForEvent("download"), a.getByTestId("export-markdown").click()]);
+  expect(download.suggestedFilename()).toMatch(/^postmortem-\d+-cache-stampede.*\.md$/);
+  const markdown = await readFile((await download.path())!, "utf8");
+  for (const heading of ["## 1. Summary and impact", "## 2. Timeline", "## 3. Contributing factors", "## 4. Went well", "## 5. Action items", "## 6. Review and publish"]) {
+    expect(markdown).toContain(heading);
+  }
+  expect(markdown).toContain("Some checkouts failed.");
+  expect(markdown).toContain("Bob should have checked");
+
+  expect(errors).toEqual([]);
+  await admin.close();
+  await member.close();
+});
