@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -47,6 +47,12 @@ bench: release
 ## after the build; BENCH_SECONDS=3 shortens each run, BENCH_ENGINES=sqlite skips PostgreSQL.
 bench-incidents: release
 	scripts/bench-incidents.sh
+
+## make bench-postmortem: a large postmortem's server-side render against the same bytes served
+## statically (the ceiling), live fan-out to 100 participants (delivery p99, server memory), and the
+## gzipped release wasm bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run.
+bench-postmortem: release
+	scripts/bench-postmortem.sh
 
 deps: deps-build deps-test
 

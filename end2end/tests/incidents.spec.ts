@@ -231,9 +231,13 @@ test.describe("a member", () => {
     await page.goto(incidentUrl);
     await waitForHydration(page);
     await expect(page.getByTestId("postmortem-panel")).toContainText("required");
-    await page.getByRole("button", { name: "Start postmortem" }).click();
-    await expect(page.getByTestId("postmortem-panel")).toContainText("Postmortem started");
-    await expect(page.getByRole("button", { name: "Start postmortem" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Start postmortem" }).click();
+    await waitForHydration(page);
+    await page.getByTestId("start-postmortem").click();
+    await expect(page).toHaveURL(/\/postmortems\/\d+$/);
+    await page.goto(incidentUrl);
+    await expect(page.getByTestId("postmortem-panel").getByTestId("postmortem-link")).toHaveText(title);
+    await expect(page.getByRole("link", { name: "Start postmortem" })).toHaveCount(0);
 
     await page.goto("/incidents");
     await expect(rowFor(page, title)).toContainText("Started");

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Postmortem benchmarks on loopback, against the release build:
+#  1. server-side render of a large postmortem (200 timeline entries, 50 action items, 20 factors,
+#     about 5,000 words of Markdown) compared with serving the same HTML bytes as a static file
+#     (the ceiling), with wrk;
+#  2. live fan-out: 100 participants connected, one save, time until every client has it, and the
+#     server's memory with them connected;
+#  3. the release wasm bundle, gzipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+[[ -x target/release/server ]] || { echo "run 'make release' first" >&2; exit 1; }
+cargo build --release -q -p server --example live_fanout
+
+workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
+cp -r target/site "$workdir/site"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DATABASE_URL="sqlite://$workdir/bench.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=true \
+  LEPTOS_SITE_ROOT="$workdir/site" RUST_LOG=warn ./target/release/server >"$workdir/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$workdir"' EXIT
+base="http://127.0.0.1:$port"
+until curl -fsS "$base/readyz" >/dev/null 2>&1; do sleep 0.1; done
+
+cookie=$(curl -s -D - -o /dev/null -d "email=member@demo.example&password=demo-member-pass&next=/services" \
+  "$base/api/auth/sign-in" | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
+api() { curl -fsS -H "Cookie: $cookie" -H "Accept: application/json" "$base/api/$1" "${@:2}"; }
+
+echo "Seeding a large postmortem…"
+incident=$(api incidents/declare --data-urlencode "incident[title]=Benchmark outage" -d "incident[severity]=SEV1" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+pm=$(api postmortems/start -d "incidents=$incident")
+now=$(date -u +%Y-%m-%dT%H:%M)
+paragraph="The checkout service **timed out** on calls to the payments gateway while the connection pool was exhausted; retries without backoff amplified the load, and the dashboards showed the saturation only in aggregate, so the on-call engineer saw it late and a manual failover restored service."
+words=0
+for field in summary impact slo_impact went_well went_badly lucky; do
+  body=""
+  for _ in $(seq 1 24); do body+="$paragraph"$'\n\n'; done
+  version=$(api postmortems/get -d "id=$pm" | python3 -c "import json,sys; print([f for f in json.load(sys.stdin)['fields'] if f['field'].lower()=='${field//_/}'][0]['version'])")
+  api postmortems/field -d "postmortem_id=$pm" -d "field=$field" -d "version=$version" --data-urlencode "body=$body" >/dev/null
+  words=$((words + $(wc -w <<<"$body")))
+done
+for i in $(seq 1 199); do
+  api postmortems/timeline/save -d "postmortem_id=$pm" -d id=0 -d version=0 -d "entry[occurred_at]=$now" \
+    --data-urlencode "entry[body]=Step $i: the gateway answered slowly and the pool grew" -d "entry[moment]=" >/dev/null
+done
+for i in $(seq 1 20); do
+  api postmortems/factors/save -d "postmortem_id=$pm" -d id=0 -d version=0 --data-urlencode "factor[title]=Factor $i" \
+    -d "factor[category]=technical" --data-urlencode "factor[description]=$paragraph" \
+    --data-urlencode $'factor[whys]=Retries had no backoff\nThe client library defaults were used\nNo review checks them' >/dev/null
+done
+for i in $(seq 1 50); do
+  api postmortems/actions/save -d "postmortem_id=$pm" -d id=0 -d version=0 --data-urlencode "action[title]=Action $i" \
+    -d "action[kind]=pipeline_test" --data-urlencode "action[description]=Add a load test that fails when retries lack backoff" >/dev/null
+done
+mkdir -p "$workdir/site/bench"
+curl -fsS -H "Cookie: $cookie" -H "Accept: text/html" "$base/postmortems/$pm" >"$workdir/site/bench/postmortem.html"
+echo "Postmortem #$pm: $(wc -c <"$workdir/site/bench/postmortem.html") bytes of HTML, $words words of Markdown"
+
+duration=${BENCH_SECONDS:-10}
+echo "== server-side render (GET /postmortems/$pm)"
+wrk -t2 -c16 -d"${duration}s" --latency -H "Cookie: $cookie" -H "Accept: text/html" "$base/postmortems/$pm" \
+  | tee "$workdir/ssr.out" | grep -E "Requests/sec|99%|Non-2xx" | sed 's/^/   /'
+echo "== the same bytes as a static file (GET /bench/postmortem.html)"
+wrk -t2 -c16 -d"${duration}s" --latency -H "Cookie: $cookie" "$base/bench/postmortem.html" \
+  | tee "$workdir/static.out" | grep -E "Requests/sec|99%|Non-2xx" | sed 's/^/   /'
+ssr=$(awk '/Requests\/sec/ {print $2}' "$workdir/ssr.out")
+ceiling=$(awk '/Requests\/sec/ {print $2}' "$workdir/static.out")
+python3 -c "print(f'   SSR / static ceiling = {float($ssr)/float($ceiling):.2f} (target >= 0.5)')"
+
+echo "== live fan-out: ${BENCH_CLIENTS:-100} participants, one save"
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+./target/release/examples/live_fanout "$base" "$cookie" "$pm" "${BENCH_CLIENTS:-100}" &
+fanout=$!
+sleep 3
+rss_with=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+wait $fanout
+echo "   server memory: ${rss_before} kB before, ${rss_with} kB with the participants connected"
+
+echo "== release wasm bundle"
+wasm=$(ls target/site/pkg/*.wasm | head -1)
+raw=$(wc -c <"$wasm"); gz=$(gzip -9 -c "$wasm" | wc -c)
+echo "   $wasm: $((raw / 1024)) KB, gzipped $((gz / 1024)) KB (target <= 300 KB)"

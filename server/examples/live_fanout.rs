@@ -1,0 +1,96 @@
+//! Live fan-out benchmark: opens N event streams on one postmortem, saves one field, and reports how
+//! long the change took to reach every client (from just before the save request).
+//!
+//! `cargo run --release -p server --example live_fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS]`
+//! (scripts/bench-postmortem.sh runs it against a release server).
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (base, cookie, pm) = (&args[1], &args[2], &args[3]);
+    let clients: usize = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
+    let http = reqwest::Client::new();
+    let marker = format!("fan-out marker {}", std::process::id());
+    let mut streams = Vec::new();
+    for _ in 0..clients {
+        let mut response = http
+            .get(format!("{base}/live/postmortems/{pm}"))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .expect("stream opens");
+        // Wait for the first presence event: the connection is registered.
+        read_until(&mut response, "event: presence").await;
+        streams.push(response);
+    }
+    println!("connected={clients}");
+    // Let the presence announcements of the late joiners settle.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let view: serde_json::Value = http
+        .post(format!("{base}/api/postmortems/get"))
+        .header("Cookie", cookie)
+        .header("Accept", "application/json")
+        .form(&[("id", pm.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let version = view["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "Lucky")
+        .unwrap()["version"]
+        .as_i64()
+        .unwrap();
+    let started = Instant::now();
+    let waiting = streams.iter_mut().map(|s| {
+        let marker = marker.clone();
+        async move {
+            read_until(s, &marker).await;
+            started.elapsed()
+        }
+    });
+    let save = http
+        .post(format!("{base}/api/postmortems/field"))
+        .header("Cookie", cookie)
+        .header("Accept", "application/json")
+        .form(&[
+            ("postmortem_id", pm.as_str()),
+            ("field", "lucky"),
+            ("version", &version.to_string()),
+            ("body", &marker),
+        ])
+        .send();
+    let (mut latencies, saved) = tokio::join!(join_all(waiting), save);
+    assert!(saved.unwrap().status().is_success());
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p =
+        |q: f64| ms(latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)]);
+    println!(
+        "delivered={} p50_ms={:.1} p99_ms={:.1} max_ms={:.1}",
+        latencies.len(),
+        p(0.50),
+        p(0.99),
+        ms(*latencies.last().unwrap())
+    );
+}
+
+async fn read_until(response: &mut reqwest::Response, wanted: &str) {
+    let mut seen = String::new();
+    while !seen.contains(wanted) {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
+            .await
+            .expect("the event arrives")
+            .expect("the stream stays open")
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
