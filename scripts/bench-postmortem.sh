@@ -14,17 +14,14 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 cargo build --release -q -p server --example live_fanout
 
 workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
+trap 'kill "${server_pid:-}" 2>/dev/null; wait 2>/dev/null; rm -rf "$workdir"' EXIT
 cp -r target/site "$workdir/site"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL="sqlite://$workdir/bench.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=true \
-  LEPTOS_SITE_ROOT="$workdir/site" RUST_LOG=warn ./target/release/server >"$workdir/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$workdir"' EXIT
-base="http://127.0.0.1:$port"
-until curl -fsS "$base/readyz" >/dev/null 2>&1; do sleep 0.1; done
-
-cookie=$(curl -s -D - -o /dev/null -d "email=member@demo.example&password=demo-member-pass&next=/services" \
-  "$base/api/auth/sign-in" | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
+site_root="$workdir/site"
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+start_server "sqlite://$workdir/bench.db?mode=rwc" true
+pid=$server_pid
+cookie=$(sign_in)
 api() { curl -fsS -H "Cookie: $cookie" -H "Accept: application/json" "$base/api/$1" "${@:2}"; }
 
 echo "Seeding a large postmortem…"

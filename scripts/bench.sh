@@ -8,16 +8,11 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 [[ -x target/release/server ]] || { echo "run 'make release' first" >&2; exit 1; }
 
 workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL="sqlite://$workdir/bench.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=true \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn ./target/release/server >"$workdir/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$workdir"' EXIT
-base="http://127.0.0.1:$port"
-until curl -fsS "$base/readyz" >/dev/null 2>&1; do sleep 0.1; done
-
-cookie=$(curl -s -D - -o /dev/null -d "email=member@demo.example&password=demo-member-pass&next=/services" \
-  "$base/api/auth/sign-in" | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
+trap 'kill "${server_pid:-}" 2>/dev/null; wait 2>/dev/null; rm -rf "$workdir"' EXIT
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+start_server "sqlite://$workdir/bench.db?mode=rwc" true
+cookie=$(sign_in)
 
 duration=${BENCH_SECONDS:-10}
 run() {

@@ -192,6 +192,16 @@ impl PostmortemView {
     pub fn field(&self, field: NarrativeField) -> Option<&FieldView> {
         self.fields.iter().find(|f| f.field == field)
     }
+
+    /// The durations the curated timeline's marks imply.
+    pub fn durations(&self) -> crate::domain::postmortem::MomentDurations {
+        let marks: Vec<_> = self
+            .timeline
+            .iter()
+            .map(|e| (e.moment, e.occurred_at, e.hidden))
+            .collect();
+        crate::domain::postmortem::moment_durations(&marks, self.impact_started_at)
+    }
 }
 
 /// One row of the postmortem list.

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::postmortems::{PostmortemView, get_postmortem};
 use crate::components::ErrorsView;
 use crate::domain::incident::format_duration;
-use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step, moment_durations};
+use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
 
 #[component]
 pub fn PrintPostmortemPage() -> impl IntoView {
@@ -40,12 +40,7 @@ fn Printable(view: PostmortemView) -> impl IntoView {
             })
             .collect_view()
     };
-    let marks: Vec<_> = view
-        .timeline
-        .iter()
-        .map(|e| (e.moment, e.occurred_at, e.hidden))
-        .collect();
-    let durations = moment_durations(&marks, view.impact_started_at);
+    let durations = view.durations();
     let shown = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     view! {
         <Title text=format!("Postmortem #{}: {}", view.id, view.title) />

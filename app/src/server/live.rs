@@ -37,16 +37,6 @@ pub enum Signal {
     Presence { postmortem_id: i64 },
 }
 
-impl Signal {
-    pub fn postmortem_id(&self) -> i64 {
-        match self {
-            Signal::Event { postmortem_id, .. } | Signal::Presence { postmortem_id } => {
-                *postmortem_id
-            }
-        }
-    }
-}
-
 /// The in-process side of live updates: one channel every live connection of this instance
 /// listens to.
 pub struct LiveBus {

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     action_view, display_name, factor_view, field_view, find, find_editable, linked_incidents,
-    timeline_view, window_of,
+    subject, timeline_view, window_of,
 };
 use crate::api::postmortems::{
     ActionView, FactorView, FieldView, LiveEvent, PmTimelineView, Saved,
@@ -22,7 +22,7 @@ use crate::domain::postmortem::{
     ActionForm, ActionStatus, Evidence, FactorDraft, NarrativeField, PmTimelineForm, Step,
 };
 use crate::domain::{FieldError, FieldErrors};
-use crate::server::audit::{self, Subject};
+use crate::server::audit;
 use crate::server::auth::CurrentUser;
 use crate::server::entities::action_item::{self, Entity as ActionItem};
 use crate::server::entities::contributing_factor::{self, Entity as Factor};
@@ -370,11 +370,7 @@ pub async fn delete_factor(state: &AppState, user: &CurrentUser, id: i64) -> Res
         &txn,
         &user.actor(),
         "postmortem.factor_removed",
-        Subject {
-            entity_type: "postmortem",
-            entity_id: pm.id.to_string(),
-            label: &pm.title,
-        },
+        subject(&pm),
         Some(&factor.title),
         None,
     )
@@ -515,11 +511,7 @@ pub async fn delete_action(state: &AppState, user: &CurrentUser, id: i64) -> Res
         &txn,
         &user.actor(),
         "postmortem.action_removed",
-        Subject {
-            entity_type: "postmortem",
-            entity_id: pm.id.to_string(),
-            label: &pm.title,
-        },
+        subject(&pm),
         Some(&item),
         None,
     )

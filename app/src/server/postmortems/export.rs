@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use crate::api::postmortems::PostmortemView;
 use crate::domain::incident::format_duration;
-use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step, moment_durations};
+use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
 
 /// A file name for the export, e.g. `postmortem-12-checkout-errors.md`.
 pub fn file_name(view: &PostmortemView) -> String {
@@ -62,12 +62,7 @@ pub fn to_markdown(view: &PostmortemView) -> String {
     narrative(&mut out, Step::Summary);
 
     let _ = writeln!(out, "## 2. {}\n", Step::Timeline.label());
-    let marks: Vec<_> = view
-        .timeline
-        .iter()
-        .map(|e| (e.moment, e.occurred_at, e.hidden))
-        .collect();
-    let durations = moment_durations(&marks, view.impact_started_at);
+    let durations = view.durations();
     for (label, duration) in [
         ("Time to detect", durations.to_detect),
         ("Time to diagnose", durations.to_diagnose),

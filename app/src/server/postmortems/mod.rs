@@ -44,10 +44,19 @@ const MAX_INCIDENTS: usize = 20;
 
 /// The name shown for a person in the meeting (presence, "changed by").
 pub fn display_name(user: &CurrentUser) -> String {
-    if user.display_name.trim().is_empty() {
-        user.email.clone()
+    name_or_email(&user.display_name, &user.email)
+}
+
+/// The name shown for an account (e.g. an action item's owner).
+pub fn user_name(user: &user::Model) -> String {
+    name_or_email(&user.display_name, &user.email)
+}
+
+fn name_or_email(name: &str, email: &str) -> String {
+    if name.trim().is_empty() {
+        email.to_owned()
     } else {
-        user.display_name.clone()
+        name.to_owned()
     }
 }
 
@@ -513,14 +522,6 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<PostmortemRow>, AppErro
             }
         })
         .collect())
-}
-
-pub fn user_name(user: &user::Model) -> String {
-    if user.display_name.trim().is_empty() {
-        user.email.clone()
-    } else {
-        user.display_name.clone()
-    }
 }
 
 pub fn field_view(row: &postmortem_field::Model) -> FieldView {
