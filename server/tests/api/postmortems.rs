@@ -432,8 +432,15 @@ async fn the_review_workflow_needs_complete_sections_and_another_reviewer(engine
     assert_eq!(meta["status"], "Draft");
     // A new round: another reviewer's approval allows publishing.
     json(workflow(&app, &app.client, pm, "send_to_review", "").await).await;
-    let meta = json(workflow(&app, &reviewer, pm, "approve", "Clear and blameless.").await).await;
+    json(workflow(&app, &reviewer, pm, "approve", "Clear and blameless.").await).await;
+    json(workflow(&app, &app.client, pm, "approve", "").await).await;
+    let meta = json(workflow(&app, &reviewer, pm, "approve", "Still clear.").await).await;
     assert_eq!(meta["can_publish"], true);
+    assert_eq!(
+        meta["approvers"].as_array().unwrap().len(),
+        2,
+        "each reviewer counts once: {meta}"
+    );
     let meta = json(workflow(&app, &app.client, pm, "publish", "").await).await;
     assert_eq!(meta["status"], "Published");
     // Published is read-only.

@@ -425,8 +425,13 @@ pub async fn meta(
         .filter(|a| a.action == "approve" && a.review_round == pm.review_round)
         .collect();
     let approver_ids: Vec<i64> = approvals.iter().filter_map(|a| a.actor_id).collect();
-    let mut approvers: Vec<String> = approvals.iter().map(|a| a.actor_label.clone()).collect();
-    approvers.dedup();
+    // Each reviewer once, however often they approved (not only when their approvals are adjacent).
+    let mut approvers: Vec<String> = Vec::new();
+    for approval in &approvals {
+        if !approvers.contains(&approval.actor_label) {
+            approvers.push(approval.actor_label.clone());
+        }
+    }
     let status = status_of(pm);
     Ok(PostmortemMeta {
         status,
