@@ -272,7 +272,9 @@ pub async fn start_postmortem(incidents: String) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
     let ids = crate::server::postmortems::parse_ids(&incidents)?;
-    let id = crate::server::postmortems::start(&state, &user, &ids).await?;
+    let id =
+        crate::server::postmortems::start(&state.db, state.settings.review_due_days, &user, &ids)
+            .await?;
     leptos_axum::redirect(&format!("/postmortems/{id}"));
     Ok(id)
 }

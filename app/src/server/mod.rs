@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod postmortems;
 pub mod seed;
 pub mod seed_incidents;
+pub mod seed_postmortems;
 pub mod services;
 pub mod session;
 pub mod state;

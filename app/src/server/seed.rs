@@ -143,6 +143,7 @@ pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
         services::create(db, &actor, &draft).await?;
     }
     let incidents = super::seed_incidents::seed(db, &actor).await?;
+    super::seed_postmortems::seed(db).await?;
     tracing::info!(
         services = demo.len(),
         incidents,

@@ -1,12 +1,11 @@
 //! Demo incidents for a first look: a handful across the demo services, in different states,
 //! with timelines, so the list, the durations and the postmortem policy have something to show.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::AppError;
 use super::audit::Actor;
-use super::entities::incident::{self, Entity as Incident};
 use super::entities::service::{self, Entity as Service};
 use super::incidents::{self, NewIncident, timeline};
 use crate::domain::{IncidentStatus, Milestones, PostmortemPolicy, Severity, TimelineKind};
@@ -22,7 +21,6 @@ struct Demo {
     minutes: [Option<i64>; 4],
     /// How long ago impact started.
     days_ago: i64,
-    postmortem_started: bool,
     /// Minutes after impact start, kind, text.
     timeline: &'static [(i64, TimelineKind, &'static str)],
 }
@@ -41,7 +39,6 @@ fn demos() -> Vec<Demo> {
             data_loss: false,
             minutes: [Some(7), Some(9), Some(46), Some(88)],
             days_ago: 3,
-            postmortem_started: false,
             timeline: &[
                 (
                     -12,
@@ -74,7 +71,6 @@ fn demos() -> Vec<Demo> {
             data_loss: false,
             minutes: [Some(20), Some(25), Some(70), None],
             days_ago: 0,
-            postmortem_started: false,
             timeline: &[
                 (
                     20,
@@ -93,7 +89,6 @@ fn demos() -> Vec<Demo> {
             data_loss: false,
             minutes: [Some(35), Some(38), Some(60), Some(75)],
             days_ago: 20,
-            postmortem_started: true,
             timeline: &[(
                 35,
                 Note,
@@ -109,7 +104,6 @@ fn demos() -> Vec<Demo> {
             data_loss: false,
             minutes: [Some(4), Some(6), Some(30), Some(31)],
             days_ago: 10,
-            postmortem_started: false,
             timeline: &[],
         },
         Demo {
@@ -121,7 +115,6 @@ fn demos() -> Vec<Demo> {
             data_loss: true,
             minutes: [Some(300), Some(320), None, None],
             days_ago: 1,
-            postmortem_started: false,
             timeline: &[],
         },
     ]
@@ -191,25 +184,8 @@ pub async fn seed(db: &impl ConnectionTrait, actor: &Actor) -> Result<usize, App
             )
             .await?;
         }
-        if demo.postmortem_started {
-            mark_postmortem_started(db, created.id, now).await?;
-        }
     }
     Ok(demos.len())
-}
-
-async fn mark_postmortem_started(
-    db: &impl ConnectionTrait,
-    id: i64,
-    at: DateTime<Utc>,
-) -> Result<(), AppError> {
-    use sea_orm::sea_query::Expr;
-    Incident::update_many()
-        .col_expr(incident::Column::PostmortemStartedAt, Expr::value(at))
-        .filter(incident::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -164,6 +164,25 @@ async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
         .unwrap();
     let count = list.as_array().unwrap().len();
     assert!(count >= 3, "a few demo services: {list}");
+    // A demo postmortem in draft, with content in every step but the review.
+    let postmortems: serde_json::Value = app
+        .call("postmortems/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(postmortems.as_array().unwrap().len(), 1, "{postmortems}");
+    let id = postmortems[0]["id"].to_string();
+    let postmortem: serde_json::Value = app
+        .call("postmortems/get", &[("id", id.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(postmortem["meta"]["status"], "Draft");
+    assert_eq!(postmortem["factors"].as_array().unwrap().len(), 1);
+    assert_eq!(postmortem["actions"][0]["kind"], "PipelineTest");
+    assert!(postmortem["timeline"].as_array().unwrap().len() >= 4);
     // A second instance (or a restart) on the same database adds nothing.
     let (second, _) = start(&app.database_url, &[("SEED_DEMO", "true")]).await;
     let again: serde_json::Value = app

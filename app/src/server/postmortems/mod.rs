@@ -91,12 +91,13 @@ pub fn parse_ids(input: &str) -> Result<Vec<i64>, AppError> {
 /// Starts a postmortem for `incident_ids`, importing their timelines. When a single incident
 /// already has a postmortem, that one is returned instead of starting a second.
 pub async fn start(
-    state: &AppState,
+    db: &DatabaseConnection,
+    review_due_days: i64,
     user: &CurrentUser,
     incident_ids: &[i64],
 ) -> Result<i64, AppError> {
     let actor = user.actor();
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let incidents = Incident::find()
         .filter(incident::Column::Id.is_in(incident_ids.to_vec()))
         .order_by_asc(incident::Column::OpenedAt)
@@ -140,9 +141,7 @@ pub async fn start(
         author_label: Set(name.clone()),
         facilitator_step: Set(Step::Summary.as_str().to_owned()),
         facilitator_label: Set(name.clone()),
-        review_due_on: Set(Some(
-            (now + Duration::days(state.settings.review_due_days)).date_naive(),
-        )),
+        review_due_on: Set(Some((now + Duration::days(review_due_days)).date_naive())),
         review_round: Set(0),
         version: Set(1),
         created_at: Set(now),
