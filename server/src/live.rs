@@ -122,8 +122,8 @@ async fn serve_connection(
                 Ok(Signal::Event { postmortem_id: pm, id, message }) if pm == postmortem_id => {
                     feed.event(id, &message).await
                 }
-                Ok(Signal::Presence { postmortem_id: pm }) if pm == postmortem_id => {
-                    feed.presence().await
+                Ok(Signal::Presence { postmortem_id: pm, people }) if pm == postmortem_id => {
+                    feed.send(Event::default().event("presence").data(&*people)).await
                 }
                 Ok(_) => true,
                 Err(broadcast::error::RecvError::Lagged(_)) => feed.catch_up().await,

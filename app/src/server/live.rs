@@ -33,8 +33,12 @@ pub enum Signal {
         id: i64,
         message: Arc<str>,
     },
-    /// Someone joined or left; the list is read from the database.
-    Presence { postmortem_id: i64 },
+    /// Someone joined or left: who is present now, as a JSON list of names (read once per change,
+    /// not once per connection).
+    Presence {
+        postmortem_id: i64,
+        people: Arc<str>,
+    },
 }
 
 /// The in-process side of live updates: one channel every live connection of this instance
@@ -71,8 +75,12 @@ impl LiveBus {
         }
     }
 
-    fn presence_changed(&self, postmortem_id: i64) {
-        let _ = self.sender.send(Signal::Presence { postmortem_id });
+    fn presence_changed(&self, postmortem_id: i64, people: &[String]) {
+        let people = serde_json::to_string(people).unwrap_or_default();
+        let _ = self.sender.send(Signal::Presence {
+            postmortem_id,
+            people: people.into(),
+        });
     }
 }
 
@@ -245,7 +253,7 @@ async fn presence_changed(
     bus: &LiveBus,
     postmortem_id: i64,
 ) -> Result<(), AppError> {
-    bus.presence_changed(postmortem_id);
+    bus.presence_changed(postmortem_id, &present(db, postmortem_id).await?);
     notify(db, bus, &format!("{postmortem_id}:presence")).await
 }
 
@@ -308,7 +316,7 @@ async fn listen(
             continue;
         }
         if what == "presence" {
-            bus.presence_changed(postmortem_id);
+            bus.presence_changed(postmortem_id, &present(db, postmortem_id).await?);
         } else if let Ok(id) = what.parse::<i64>() {
             for (id, message) in events_after(db, postmortem_id, id - 1)
                 .await?

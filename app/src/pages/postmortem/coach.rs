@@ -6,10 +6,25 @@ use leptos::prelude::*;
 
 use crate::domain::coach::{review, segments};
 
+/// True once the page runs in the browser. The coach works there only: on the server it would
+/// cost every page render the whole document's review, for hints that matter while typing.
+pub fn in_browser() -> Signal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    hydrated.into()
+}
+
 /// The coach's hints for `text`; nothing when the text reads blameless.
 #[component]
 pub fn CoachHints(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    let hints = Memo::new(move |_| text.with(|t| review(t)));
+    let in_browser = in_browser();
+    let hints = Memo::new(move |_| {
+        if in_browser.get() {
+            text.with(|t| review(t))
+        } else {
+            Vec::new()
+        }
+    });
     move || {
         let hints = hints.get();
         if hints.is_empty() {

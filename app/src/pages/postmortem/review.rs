@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::coach::count_hints;
+use super::coach::{count_hints, in_browser};
 use super::items::{SaveErrors, messages};
 use super::state::{Doc, use_doc};
 use crate::api::postmortems::{LiveEvent, postmortem_workflow};
@@ -57,7 +57,8 @@ pub fn ReviewStep() -> impl IntoView {
         required: doc.fixed.with_value(|v| v.required.clone()),
     };
     let missing = Memo::new(move |_| missing_sections(&template, &completeness(&doc)));
-    let hints = Memo::new(move |_| open_hints(&doc));
+    let in_browser = in_browser();
+    let hints = Memo::new(move |_| in_browser.get().then(|| open_hints(&doc)));
     let comment = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<String>::new());
     let busy = RwSignal::new(false);
@@ -93,9 +94,10 @@ pub fn ReviewStep() -> impl IntoView {
             }}
             <p data-testid="open-hints">
                 {move || match hints.get() {
-                    0 => "The blameless coach has no open hints.".to_owned(),
-                    1 => "The blameless coach has 1 open hint: consider it before review.".to_owned(),
-                    n => format!("The blameless coach has {n} open hints: consider them before review."),
+                    None => "Counting the blameless coach's hints…".to_owned(),
+                    Some(0) => "The blameless coach has no open hints.".to_owned(),
+                    Some(1) => "The blameless coach has 1 open hint: consider it before review.".to_owned(),
+                    Some(n) => format!("The blameless coach has {n} open hints: consider them before review."),
                 }}
             </p>
             <h3>"Reviewers"</h3>
