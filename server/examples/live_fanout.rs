@@ -83,14 +83,22 @@ async fn main() {
     );
 }
 
+/// Reads the stream until `wanted` has arrived. Only the newest bytes are searched (a chunk plus
+/// the tail of the one before), so a long backlog of presence events costs linear time.
 async fn read_until(response: &mut reqwest::Response, wanted: &str) {
-    let mut seen = String::new();
-    while !seen.contains(wanted) {
+    let wanted = wanted.as_bytes();
+    let mut window: Vec<u8> = Vec::new();
+    loop {
         let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
             .await
             .expect("the event arrives")
             .expect("the stream stays open")
             .expect("the stream stays open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
+        window.extend_from_slice(&chunk);
+        if window.windows(wanted.len()).any(|w| w == wanted) {
+            return;
+        }
+        let keep = window.len().min(wanted.len());
+        window.drain(..window.len() - keep);
     }
 }
