@@ -356,9 +356,12 @@ async fn malformed_wrong_version_and_incomplete_payloads_are_refused_by_name(eng
 async fn a_body_over_the_size_limit_is_refused(engine: Engine) {
     let app = with_payments(engine).await;
     let (id, token) = add_integration(&app, "alertmanager", None, true).await;
+    // Twice the test limit (MAX_BODY_BYTES=65536), and small enough for loopback's socket buffers:
+    // the server answers 413 before reading the body, and a much larger body could still be
+    // being written when it closes the connection (a broken pipe instead of the answer).
     let huge = format!(
         "{{\"version\":\"4\",\"padding\":\"{}\"}}",
-        "x".repeat(2 * 1024 * 1024)
+        "x".repeat(128 * 1024)
     );
     let (status, _) = alertmanager(&app, id, &token, &huge).await;
     assert_eq!(status, 413);
