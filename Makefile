@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -53,6 +53,11 @@ bench-incidents: release
 ## gzipped release wasm bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run.
 bench-postmortem: release
 	scripts/bench-postmortem.sh
+
+## make bench-problems: recurrence grouping (suggested problems) over 10,000 to 100,000 incidents,
+## with criterion; the per-incident time shows whether it grows linearly. About 2 minutes.
+bench-problems:
+	cargo bench -p app --features ssr --bench recurrence
 
 deps: deps-build deps-test
 

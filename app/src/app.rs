@@ -13,8 +13,8 @@ use crate::pages::{
     UsersPage,
 };
 use crate::pages::{
-    IntegrationsPage, NewPostmortemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
-    TemplatesPage,
+    IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage, PostmortemsPage,
+    PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
 };
 
 /// The document around the app, rendered on the server for every page.
@@ -69,6 +69,9 @@ pub fn App() -> impl IntoView {
                             </li>
                             <li>
                                 <A href="/postmortems">"Postmortems"</A>
+                            </li>
+                            <li>
+                                <A href="/problems">"Problems"</A>
                             </li>
                             <li>
                                 <A href="/services">"Services"</A>
@@ -172,6 +175,9 @@ pub fn App() -> impl IntoView {
                             view=PrintPostmortemPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/problems") view=ProblemsPage ssr=SsrMode::Async />
+                        <Route path=path!("/problems/new") view=NewProblemPage ssr=SsrMode::Async />
+                        <Route path=path!("/problems/:id") view=ProblemPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/templates") view=TemplatesPage ssr=SsrMode::Async />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                         <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />

@@ -2,7 +2,7 @@
 import { test as setup } from "@playwright/test";
 import { type DemoRole, signIn, storageFor } from "./helpers";
 
-for (const role of ["admin", "member", "viewer"] as DemoRole[]) {
+for (const role of ["admin", "pm", "member", "viewer"] as DemoRole[]) {
   setup(`sign in as ${role}`, async ({ page }) => {
     await signIn(page, role);
     await page.context().storageState({ path: storageFor(role) });

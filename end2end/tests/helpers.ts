@@ -4,6 +4,7 @@ import { expect, type Page } from "@playwright/test";
 /** The demo accounts the server seeds (see app/src/server/seed.rs). */
 export const DEMO = {
   admin: { email: "admin@demo.example", password: "demo-admin-pass", name: "Ada Admin" },
+  pm: { email: "pm@demo.example", password: "demo-pm-pass", name: "Pat Problem-Manager" },
   member: { email: "member@demo.example", password: "demo-member-pass", name: "Mo Member" },
   viewer: { email: "viewer@demo.example", password: "demo-viewer-pass", name: "Vi Viewer" },
 } as const;

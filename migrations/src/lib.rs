@@ -7,6 +7,7 @@ mod m20261127_000002_create_accounts;
 mod m20261127_000003_create_incidents;
 mod m20261127_000004_incident_severity_order;
 mod m20261127_000005_create_postmortems;
+mod m20261127_000006_create_problems;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_incidents::Migration),
             Box::new(m20261127_000004_incident_severity_order::Migration),
             Box::new(m20261127_000005_create_postmortems::Migration),
+            Box::new(m20261127_000006_create_problems::Migration),
         ]
     }
 }

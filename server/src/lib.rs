@@ -9,14 +9,14 @@ pub mod sessions;
 pub mod telemetry;
 mod webhooks;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::server::{AppState, Settings, db, seed};
 use app::{App, shell};
 use axum::Router;
 use axum::serve::ListenerExt;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 /// Why the application could not start.
@@ -48,6 +48,7 @@ impl Application {
     /// Opens and migrates the database, seeds demo data if asked, builds the router and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let db = db::connect_and_migrate(&settings.database_url).await?;
+        app::server::problems::reprioritise(&db, &settings.priority_matrix).await?;
         let seeded_demo = settings.seed_demo && seed::seed_demo_data(&db).await?;
         let session_store = sessions::Store::connect(&settings.database_url).await?;
         let leptos_options = leptos_options(&settings);
@@ -159,7 +160,7 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// Every route of the product: pages, server functions, health checks and static files.
 pub fn router(state: AppState, session_store: sessions::Store) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let page_state = state.clone();
     let router = Router::new()
@@ -180,6 +181,17 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
             _,
         >(move || provide_context(page_state.clone()), shell));
     middleware::apply(router, &state, session_store).with_state(state)
+}
+
+/// The page routes, generated once per process.
+///
+/// Generating them renders the app with a process-wide flag set that parks every resource first
+/// polled meanwhile, for good (leptos-rs/leptos#4773). Doing it once, before the first router
+/// exists, means no page can be rendering then, even with several applications in one process
+/// (the integration tests start one per test).
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn shutdown_signal() {

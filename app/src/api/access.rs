@@ -126,6 +126,75 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/postmortems/templates/save",
         Access::Requires(Permission::ConfigurePostmortems),
     ),
+    // Problems and known errors
+    (
+        "/api/problems/queue",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/problems/choices",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/problems/get",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/problems/for-incident",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/problems/create",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/accept-suggestion",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/update",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/transition",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/link-incidents",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/unlink-incident",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/link-action",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/root-cause",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/workaround",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/bulk",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/promote-factor",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
+        "/api/problems/known-error",
+        Access::Requires(Permission::ManageKnownErrors),
+    ),
+    (
+        "/api/problems/known-error/retire",
+        Access::Requires(Permission::ManageKnownErrors),
+    ),
     // Monitoring integrations
     (
         "/api/integrations/list",

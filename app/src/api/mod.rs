@@ -8,6 +8,7 @@ pub mod error;
 pub mod incidents;
 pub mod integrations;
 pub mod postmortems;
+pub mod problems;
 pub mod services;
 pub mod users;
 

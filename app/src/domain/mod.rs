@@ -1,11 +1,16 @@
 //! Pure domain rules: parsing and validation with no I/O, compiled for the server and the browser.
 
+#[macro_use]
+mod choice;
+
 pub mod alerts;
 pub mod auth;
 pub mod coach;
 pub mod incident;
 pub mod integration;
 pub mod postmortem;
+pub mod problem;
+pub mod recurrence;
 pub mod service;
 pub mod validation;
 

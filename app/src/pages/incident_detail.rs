@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::incident_timeline::{Timeline, TimelineActions};
 use super::incidents_list::{SeverityBadge, StatusBadge};
 use crate::api::incidents::{IncidentView, PostmortemState, SetIncidentStatus, get_incident};
+use crate::api::problems::incident_problems;
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
 use crate::domain::incident::format_duration;
 use crate::domain::{IncidentStatus, Permission};
@@ -83,6 +84,7 @@ fn Detail(
                 "Service unknown: no service in the catalog matched this alert. Edit the incident to set the affected service."
             </p>
         })}
+        <KnownProblems id />
         <Postmortem id state=incident.postmortem postmortems=incident.postmortems.clone() />
         <Can permission=Permission::EditIncidents>
             <StatusMoves id version=incident.version current=incident.status set_status />
@@ -108,6 +110,46 @@ fn Detail(
         <Alerts incident=incident.clone() />
         <Timeline incident_id=id entries=incident.timeline.clone() actions=timeline />
         <History entity_type="incident" entity_id=id.to_string() />
+    }
+}
+
+/// The known errors this incident matches (their workaround first) and its problems.
+#[component]
+fn KnownProblems(id: i64) -> impl IntoView {
+    let linked = Resource::new(move || id, incident_problems);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                linked.await.ok().map(|linked| view! {
+                    {linked.known_errors.into_iter().map(|m| view! {
+                        <section class="panel known-error" data-testid="known-error" aria-label="Known error">
+                            <h2>"Known error: " <a href=format!("/problems/{}", m.article.problem_id)>{m.article.problem_title.clone()}</a></h2>
+                            <p class="muted small">{m.reason}</p>
+                            <h3>"Workaround"</h3>
+                            <div class="markdown" data-testid="workaround" inner_html=m.article.workaround_html></div>
+                            {m.article.runbook_url.map(|url| view! { <p><a class="button" href=url rel="external noopener noreferrer">"Runbook"</a></p> })}
+                        </section>
+                    }).collect_view()}
+                    <section class="panel" data-testid="problems-panel">
+                        {if linked.problems.is_empty() {
+                            view! { <p class="muted">"No problem linked."</p> }.into_any()
+                        } else {
+                            view! {
+                                <p>"Problems:"</p>
+                                <ul class="plain">
+                                    {linked.problems.into_iter().map(|(pid, title, state)| view! {
+                                        <li><a href=format!("/problems/{pid}") data-testid="problem-link">"#" {pid} " " {title}</a> " " <span class="badge">{state.label()}</span></li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        <Can permission=Permission::TriageProblems>
+                            <a class="button" href=format!("/problems/new?incidents={id}")>"Record a problem"</a>
+                        </Can>
+                    </section>
+                })
+            })}
+        </Suspense>
     }
 }
 

@@ -27,6 +27,9 @@ pub struct Settings {
     pub review_approvals: usize,
     /// `REVIEW_DUE_DAYS`: how many days after it starts a postmortem is due for review.
     pub review_due_days: i64,
+    /// `PROBLEM_PRIORITY_MATRIX`: problem priority by impact (rows) and urgency (columns), high to
+    /// low, e.g. `1,2,3/2,3,4/3,4,5` (the default).
+    pub priority_matrix: crate::domain::problem::PriorityMatrix,
 }
 
 /// A setting that could not be understood.
@@ -108,6 +111,15 @@ impl Settings {
             review_due_days: match get("REVIEW_DUE_DAYS") {
                 Some(v) => positive("REVIEW_DUE_DAYS", &v)?,
                 None => 7,
+            },
+            priority_matrix: match get("PROBLEM_PRIORITY_MATRIX") {
+                Some(v) => crate::domain::problem::PriorityMatrix::parse(&v).map_err(|reason| {
+                    ConfigError {
+                        name: "PROBLEM_PRIORITY_MATRIX",
+                        reason,
+                    }
+                })?,
+                None => crate::domain::problem::PriorityMatrix::default(),
             },
             log_json: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => false,

@@ -144,6 +144,7 @@ pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
     }
     let incidents = super::seed_incidents::seed(db, &actor).await?;
     super::seed_postmortems::seed(db).await?;
+    super::seed_problems::seed(db, &actor).await?;
     tracing::info!(
         services = demo.len(),
         incidents,

@@ -74,7 +74,7 @@ async fn every_endpoint_is_classified_and_refuses_anonymous_callers(engine: Engi
 async fn every_page_sends_anonymous_visitors_to_sign_in(engine: Engine) {
     let app = spawn_app(engine).await;
     let stranger = client();
-    for route in leptos_axum::generate_route_list(app::App) {
+    for route in server::route_list() {
         let path = route.path().replace(":slug", "payments-api");
         if PUBLIC_PAGES.contains(&path.as_str()) {
             continue;

@@ -24,7 +24,7 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::Engine::Sqlite).await
+                    $crate::helpers::within_limit(super::$name($crate::helpers::Engine::Sqlite)).await
                 }
             )*
         }
@@ -32,11 +32,21 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::Engine::Postgres).await
+                    $crate::helpers::within_limit(super::$name($crate::helpers::Engine::Postgres)).await
                 }
             )*
         }
     };
+}
+
+/// How long one test may take before it counts as hung.
+const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs a test body, failing it (rather than the whole run) if it hangs past [`TEST_LIMIT`].
+pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_LIMIT, test).await.is_err() {
+        panic!("the test did not finish within {TEST_LIMIT:?}: something hangs");
+    }
 }
 
 /// A running application and an HTTP client for it, signed in as a member.

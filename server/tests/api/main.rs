@@ -9,5 +9,6 @@ mod incidents;
 mod integrations;
 mod pages;
 mod postmortems;
+mod problems;
 mod services;
 mod webhooks;

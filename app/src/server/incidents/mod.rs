@@ -49,7 +49,8 @@ pub struct NewIncident {
     pub created_by: Option<i64>,
 }
 
-/// Inserts an incident and its affected services (no timeline, no audit: the caller writes those).
+/// Inserts an incident and its affected services, and links it to the known problems it recurs
+/// (no timeline, no audit: the caller writes those).
 pub async fn insert(
     db: &impl ConnectionTrait,
     new: NewIncident,
@@ -86,6 +87,8 @@ pub async fn insert(
     .insert(db)
     .await?;
     set_services(db, created.id, opened_at, services).await?;
+    let service_ids: Vec<i64> = services.iter().map(|s| s.id).collect();
+    super::problems::known_errors::match_new_incident(db, &created, &service_ids).await?;
     Ok(created)
 }
 

@@ -1,0 +1,68 @@
+//! Recurrence grouping over 10,000 to 100,000 incidents (`make bench-problems`): the time to
+//! compute the suggestions, to show that it grows linearly rather than with the square.
+
+use std::hint::black_box;
+
+use app::domain::recurrence::{IncidentSignal, Params, groups};
+use chrono::{DateTime, Duration, Utc};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+/// `n` incidents over 90 days on 40 services: one in twenty belongs to a planted group of five
+/// look-alikes (some from the same alert), the rest draw four words from a 5,000-word vocabulary.
+fn incidents(n: usize) -> Vec<IncidentSignal> {
+    let start: DateTime<Utc> = "2026-09-01T00:00:00Z".parse().expect("a date");
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let word = |k: u64| format!("w{}x", k % 5_000);
+    (0..n)
+        .map(|i| {
+            let r = next();
+            let planted = i % 20 == 0;
+            let group = i / 100;
+            let text = if planted {
+                format!(
+                    "Planted {} {} stalls {} again",
+                    word(group as u64),
+                    word(group as u64 + 7),
+                    word(group as u64 + 13)
+                )
+            } else {
+                format!(
+                    "{} {} {} {}",
+                    word(r),
+                    word(r >> 13),
+                    word(r >> 26),
+                    word(r >> 39)
+                )
+            };
+            IncidentSignal {
+                id: i as i64,
+                service_id: Some((r % 40) as i64),
+                fingerprint: (planted && i % 3 == 0).then(|| format!("fp-{group}")),
+                text,
+                opened_at: start + Duration::minutes((r % (90 * 24 * 60)) as i64),
+            }
+        })
+        .collect()
+}
+
+fn grouping(c: &mut Criterion) {
+    let mut group = c.benchmark_group("recurrence grouping");
+    group.sample_size(10);
+    for n in [10_000, 20_000, 50_000, 100_000] {
+        let input = incidents(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+            b.iter(|| black_box(groups(black_box(input), &Params::default())).len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, grouping);
+criterion_main!(benches);

@@ -1,0 +1,466 @@
+//! One problem: its record and priority, the lifecycle moves, linked incidents, root causes,
+//! workaround and fix, the known-error article, the fix's action items, the contributing factors
+//! it came from, and its history.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::incidents_list::{SeverityBadge, StatusBadge};
+use super::problem_new::ProblemFields;
+use crate::api::problems::{
+    AddRootCause, KnownErrorView, LinkAction, LinkIncidents, ProblemView, PublishKnownError,
+    RetireKnownError, SaveWorkaround, TransitionProblem, UnlinkIncident, UpdateProblem,
+    get_problem,
+};
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
+use crate::domain::postmortem::{ActionKind, ActionStatus};
+use crate::domain::problem::{ProblemAction, ProblemCategory};
+
+/// Every action of the page, so the problem reloads after any of them.
+#[derive(Clone, Copy)]
+struct Actions {
+    transition: ServerAction<TransitionProblem>,
+    update: ServerAction<UpdateProblem>,
+    link: ServerAction<LinkIncidents>,
+    unlink: ServerAction<UnlinkIncident>,
+    link_action: ServerAction<LinkAction>,
+    root_cause: ServerAction<AddRootCause>,
+    workaround: ServerAction<SaveWorkaround>,
+    publish: ServerAction<PublishKnownError>,
+    retire: ServerAction<RetireKnownError>,
+}
+
+impl Actions {
+    fn new() -> Self {
+        Self {
+            transition: ServerAction::new(),
+            update: ServerAction::new(),
+            link: ServerAction::new(),
+            unlink: ServerAction::new(),
+            link_action: ServerAction::new(),
+            root_cause: ServerAction::new(),
+            workaround: ServerAction::new(),
+            publish: ServerAction::new(),
+            retire: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever any action completes.
+    fn version(&self) -> usize {
+        self.transition.version().get()
+            + self.update.version().get()
+            + self.link.version().get()
+            + self.unlink.version().get()
+            + self.link_action.version().get()
+            + self.root_cause.version().get()
+            + self.workaround.version().get()
+            + self.publish.version().get()
+            + self.retire.version().get()
+    }
+}
+
+/// The last error of one of the page's actions.
+macro_rules! failed {
+    ($action:expr) => {{
+        let action = $action;
+        Signal::derive(move || action.value().get().and_then(Result::err))
+    }};
+}
+
+/// Loads the problem named in the address.
+#[component]
+pub fn ProblemPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let actions = Actions::new();
+    let problem = Resource::new(move || (id(), actions.version()), |(id, _)| get_problem(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move {
+                    problem.await.map(|problem| view! { <Detail problem actions /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let id = problem.id;
+    view! {
+        <Title text=format!("#{} {} · Problems · Postmortem", problem.id, problem.title) />
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/problems">"Problems"</a></nav>
+        <div class="page-header">
+            <div>
+                <h1><span class="muted">"#" {id} " "</span>{problem.title.clone()}</h1>
+                <p class="badges">
+                    <span class="badge" data-testid="problem-state">{problem.state.label()}</span>
+                    " "
+                    <span class=format!("badge priority-{}", problem.priority.rank()) data-testid="problem-priority">{problem.priority.label()}</span>
+                    " "
+                    <span class="muted small">
+                        {format!("impact {}, urgency {} · {}", problem.impact.label().to_lowercase(), problem.urgency.label().to_lowercase(), problem.category.label())}
+                    </span>
+                </p>
+                <p class="muted small">
+                    "Coordinator: " {problem.coordinator.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "nobody yet".into())}
+                    " · Services: " {if problem.services.is_empty() { "none recorded".to_owned() } else { problem.services.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ") }}
+                </p>
+            </div>
+        </div>
+        {problem.duplicate_of.clone().map(|d| view! {
+            <p class="alert" data-testid="duplicate-of">"Duplicate of " <a href=format!("/problems/{}", d.id)>"#" {d.id} " " {d.name}</a></p>
+        })}
+        {(!problem.resolution.is_empty()).then(|| view! {
+            <p class="alert">"Resolution: " {problem.resolution.clone()}</p>
+        })}
+        {problem.known_error.clone().map(|article| view! { <KnownErrorArticle article /> })}
+        {problem.can_triage.then(|| view! { <Lifecycle problem=problem.clone() actions /> })}
+        <section aria-labelledby="statement">
+            <h2 id="statement">"Problem statement"</h2>
+            {if problem.statement.is_empty() {
+                view! { <p class="muted">"No statement yet."</p> }.into_any()
+            } else {
+                view! { <div class="markdown" inner_html=problem.statement_html.clone()></div> }.into_any()
+            }}
+            {problem.can_triage.then(|| view! { <EditRecord problem=problem.clone() actions /> })}
+        </section>
+        <Incidents problem=problem.clone() actions />
+        <RootCauses problem=problem.clone() actions />
+        <Workaround problem=problem.clone() actions />
+        <KnownErrorForm problem=problem.clone() actions />
+        <Fix problem=problem.clone() actions />
+        {(!problem.factors.is_empty()).then(|| view! {
+            <section aria-labelledby="factors">
+                <h2 id="factors">"Contributing factors"</h2>
+                <ul class="plain">
+                    {problem.factors.iter().map(|f| view! {
+                        <li>{f.title.clone()} " · " <a href=format!("/postmortems/{}", f.postmortem_id)>{f.postmortem_title.clone()}</a></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {(!problem.duplicates.is_empty()).then(|| view! {
+            <section aria-labelledby="duplicates">
+                <h2 id="duplicates">"Duplicates of this problem"</h2>
+                <ul class="plain">
+                    {problem.duplicates.iter().map(|d| view! { <li><a href=format!("/problems/{}", d.id)>"#" {d.id} " " {d.name.clone()}</a></li> }).collect_view()}
+                </ul>
+            </section>
+        })}
+        <section aria-labelledby="history">
+            <h2 id="history">"History"</h2>
+            <ol class="plain history" data-testid="problem-history">
+                {problem.history.iter().map(|h| view! {
+                    <li>
+                        <span class="muted small">{h.at.format("%Y-%m-%d %H:%M").to_string()} " · " {h.actor.clone()}</span>
+                        " "
+                        {match (h.from_state, h.to_state) {
+                            (Some(from), Some(to)) => format!("{} → {}. ", from.label(), to.label()),
+                            _ => String::new(),
+                        }}
+                        {h.note.clone()}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn KnownErrorArticle(article: KnownErrorView) -> impl IntoView {
+    view! {
+        <section class="panel known-error" data-testid="known-error" aria-labelledby=format!("known-error-{}", article.problem_id)>
+            <h2 id=format!("known-error-{}", article.problem_id)>
+                "Known error"
+                {(!article.valid).then(|| view! { " " <span class="badge badge-warn">"Expired"</span> })}
+            </h2>
+            <h3>"Symptoms"</h3>
+            <div class="markdown" inner_html=article.symptoms_html.clone()></div>
+            <h3>"Workaround"</h3>
+            <div class="markdown" data-testid="workaround" inner_html=article.workaround_html.clone()></div>
+            <p class="muted small">
+                {article.runbook_url.clone().map(|url| view! { <a href=url rel="external noopener noreferrer">"Runbook"</a> " · " })}
+                {article.valid_until.map(|d| format!("Valid until {d} · ")).unwrap_or_default()}
+                "Published " {article.published_at.format("%Y-%m-%d").to_string()} " by " {article.published_by.clone()}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn Lifecycle(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.transition);
+    let duplicate = problem
+        .possible_actions
+        .contains(&ProblemAction::MarkDuplicate);
+    let guardrail = problem.possible_actions.contains(&ProblemAction::Resolve)
+        && problem.open_pipeline_tests > 0;
+    if problem.possible_actions.is_empty() {
+        return view! { <p class="muted">"This problem has ended; nothing more happens to it."</p> }.into_any();
+    }
+    view! {
+        <section class="panel" aria-labelledby="lifecycle">
+            <h2 id="lifecycle">"Move the problem on"</h2>
+            <ErrorNotice error=form_notice(error) />
+            <ActionForm action=actions.transition attr:class="form" attr:data-testid="lifecycle-form">
+                <input type="hidden" name="id" value=problem.id />
+                <Field field="reason" label="Reason" value="" hint="Needed to accept the risk, cancel or re-analyse; recorded in the history." error=field_message(error, "reason") />
+                {duplicate.then(|| view! {
+                    <Field field="duplicate_of" label="Duplicate of problem" value="" placeholder="e.g. 4" error=field_message(error, "duplicate_of") />
+                })}
+                {guardrail.then(|| view! {
+                    <p class="alert" data-testid="guardrail">
+                        {format!("{} pipeline-test action item{} of the fix {} still open.", problem.open_pipeline_tests, if problem.open_pipeline_tests == 1 { "" } else { "s" }, if problem.open_pipeline_tests == 1 { "is" } else { "are" })}
+                    </p>
+                    <Field field="guardrail_reason" label="Resolve anyway because" value="" hint="Accepting the risk of resolving without those tests; audited." error=field_message(error, "guardrail_reason") />
+                })}
+                <div class="actions">
+                    {problem.possible_actions.iter().map(|a| view! {
+                        <button
+                            type="submit"
+                            name="action"
+                            value=a.as_str()
+                            class="button"
+                            class:primary=!matches!(a, ProblemAction::MarkDuplicate | ProblemAction::AcceptRisk | ProblemAction::Cancel)
+                            data-testid=format!("move-{}", a.as_str())
+                        >
+                            {a.label()}
+                        </button>
+                    }).collect_view()}
+                </div>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn EditRecord(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.update);
+    view! {
+        <details>
+            <summary>"Edit the record"</summary>
+            <ErrorNotice error=form_notice(error) />
+            <ActionForm action=actions.update attr:class="form">
+                <input type="hidden" name="id" value=problem.id />
+                <input type="hidden" name="version" value=problem.version />
+                <ProblemFields form=problem.to_form() services=problem.all_services.clone() coordinators=problem.coordinators.clone() matrix=problem.matrix error />
+                <button type="submit" class="button primary">"Save"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn Incidents(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.link);
+    let unlink_error = failed!(actions.unlink);
+    let id = problem.id;
+    let can = problem.can_triage;
+    view! {
+        <section aria-labelledby="incidents">
+            <h2 id="incidents">"Incidents " <span class="badge">{problem.incidents.len()}</span></h2>
+            <ErrorNotice error=unlink_error />
+            <ul class="plain" data-testid="problem-incidents">
+                {problem.incidents.iter().map(|i| {
+                    let incident = i.id;
+                    view! {
+                        <li data-testid="problem-incident">
+                            <a href=format!("/incidents/{incident}")>"#" {incident} " " {i.title.clone()}</a>
+                            " " <SeverityBadge severity=i.severity /> " " <StatusBadge status=i.status />
+                            " " <span class="muted small">{i.opened_at.format("%Y-%m-%d").to_string()}</span>
+                            {i.recurrence.then(|| view! { " " <span class="badge badge-warn">"Recurrence"</span> })}
+                            {can.then(|| view! {
+                                <ActionForm action=actions.unlink attr:class="form inline">
+                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="incident" value=incident />
+                                    <button type="submit" class="button small">"Unlink"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {can.then(|| view! {
+                <ActionForm action=actions.link attr:class="form inline">
+                    <input type="hidden" name="id" value=id />
+                    <Field field="incidents" label="Link incidents" value="" placeholder="e.g. 12, 15" error=field_message(error, "incidents") />
+                    <button type="submit" class="button" data-testid="link-incidents">"Link"</button>
+                </ActionForm>
+                <ErrorNotice error=form_notice(error) />
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn RootCauses(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.root_cause);
+    let category_error = field_message(error, "category");
+    view! {
+        <section aria-labelledby="root-causes">
+            <h2 id="root-causes">"Root causes"</h2>
+            {if problem.root_causes.is_empty() {
+                view! { <p class="muted">"Not known yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain">
+                        {problem.root_causes.iter().map(|c| view! {
+                            <li class="panel" data-testid="root-cause">
+                                <span class="badge">{c.category.label()}</span>
+                                <div class="markdown" inner_html=c.description_html.clone()></div>
+                                {(!c.evidence.is_empty()).then(|| view! {
+                                    <p class="small">"Evidence:"</p>
+                                    <ul class="small">{c.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
+                                })}
+                                <p class="muted small">{c.recorded_by.clone()} " · " {c.created_at.format("%Y-%m-%d").to_string()}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {problem.can_triage.then(|| view! {
+                <details open=problem.root_causes.is_empty()>
+                    <summary>"Record a root cause"</summary>
+                    <ErrorNotice error=form_notice(error) />
+                    <ActionForm action=actions.root_cause attr:class="form">
+                        <input type="hidden" name="id" value=problem.id />
+                        <Field form="cause" field="description" label="Root cause" value="" kind=FieldKind::Multiline error=field_message(error, "description") />
+                        <div class="field">
+                            <label for="cause-category">"Category"</label>
+                            <select id="cause-category" name="cause[category]">
+                                {ProblemCategory::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                            </select>
+                            {move || category_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                        </div>
+                        <Field form="cause" field="evidence" label="Evidence" value="" kind=FieldKind::Multiline hint="One link or note per line: graphs, logs, commits, timeline entries." error=field_message(error, "evidence") />
+                        <button type="submit" class="button primary" data-testid="add-root-cause">"Record root cause"</button>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Workaround(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.workaround);
+    view! {
+        <section aria-labelledby="workaround">
+            <h2 id="workaround">"Workaround and fix"</h2>
+            <h3>"Workaround"</h3>
+            {if problem.workaround.is_empty() {
+                view! { <p class="muted">"None yet."</p> }.into_any()
+            } else {
+                view! { <div class="markdown" inner_html=problem.workaround_html.clone()></div> }.into_any()
+            }}
+            <h3>"Fix"</h3>
+            {if problem.fix.is_empty() {
+                view! { <p class="muted">"None yet."</p> }.into_any()
+            } else {
+                view! { <div class="markdown" inner_html=problem.fix_html.clone()></div> }.into_any()
+            }}
+            {problem.can_triage.then(|| view! {
+                <details>
+                    <summary>"Edit workaround and fix"</summary>
+                    <ErrorNotice error=form_notice(error) />
+                    <ActionForm action=actions.workaround attr:class="form">
+                        <input type="hidden" name="id" value=problem.id />
+                        <Field field="workaround" label="Workaround" value=problem.workaround.clone() kind=FieldKind::Multiline hint="Steps that restore service until the fix lands. Markdown." error=field_message(error, "workaround") />
+                        <Field field="fix" label="Fix" value=problem.fix.clone() kind=FieldKind::Multiline hint="The permanent fix. Markdown." error=field_message(error, "fix") />
+                        <button type="submit" class="button primary" data-testid="save-workaround">"Save"</button>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn KnownErrorForm(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.publish);
+    let retire_error = failed!(actions.retire);
+    if !problem.can_manage_known_errors {
+        return ().into_any();
+    }
+    let current = problem.known_error.clone();
+    let published = current.is_some();
+    let symptoms = current
+        .as_ref()
+        .map(|a| a.symptoms.clone())
+        .unwrap_or_else(|| problem.title.clone());
+    let runbook = current
+        .as_ref()
+        .and_then(|a| a.runbook_url.clone())
+        .unwrap_or_default();
+    let valid_until = current
+        .as_ref()
+        .and_then(|a| a.valid_until)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    view! {
+        <section aria-labelledby="publish-known-error">
+            <h2 id="publish-known-error">{if published { "Update the known error" } else { "Publish a known error" }}</h2>
+            <p class="muted">"When a new incident matches this problem (same service and alert, or similar text), its page shows the workaround at once."</p>
+            <ErrorNotice error=form_notice(error) />
+            <ActionForm action=actions.publish attr:class="form" attr:data-testid="known-error-form">
+                <input type="hidden" name="id" value=problem.id />
+                <Field form="article" field="symptoms" label="Symptoms" value=symptoms kind=FieldKind::Multiline hint="What people see when this problem strikes." error=field_message(error, "symptoms") />
+                <Field form="article" field="workaround" label="Workaround steps" value=problem.workaround.clone() kind=FieldKind::Multiline error=field_message(error, "workaround") />
+                <Field form="article" field="runbook_url" label="Runbook" value=runbook kind=FieldKind::Url placeholder="https://…" error=field_message(error, "runbook_url") />
+                <Field form="article" field="valid_until" label="Valid until" value=valid_until hint="YYYY-MM-DD; empty for no end." error=field_message(error, "valid_until") />
+                <button type="submit" class="button primary" data-testid="publish-known-error">"Publish known error"</button>
+            </ActionForm>
+            {published.then(|| view! {
+                <ActionForm action=actions.retire attr:class="form inline">
+                    <input type="hidden" name="id" value=problem.id />
+                    <button type="submit" class="button">"Retire the article"</button>
+                </ActionForm>
+                <ErrorNotice error=retire_error />
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Fix(problem: ProblemView, actions: Actions) -> impl IntoView {
+    let error = failed!(actions.link_action);
+    view! {
+        <section aria-labelledby="fix-items">
+            <h2 id="fix-items">"Action items of the fix"</h2>
+            {if problem.actions.is_empty() {
+                view! { <p class="muted">"None linked."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain">
+                        {problem.actions.iter().map(|a| view! {
+                            <li data-testid="fix-item">
+                                <a href=format!("/postmortems/{}#action-{}", a.postmortem_id, a.id)>"#" {a.id} " " {a.title.clone()}</a>
+                                " " <span class="badge">{a.kind.label()}</span>
+                                " " <span class="badge" class:badge-warn=a.kind == ActionKind::PipelineTest && a.status != ActionStatus::Done>{a.status.label()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {problem.can_triage.then(|| view! {
+                <ActionForm action=actions.link_action attr:class="form inline">
+                    <input type="hidden" name="id" value=problem.id />
+                    <Field field="action_item" label="Link action item" value="" placeholder="e.g. 31" error=field_message(error, "action_item") />
+                    <button type="submit" class="button">"Link"</button>
+                </ActionForm>
+                <ErrorNotice error=form_notice(error) />
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,137 @@
+//! Recording a problem: the record's fields, the priority the matrix derives (shown, not typed),
+//! and the incidents it caused (prefilled from `?incidents=`).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::problems::{CreateProblem, Named, problem_choices};
+use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
+use crate::domain::problem::{Level, PriorityMatrix, ProblemCategory, ProblemForm};
+
+#[component]
+pub fn NewProblemPage() -> impl IntoView {
+    let query = use_query_map();
+    let incidents = query.read_untracked().get("incidents").unwrap_or_default();
+    let choices = Resource::new(|| (), |_| problem_choices());
+    let create = ServerAction::<CreateProblem>::new();
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <Title text="New problem · Postmortem" />
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/problems">"Problems"</a></nav>
+        <h1>"New problem"</h1>
+        <p class="muted">"A problem is the cause, or possible cause, of one or more incidents."</p>
+        <ErrorNotice error=form_notice(error) />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || {
+                    let incidents = incidents.clone();
+                    Suspend::new(async move {
+                        choices.await.map(|c| view! {
+                            <ActionForm action=create attr:class="form">
+                                <ProblemFields form=ProblemForm { impact: "medium".into(), urgency: "medium".into(), ..ProblemForm::default() } services=c.services coordinators=c.coordinators matrix=c.matrix error />
+                                <Field field="incidents" label="Incidents" value=incidents hint="Incident numbers separated by commas, e.g. 12, 15." error=field_message(error, "incidents") />
+                                <button type="submit" class="button primary" data-testid="create-problem">"Record problem"</button>
+                            </ActionForm>
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// The problem record's fields (named `problem[…]`), shared by the new and edit forms.
+#[component]
+pub fn ProblemFields(
+    form: ProblemForm,
+    services: Vec<Named>,
+    coordinators: Vec<Named>,
+    matrix: PriorityMatrix,
+    error: Signal<Option<crate::api::ApiError>>,
+) -> impl IntoView {
+    let impact = RwSignal::new(form.impact.clone());
+    let urgency = RwSignal::new(form.urgency.clone());
+    let chosen = RwSignal::new(
+        crate::domain::problem::parse_ids(&form.services, "service").unwrap_or_default(),
+    );
+    let priority = move || match (Level::parse(&impact.get()), Level::parse(&urgency.get())) {
+        (Some(i), Some(u)) => matrix.priority(i, u).label(),
+        _ => "—".into(),
+    };
+    let joined = move || {
+        chosen
+            .get()
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let level = move |name: &'static str, label: &'static str, signal: RwSignal<String>| {
+        let message = field_message(error, name);
+        view! {
+            <div class="field">
+                <label for=format!("problem-{name}")>{label}</label>
+                <select id=format!("problem-{name}") name=format!("problem[{name}]") on:change=move |ev| signal.set(event_target_value(&ev))>
+                    {Level::ALL.iter().map(|l| view! { <option value=l.as_str() selected=signal.get_untracked() == l.as_str()>{l.label()}</option> }).collect_view()}
+                </select>
+                {move || message.get().map(|m| view! { <p class="field-error">{m}</p> })}
+            </div>
+        }
+    };
+    let category_error = field_message(error, "category");
+    let coordinator_error = field_message(error, "coordinator");
+    let services_error = field_message(error, "services");
+    view! {
+        <Field form="problem" field="title" label="Title" value=form.title.clone() required=true error=field_message(error, "title") />
+        <Field form="problem" field="statement" label="Problem statement" value=form.statement.clone() kind=FieldKind::Multiline hint="What goes wrong, where, and how it shows. Markdown." error=field_message(error, "statement") />
+        <div class="field">
+            <label for="problem-category">"Category"</label>
+            <select id="problem-category" name="problem[category]">
+                {ProblemCategory::ALL.iter().map(|c| view! { <option value=c.as_str() selected=form.category == c.as_str()>{c.label()}</option> }).collect_view()}
+            </select>
+            {move || category_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+        <div class="field-row">
+            {level("impact", "Impact", impact)}
+            {level("urgency", "Urgency", urgency)}
+            <div class="field">
+                <span class="label">"Priority"</span>
+                <p><output data-testid="derived-priority" class="badge">{priority}</output></p>
+                <p class="hint">"From impact and urgency by the priority matrix."</p>
+            </div>
+        </div>
+        <fieldset>
+            <legend>"Affected services"</legend>
+            <input type="hidden" name="problem[services]" prop:value=joined />
+            {services.into_iter().map(|s| {
+                let id = s.id;
+                view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=move || chosen.get().contains(&id)
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| {
+                                    c.retain(|x| *x != id);
+                                    if on { c.push(id); }
+                                });
+                            }
+                        />
+                        " " {s.name}
+                    </label>
+                }
+            }).collect_view()}
+            {move || services_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </fieldset>
+        <div class="field">
+            <label for="problem-coordinator">"Problem coordinator"</label>
+            <select id="problem-coordinator" name="problem[coordinator]">
+                <option value="">"Nobody yet"</option>
+                {coordinators.into_iter().map(|c| view! { <option value=c.id selected=form.coordinator == c.id.to_string()>{c.name}</option> }).collect_view()}
+            </select>
+            {move || coordinator_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,17 @@
+//! The `problem_factors` table: postmortem contributing factors linked to a problem.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "problem_factors")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub problem_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub factor_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

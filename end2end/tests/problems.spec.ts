@@ -1,0 +1,170 @@
+// Problem management as the problem manager meets it: the triage queue suggests a problem from
+// recurring incidents, the manager accepts it, links another incident, records the root cause and
+// a workaround, publishes a known error, and a newly posted alert that matches shows the
+// workaround on its incident page.
+import { type APIRequestContext, type Page, expect, test } from "@playwright/test";
+import { storageFor, waitForHydration } from "./helpers";
+
+const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+async function declare(request: APIRequestContext, title: string): Promise<number> {
+  const form = {
+    "incident[title]": title,
+    "incident[severity]": "SEV2",
+    "incident[services]": "payments-api",
+    "incident[commander]": "",
+    "incident[summary]": "",
+  };
+  const response = await request.post("/api/incidents/declare", { form, headers: { Accept: "application/json" } });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()).id;
+}
+
+function watchErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}
+
+test.describe("the problem manager", () => {
+  test.use({ storageState: storageFor("pm") });
+
+  test("turns recurring incidents into a known error that a new alert then shows", async ({ page, request, browser, baseURL }) => {
+    test.slow();
+    const id = tag();
+    const word = `ledger${id}`;
+    const titles = [
+      `Settlement ${word} batch stalls overnight`,
+      `Settlement ${word} batch stalls overnight again`,
+      `settlement ${word} batch stalls overnight (EU)`,
+    ];
+    const incidents: number[] = [];
+    for (const title of titles) incidents.push(await declare(request, title));
+    const extra = await declare(request, `Reconciliation report for ${word} is late`);
+
+    // The queue suggests a problem for the three look-alikes.
+    const errors = watchErrors(page);
+    await page.goto("/problems");
+    await waitForHydration(page);
+    const suggestion = page.getByTestId("suggestion").filter({ hasText: titles[0] });
+    await expect(suggestion).toContainText("3 incidents on Payments API");
+    await suggestion.getByTestId("accept-suggestion").click();
+    await expect(page).toHaveURL(/\/problems\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(`Recurring: ${titles[0]}`);
+    await expect(page.getByTestId("problem-incident")).toHaveCount(3);
+    await expect(page.getByTestId("problem-state")).toHaveText("New");
+
+    // Link a related incident; linking it twice is refused by name.
+    const incidentsSection = page.getByRole("region", { name: /Incidents/ });
+    await incidentsSection.getByLabel("Link incidents").fill(String(extra));
+    await incidentsSection.getByTestId("link-incidents").click();
+    await expect(page.getByTestId("problem-incident")).toHaveCount(4);
+    await incidentsSection.getByLabel("Link incidents").fill(String(extra));
+    await incidentsSection.getByTestId("link-incidents").click();
+    await expect(incidentsSection).toContainText(`Incident #${extra} is already linked to this problem.`);
+
+    // Assess and analyse, then record the root cause.
+    await page.getByTestId("move-assess").click();
+    await expect(page.getByTestId("problem-state")).toHaveText("Assessed");
+    await page.getByTestId("move-analyse").click();
+    await expect(page.getByTestId("problem-state")).toHaveText("Root cause analysis");
+    await page.getByLabel("Root cause", { exact: true }).fill("The settlement batch holds a table lock while the ledger export runs.");
+    await page.locator("#cause-category").selectOption("software");
+    await page.getByLabel("Evidence").fill("https://grafana.example/d/settlement");
+    await page.getByTestId("add-root-cause").click();
+    await expect(page.getByTestId("root-cause")).toContainText("holds a table lock");
+
+    // A known error without a workaround is refused; with one it is published.
+    const form = page.getByTestId("known-error-form");
+    await form.getByLabel("Symptoms").fill(`Settlement ${word} batch stalls overnight`);
+    await form.getByLabel("Workaround steps").fill("");
+    await form.getByTestId("publish-known-error").click();
+    await expect(form).toContainText("A known error needs a workaround");
+    await form.getByLabel("Workaround steps").fill("Pause the ledger export with `ledgerctl pause`, then rerun the batch.");
+    await form.getByTestId("publish-known-error").click();
+    const article = page.getByTestId("known-error").first();
+    await expect(article.getByTestId("workaround")).toContainText("ledgerctl pause");
+    await expect(page.getByTestId("problem-history")).toContainText("Known-error article published.");
+    expect(errors).toEqual([]);
+
+    // Monitoring posts a matching alert: its incident page shows the workaround at once.
+    // Integrations are an administrator's.
+    const admin = await browser.newContext({ baseURL, storageState: storageFor("admin") });
+    const response = await admin.request.post("/api/integrations/create", {
+      form: {
+        "integration[name]": `Alertmanager ${id}`,
+        "integration[source]": "alertmanager",
+        "integration[service]": "",
+        "integration[service_label]": "service",
+        "integration[severity_label]": "severity",
+        "integration[signing_secret]": "",
+        "integration[signature_header]": "",
+        "integration[resolve_with_alert]": "on",
+      },
+      headers: { Accept: "application/json" },
+    });
+    expect(response.status(), await response.text()).toBe(200);
+    const { token, integration } = await response.json();
+    await admin.close();
+    const alertname = `SettlementStall_${id}`;
+    const labels = { alertname, service: "payments-api", severity: "warning" };
+    const delivered = await request.post(`/hooks/alertmanager/${integration.id}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: {
+        version: "4",
+        groupKey: `{}:{alertname="${alertname}"}`,
+        truncatedAlerts: 0,
+        status: "firing",
+        receiver: "postmortem",
+        groupLabels: { alertname },
+        commonLabels: labels,
+        commonAnnotations: {},
+        externalURL: "http://alertmanager.example.com:9093",
+        alerts: [
+          {
+            status: "firing",
+            labels,
+            annotations: { summary: `Settlement ${word} batch stalls overnight once more` },
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: "0001-01-01T00:00:00Z",
+            generatorURL: "http://prometheus.example.com:9090/graph",
+            fingerprint: "a1b2c3d4e5f60718",
+          },
+        ],
+      },
+    });
+    expect(delivered.status(), await delivered.text()).toBe(200);
+    const opened: number = (await delivered.json()).opened[0];
+    await page.goto(`/incidents/${opened}`);
+    const known = page.getByTestId("known-error");
+    await expect(known).toContainText("Matched this known error when the incident came in.");
+    await expect(known.getByTestId("workaround")).toContainText("ledgerctl pause");
+    await expect(page.getByTestId("problem-link")).toContainText(`Recurring: ${titles[0]}`);
+    expect(incidents).toHaveLength(3);
+  });
+
+  test("filters the queue and moves a problem with the keyboard", async ({ page, request }) => {
+    const id = tag();
+    const response = await request.post("/api/problems/create", {
+      form: {
+        "problem[title]": `Keyboard triage ${id}`,
+        "problem[impact]": "low",
+        "problem[urgency]": "low",
+      },
+      headers: { Accept: "application/json" },
+    });
+    expect(response.status(), await response.text()).toBe(200);
+    await page.goto("/problems?priority=5");
+    await waitForHydration(page);
+    const rows = page.getByTestId("problem-row");
+    await expect(rows.filter({ hasText: `Keyboard triage ${id}` })).toBeVisible();
+    await expect(rows.filter({ hasText: "P5" }).first()).toBeVisible();
+    // j focuses the first row, x selects it for a bulk action, o opens it.
+    await page.locator("body").click();
+    await page.keyboard.press("j");
+    await page.keyboard.press("x");
+    await expect(page.getByTestId("bulk-form")).toContainText("1 selected");
+    await page.keyboard.press("o");
+    await expect(page).toHaveURL(/\/problems\/\d+$/);
+  });
+});
