@@ -174,6 +174,8 @@ pub struct PostmortemView {
     pub meta: PostmortemMeta,
     pub approvals_required: usize,
     pub incidents: Vec<IncidentLink>,
+    /// Problems linked to its incidents or promoted from its factors.
+    pub problems: Vec<(i64, String, crate::domain::problem::ProblemState)>,
     pub window: IncidentWindow,
     /// The incidents' own impact start, used when no entry is marked "impact started".
     pub impact_started_at: Option<DateTime<Utc>>,

@@ -124,8 +124,8 @@ fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
         })}
         {problem.known_error.clone().map(|article| view! { <KnownErrorArticle article /> })}
         {problem.can_triage.then(|| view! { <Lifecycle problem=problem.clone() actions /> })}
-        <section aria-labelledby="statement">
-            <h2 id="statement">"Problem statement"</h2>
+        <section aria-labelledby="section-statement">
+            <h2 id="section-statement">"Problem statement"</h2>
             {if problem.statement.is_empty() {
                 view! { <p class="muted">"No statement yet."</p> }.into_any()
             } else {
@@ -139,8 +139,8 @@ fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
         <KnownErrorForm problem=problem.clone() actions />
         <Fix problem=problem.clone() actions />
         {(!problem.factors.is_empty()).then(|| view! {
-            <section aria-labelledby="factors">
-                <h2 id="factors">"Contributing factors"</h2>
+            <section aria-labelledby="section-factors">
+                <h2 id="section-factors">"Contributing factors"</h2>
                 <ul class="plain">
                     {problem.factors.iter().map(|f| view! {
                         <li>{f.title.clone()} " · " <a href=format!("/postmortems/{}", f.postmortem_id)>{f.postmortem_title.clone()}</a></li>
@@ -149,15 +149,15 @@ fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
             </section>
         })}
         {(!problem.duplicates.is_empty()).then(|| view! {
-            <section aria-labelledby="duplicates">
-                <h2 id="duplicates">"Duplicates of this problem"</h2>
+            <section aria-labelledby="section-duplicates">
+                <h2 id="section-duplicates">"Duplicates of this problem"</h2>
                 <ul class="plain">
                     {problem.duplicates.iter().map(|d| view! { <li><a href=format!("/problems/{}", d.id)>"#" {d.id} " " {d.name.clone()}</a></li> }).collect_view()}
                 </ul>
             </section>
         })}
-        <section aria-labelledby="history">
-            <h2 id="history">"History"</h2>
+        <section aria-labelledby="section-history">
+            <h2 id="section-history">"History"</h2>
             <ol class="plain history" data-testid="problem-history">
                 {problem.history.iter().map(|h| view! {
                     <li>
@@ -208,8 +208,8 @@ fn Lifecycle(problem: ProblemView, actions: Actions) -> impl IntoView {
         return view! { <p class="muted">"This problem has ended; nothing more happens to it."</p> }.into_any();
     }
     view! {
-        <section class="panel" aria-labelledby="lifecycle">
-            <h2 id="lifecycle">"Move the problem on"</h2>
+        <section class="panel" aria-labelledby="section-lifecycle">
+            <h2 id="section-lifecycle">"Move the problem on"</h2>
             <ErrorNotice error=form_notice(error) />
             <ActionForm action=actions.transition attr:class="form" attr:data-testid="lifecycle-form">
                 <input type="hidden" name="id" value=problem.id />
@@ -267,8 +267,8 @@ fn Incidents(problem: ProblemView, actions: Actions) -> impl IntoView {
     let id = problem.id;
     let can = problem.can_triage;
     view! {
-        <section aria-labelledby="incidents">
-            <h2 id="incidents">"Incidents " <span class="badge">{problem.incidents.len()}</span></h2>
+        <section aria-labelledby="section-incidents">
+            <h2 id="section-incidents">"Incidents " <span class="badge">{problem.incidents.len()}</span></h2>
             <ErrorNotice error=unlink_error />
             <ul class="plain" data-testid="problem-incidents">
                 {problem.incidents.iter().map(|i| {
@@ -307,8 +307,8 @@ fn RootCauses(problem: ProblemView, actions: Actions) -> impl IntoView {
     let error = failed!(actions.root_cause);
     let category_error = field_message(error, "category");
     view! {
-        <section aria-labelledby="root-causes">
-            <h2 id="root-causes">"Root causes"</h2>
+        <section aria-labelledby="section-root-causes">
+            <h2 id="section-root-causes">"Root causes"</h2>
             {if problem.root_causes.is_empty() {
                 view! { <p class="muted">"Not known yet."</p> }.into_any()
             } else {
@@ -355,8 +355,8 @@ fn RootCauses(problem: ProblemView, actions: Actions) -> impl IntoView {
 fn Workaround(problem: ProblemView, actions: Actions) -> impl IntoView {
     let error = failed!(actions.workaround);
     view! {
-        <section aria-labelledby="workaround">
-            <h2 id="workaround">"Workaround and fix"</h2>
+        <section aria-labelledby="section-workaround">
+            <h2 id="section-workaround">"Workaround and fix"</h2>
             <h3>"Workaround"</h3>
             {if problem.workaround.is_empty() {
                 view! { <p class="muted">"None yet."</p> }.into_any()
@@ -408,8 +408,8 @@ fn KnownErrorForm(problem: ProblemView, actions: Actions) -> impl IntoView {
         .map(|d| d.to_string())
         .unwrap_or_default();
     view! {
-        <section aria-labelledby="publish-known-error">
-            <h2 id="publish-known-error">{if published { "Update the known error" } else { "Publish a known error" }}</h2>
+        <section aria-labelledby="section-publish-known-error">
+            <h2 id="section-publish-known-error">{if published { "Update the known error" } else { "Publish a known error" }}</h2>
             <p class="muted">"When a new incident matches this problem (same service and alert, or similar text), its page shows the workaround at once."</p>
             <ErrorNotice error=form_notice(error) />
             <ActionForm action=actions.publish attr:class="form" attr:data-testid="known-error-form">
@@ -436,8 +436,8 @@ fn KnownErrorForm(problem: ProblemView, actions: Actions) -> impl IntoView {
 fn Fix(problem: ProblemView, actions: Actions) -> impl IntoView {
     let error = failed!(actions.link_action);
     view! {
-        <section aria-labelledby="fix-items">
-            <h2 id="fix-items">"Action items of the fix"</h2>
+        <section aria-labelledby="section-fix-items">
+            <h2 id="section-fix-items">"Action items of the fix"</h2>
             {if problem.actions.is_empty() {
                 view! { <p class="muted">"None linked."</p> }.into_any()
             } else {

@@ -18,6 +18,8 @@ on_both_engines!(
     a_new_incident_like_a_known_error_shows_its_workaround_and_is_recorded,
     bulk_moves_apply_to_every_selected_problem_or_none,
     members_read_problems_but_only_problem_managers_triage,
+    a_contributing_factor_becomes_a_problem_in_one_step,
+    concurrent_changes_all_succeed_without_a_locked_database,
 );
 
 async fn manager(app: &TestApp) -> reqwest::Client {
@@ -703,4 +705,145 @@ async fn members_read_problems_but_only_problem_managers_triage(engine: Engine) 
     .await;
     assert_eq!(status, 403);
     assert_eq!(get(&app, &pm, id).await["state"], "New");
+}
+
+async fn a_contributing_factor_becomes_a_problem_in_one_step(engine: Engine) {
+    let app = with_service(engine).await;
+    let pm = manager(&app).await;
+    let first = incident(&app, "Resolver config broke DNS").await;
+    let pm_id: i64 = app
+        .call_with(
+            &pm,
+            "postmortems/start",
+            &[("incidents", &first.to_string())],
+        )
+        .await
+        .text()
+        .await
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let pm_id = pm_id.to_string();
+    let factor = ok(
+        &app,
+        &pm,
+        "postmortems/factors/save",
+        &[
+            ("postmortem_id", &pm_id),
+            ("id", "0"),
+            ("version", "0"),
+            ("factor[title]", "No canary for resolver config"),
+            ("factor[category]", "process"),
+            (
+                "factor[whys]",
+                "The push went everywhere at once\nThe tool has no staged mode",
+            ),
+        ],
+    )
+    .await;
+    let factor_id = factor["Saved"]["id"].as_i64().unwrap().to_string();
+    ok(
+        &app,
+        &pm,
+        "postmortems/actions/save",
+        &[
+            ("postmortem_id", &pm_id),
+            ("id", "0"),
+            ("version", "0"),
+            ("action[title]", "Stage resolver config pushes"),
+            ("action[kind]", "pipeline_test"),
+            ("action[due_on]", "2099-01-01"),
+            ("action[factor]", &factor_id),
+        ],
+    )
+    .await;
+    let id = ok(
+        &app,
+        &pm,
+        "problems/promote-factor",
+        &[("factor", &factor_id)],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let problem = get(&app, &pm, id).await;
+    assert_eq!(problem["title"], "No canary for resolver config");
+    assert_eq!(problem["category"], "Process");
+    assert!(
+        problem["statement"]
+            .as_str()
+            .unwrap()
+            .contains("2. The tool has no staged mode"),
+        "{problem}"
+    );
+    assert_eq!(problem["incidents"][0]["id"], first);
+    assert_eq!(problem["services"][0]["name"], "Payments API");
+    assert_eq!(
+        problem["actions"][0]["title"],
+        "Stage resolver config pushes"
+    );
+    assert_eq!(problem["open_pipeline_tests"], 1);
+    assert_eq!(problem["factors"][0]["postmortem_id"].to_string(), pm_id);
+    // Promoting it again leads to the same problem; the postmortem shows it.
+    let again = ok(
+        &app,
+        &pm,
+        "problems/promote-factor",
+        &[("factor", &factor_id)],
+    )
+    .await;
+    assert_eq!(again.as_i64(), Some(id));
+    let view = ok(&app, &pm, "postmortems/get", &[("id", &pm_id)]).await;
+    assert_eq!(
+        view["problems"][0][0].as_i64(),
+        Some(id),
+        "{}",
+        view["problems"]
+    );
+}
+
+/// Transactions that read and then write run side by side (on SQLite a deferred transaction
+/// would fail with "database is locked" when another one wrote in between).
+async fn concurrent_changes_all_succeed_without_a_locked_database(engine: Engine) {
+    let app = with_service(engine).await;
+    let pm = manager(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(create(&app, &pm, &format!("Concurrent {n}"), &[]).await);
+    }
+    let calls = ids.iter().flat_map(|id| {
+        let id = id.to_string();
+        let (app, pm) = (&app, &pm);
+        (0..3).map(move |k| {
+            let id = id.clone();
+            async move {
+                let description = format!("Cause {k}");
+                call(
+                    app,
+                    pm,
+                    "problems/root-cause",
+                    &[
+                        ("id", id.as_str()),
+                        ("cause[description]", description.as_str()),
+                        ("cause[category]", "software"),
+                    ],
+                )
+                .await
+            }
+        })
+    });
+    let results = futures::future::join_all(calls).await;
+    for (status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+    }
+    for id in ids {
+        assert_eq!(
+            get(&app, &pm, id).await["root_causes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+    }
 }

@@ -87,6 +87,15 @@ fn Meeting(view: PostmortemView) -> impl IntoView {
                         " "
                     }).collect_view()}
                 </p>
+                {(!view.problems.is_empty()).then(|| view! {
+                    <p class="small" data-testid="pm-problems">
+                        "Problems: "
+                        {view.problems.iter().map(|(id, title, state)| view! {
+                            <a href=format!("/problems/{id}")>"#" {*id} " " {title.clone()}</a>
+                            " " <span class="badge">{state.label()}</span> " "
+                        }).collect_view()}
+                    </p>
+                })}
             </div>
         </div>
         <section class="meeting-bar" aria-label="Meeting">

@@ -3,7 +3,6 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -44,7 +43,7 @@ pub async fn issue(
         ));
     }
     let token = new_token();
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let row = api_token::ActiveModel {
         user_id: Set(user_id),
         name: Set(name.to_owned()),
@@ -94,7 +93,7 @@ pub async fn revoke(
     user_id: i64,
     token_id: i64,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let token = ApiToken::find_by_id(token_id)
         .filter(api_token::Column::UserId.eq(user_id))
         .one(&txn)

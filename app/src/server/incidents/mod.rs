@@ -8,7 +8,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::AppError;
@@ -100,7 +100,7 @@ pub async fn declare(
     draft: &IncidentDraft,
 ) -> Result<i64, AppError> {
     let now = to_second(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let services = resolve_services(&txn, &draft.services).await?;
     let mut milestones = draft.milestones;
     let detected = *milestones.detected_at.get_or_insert(now);
@@ -166,7 +166,7 @@ pub async fn update(
     version: i32,
     draft: &IncidentDraft,
 ) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let current = find(&txn, id).await?;
     if current.version != version {
         return Err(stale_edit());
@@ -249,7 +249,7 @@ pub async fn set_status(
     if note.chars().count() > crate::domain::incident::TEXT_MAX {
         return Err(AppError::field("note", "Keep the note shorter."));
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let current = find(&txn, id).await?;
     if current.version != version {
         return Err(stale_edit());

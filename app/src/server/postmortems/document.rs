@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::{
     action_view, display_name, factor_view, field_view, find, find_editable, linked_incidents,
@@ -56,7 +53,7 @@ pub async fn save_field(
     body: &str,
 ) -> Result<Saved<FieldView>, AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     find_editable(&txn, postmortem_id).await?;
     let key = (postmortem_id, field.as_str().to_owned());
     let current = Field::find_by_id(key.clone())
@@ -110,7 +107,7 @@ pub async fn save_timeline_entry(
     form: &PmTimelineForm,
 ) -> Result<Saved<PmTimelineView>, AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let pm = find_editable(&txn, postmortem_id).await?;
     let window = window_of(&linked_incidents(&txn, postmortem_id).await?, pm.created_at);
     let draft = form.parse(&window).map_err(AppError::Validation)?;
@@ -165,7 +162,7 @@ pub async fn set_timeline_hidden(
     hidden: bool,
 ) -> Result<Saved<PmTimelineView>, AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let current = PmTimelineEntry::find_by_id(id)
         .one(&txn)
         .await?
@@ -238,7 +235,7 @@ pub async fn delete_timeline_entry(
     user: &CurrentUser,
     id: i64,
 ) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let entry = PmTimelineEntry::find_by_id(id)
         .one(&txn)
         .await?
@@ -271,7 +268,7 @@ pub async fn save_factor(
     draft: &FactorDraft,
 ) -> Result<Saved<FactorView>, AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     find_editable(&txn, postmortem_id).await?;
     let now = Utc::now();
     let evidence = draft
@@ -359,7 +356,7 @@ pub async fn save_factor(
 
 /// Removes a contributing factor; action items that addressed it keep their text.
 pub async fn delete_factor(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let factor = Factor::find_by_id(id)
         .one(&txn)
         .await?
@@ -390,7 +387,7 @@ pub async fn save_action(
     form: &ActionForm,
 ) -> Result<Saved<ActionView>, AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let pm = find_editable(&txn, postmortem_id).await?;
     let window = window_of(&linked_incidents(&txn, postmortem_id).await?, pm.created_at);
     let earliest = (window.start + chrono::Duration::days(1)).date_naive();
@@ -500,7 +497,7 @@ pub async fn save_action(
 
 /// Removes an action item.
 pub async fn delete_action(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let item = ActionItem::find_by_id(id)
         .one(&txn)
         .await?
@@ -528,7 +525,7 @@ pub async fn facilitate(
     step: Step,
 ) -> Result<(), AppError> {
     let name = display_name(user);
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     find(&txn, postmortem_id).await?;
     Postmortem::update_many()
         .col_expr(

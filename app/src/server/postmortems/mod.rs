@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::audit::{self, Subject};
@@ -97,7 +97,7 @@ pub async fn start(
     incident_ids: &[i64],
 ) -> Result<i64, AppError> {
     let actor = user.actor();
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let incidents = Incident::find()
         .filter(incident::Column::Id.is_in(incident_ids.to_vec()))
         .order_by_asc(incident::Column::OpenedAt)
@@ -365,6 +365,12 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
             .collect(),
         last_event_id: super::live::last_event_id(db, id).await?,
         can_edit: false,
+        problems: super::problems::links::for_postmortem(
+            db,
+            id,
+            &incidents.iter().map(|i| i.id).collect::<Vec<_>>(),
+        )
+        .await?,
     })
 }
 

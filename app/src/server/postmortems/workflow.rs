@@ -4,9 +4,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::{completeness, display_name, find, meta, status_of, subject, template_of};
 use crate::api::postmortems::{LiveEvent, PostmortemMeta};
@@ -34,7 +32,7 @@ pub async fn apply(
         _ => check_review_comment(action, comment),
     }
     .map_err(AppError::Validation)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let pm = find(&txn, postmortem_id).await?;
     let to = transition(status_of(&pm), action).map_err(AppError::Conflict)?;
     let mut round = pm.review_round;

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::{find, record, state_of, subject, touch};
@@ -39,7 +39,7 @@ pub async fn publish(
     id: i64,
     draft: &KnownErrorDraft,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let before = find(&txn, id).await?;
     if matches!(
         state_of(&before),
@@ -102,7 +102,7 @@ pub async fn publish(
 
 /// Retires the article: it stays readable on the problem but no longer matches incidents.
 pub async fn retire(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let problem = find(&txn, id).await?;
     let article = KnownError::find_by_id(id)
         .one(&txn)

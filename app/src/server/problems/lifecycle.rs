@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::{find, open_pipeline_tests, record, state_of, subject};
@@ -39,7 +39,7 @@ pub async fn apply(
     if !guardrail_reason.is_empty() {
         check_reason(guardrail_reason).map_err(|e| AppError::field("guardrail_reason", &e))?;
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     apply_in(
         &txn,
         user,

@@ -4,18 +4,19 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::{find, record, refuse_if_ended, touch};
 use crate::domain::postmortem::FactorCategory;
-use crate::domain::problem::{Level, ProblemCategory, ProblemDraft};
+use crate::domain::problem::{Level, ProblemCategory, ProblemDraft, ProblemState};
 use crate::server::auth::CurrentUser;
 use crate::server::entities::action_item::{self, Entity as ActionItem};
-use crate::server::entities::contributing_factor::Entity as Factor;
+use crate::server::entities::contributing_factor::{self, Entity as Factor};
 use crate::server::entities::incident::{self, Entity as Incident};
 use crate::server::entities::incident_service::{self, Entity as IncidentService};
 use crate::server::entities::postmortem_incident::{self, Entity as PostmortemIncident};
+use crate::server::entities::problem;
 use crate::server::entities::problem_factor;
 use crate::server::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::server::{AppError, AppState};
@@ -82,7 +83,7 @@ pub async fn link_incidents(
             "Give at least one incident number.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     link_incident_ids(&txn, problem_id, ids).await?;
@@ -121,7 +122,7 @@ pub async fn unlink_incident(
     problem_id: i64,
     incident_id: i64,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     let removed = ProblemIncident::delete_many()
@@ -154,7 +155,7 @@ pub async fn link_action(
     problem_id: i64,
     item_id: i64,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     let item = ActionItem::find_by_id(item_id)
@@ -212,7 +213,7 @@ pub async fn promote_factor(
     user: &CurrentUser,
     factor_id: i64,
 ) -> Result<i64, AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let factor = Factor::find_by_id(factor_id)
         .one(&txn)
         .await?
@@ -310,4 +311,44 @@ pub async fn promote_factor(
     .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// The problems linked to a postmortem: through its incidents, or promoted from its factors.
+pub async fn for_postmortem(
+    db: &impl ConnectionTrait,
+    postmortem_id: i64,
+    incident_ids: &[i64],
+) -> Result<Vec<(i64, String, ProblemState)>, AppError> {
+    let factors: Vec<i64> = Factor::find()
+        .filter(contributing_factor::Column::PostmortemId.eq(postmortem_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    let mut ids: Vec<i64> = problem_factor::Entity::find()
+        .filter(problem_factor::Column::FactorId.is_in(factors))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.problem_id)
+        .collect();
+    ids.extend(
+        ProblemIncident::find()
+            .filter(problem_incident::Column::IncidentId.is_in(incident_ids.to_vec()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.problem_id),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(problem::Entity::find()
+        .filter(problem::Column::Id.is_in(ids))
+        .order_by_asc(problem::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(|p| (p.id, p.title.clone(), super::state_of(p)))
+        .collect())
 }

@@ -12,7 +12,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Subject};
@@ -160,7 +160,7 @@ pub async fn create(
     incidents: &[i64],
     note: &str,
 ) -> Result<i64, AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let id = insert(&txn, &state.settings.priority_matrix, &user.actor(), draft).await?;
     links::link_incident_ids(&txn, id, incidents).await?;
     record(&txn, id, &user.actor(), "created", None, note).await?;
@@ -224,7 +224,7 @@ pub async fn update(
     version: i32,
     draft: &ProblemDraft,
 ) -> Result<(), AppError> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let before = find(&txn, id).await?;
     if before.version != version {
         return Err(AppError::Conflict(
@@ -301,7 +301,7 @@ pub async fn add_root_cause(
     id: i64,
     draft: &RootCauseDraft,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let problem = find(&txn, id).await?;
     refuse_if_ended(&problem)?;
     let cause = root_cause::ActiveModel {
@@ -354,7 +354,7 @@ pub async fn save_workaround(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(&db).await?;
     let before = find(&txn, id).await?;
     refuse_if_ended(&before)?;
     let mut row: problem::ActiveModel = before.clone().into();

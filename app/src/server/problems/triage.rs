@@ -6,10 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{find, people, priority_of, record, services, services_of, state_of, touch};
 use crate::api::problems::{Named, ProblemRow, QueueFilter, QueueView, Suggestion};
@@ -272,7 +269,7 @@ pub async fn accept(
             "A suggested problem groups at least two incidents.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     if let Some(taken) = ProblemIncident::find()
         .filter(problem_incident::Column::IncidentId.is_in(incident_ids.to_vec()))
         .one(&txn)
@@ -418,7 +415,7 @@ pub async fn bulk(
     if ids.is_empty() {
         return Err(AppError::field("problems", "Select at least one problem."));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     for id in ids {
         apply_one(state, &txn, user, *id, op)
             .await
