@@ -80,7 +80,7 @@ pub async fn create(
     actor: &Actor,
     draft: &IntegrationDraft,
 ) -> Result<(integration::Model, String), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let service_id = match &draft.service {
         Some(slug) => Some(fixed_service(&txn, slug.as_str()).await?),
         None => None,
@@ -129,7 +129,7 @@ pub async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<integration::Model, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if current.disabled_at.is_some() == disabled {
         return Ok(current);
@@ -164,7 +164,7 @@ pub async fn rotate_token(
     actor: &Actor,
     id: i64,
 ) -> Result<(integration::Model, String), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     let before = snapshot(&current);
     let token = new_token();
@@ -195,7 +195,7 @@ pub async fn set_signing_secret(
     id: i64,
     secret: Option<String>,
 ) -> Result<integration::Model, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if current.source == "alertmanager" && secret.is_some() {
         return Err(AppError::field(

@@ -46,7 +46,7 @@ pub async fn create(
     actor: &Actor,
     draft: &ServiceDraft,
 ) -> Result<service::Model, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     ensure_slug_free(&txn, draft.slug.as_str()).await?;
     let now = Utc::now();
     let mut model = service::ActiveModel {
@@ -81,7 +81,7 @@ pub async fn update(
     version: i32,
     draft: &ServiceDraft,
 ) -> Result<service::Model, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find_by_slug(&txn, slug).await?;
     if current.archived_at.is_some() {
         return Err(AppError::Conflict(
@@ -135,7 +135,7 @@ pub async fn set_archived(
     slug: &str,
     archived: bool,
 ) -> Result<service::Model, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find_by_slug(&txn, slug).await?;
     if current.archived_at.is_some() == archived {
         return Ok(current);

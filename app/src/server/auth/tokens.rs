@@ -43,7 +43,7 @@ pub async fn issue(
         ));
     }
     let token = new_token();
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let row = api_token::ActiveModel {
         user_id: Set(user_id),
         name: Set(name.to_owned()),
@@ -93,7 +93,7 @@ pub async fn revoke(
     user_id: i64,
     token_id: i64,
 ) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let token = ApiToken::find_by_id(token_id)
         .filter(api_token::Column::UserId.eq(user_id))
         .one(&txn)

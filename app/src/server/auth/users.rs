@@ -75,7 +75,7 @@ pub async fn create_first_admin(
     input.role = Role::Admin.as_str().to_owned();
     let (name, email, role, password) = parse_new_user(&input)?;
     let hash = passwords::hash(password.expose().to_owned()).await;
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     if count(&txn).await? > 0 {
         return Err(AppError::Conflict(
             "This instance already has an administrator. Sign in instead.".into(),
@@ -95,7 +95,7 @@ pub async fn create(
 ) -> Result<user::Model, AppError> {
     let (name, email, role, password) = parse_new_user(&input)?;
     let hash = passwords::hash(password.expose().to_owned()).await;
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let created = insert(&txn, actor, name, email, role, hash).await?;
     txn.commit().await?;
     Ok(created)
@@ -182,7 +182,7 @@ pub async fn change_password(
     let password = NewPassword::parse(new, confirmation, &user.email)
         .map_err(|m| AppError::field("new_password", &m))?;
     let hash = passwords::hash(password.expose().to_owned()).await;
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let actor = Actor {
         id: Some(user.id),
         label: user.email.clone(),
@@ -212,7 +212,7 @@ pub async fn set_role(
     role: &str,
 ) -> Result<user::Model, AppError> {
     let role = Role::parse(role).map_err(|m| AppError::field("role", &m))?;
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let user = User::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -254,7 +254,7 @@ pub async fn set_disabled(
             "You cannot disable your own account.".into(),
         ));
     }
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let user = User::find_by_id(user_id)
         .one(&txn)
         .await?

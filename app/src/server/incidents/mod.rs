@@ -249,7 +249,7 @@ pub async fn set_status(
     if note.chars().count() > crate::domain::incident::TEXT_MAX {
         return Err(AppError::field("note", "Keep the note shorter."));
     }
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if current.version != version {
         return Err(stale_edit());

@@ -47,7 +47,7 @@ pub async fn add(
     incident_id: i64,
     draft: &TimelineDraft,
 ) -> Result<TimelineEntryView, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     find(&txn, incident_id).await?;
     let occurred_at = draft.occurred_at.unwrap_or_else(Utc::now);
     let entry = system_entry(
@@ -80,7 +80,7 @@ pub async fn update(
     version: i32,
     draft: &TimelineDraft,
 ) -> Result<TimelineEntryView, AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find_entry(&txn, id).await?;
     if current.version != version {
         return Err(AppError::Conflict(
@@ -112,7 +112,7 @@ pub async fn update(
 
 /// A person removes an entry (the audit trail keeps what it said).
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let current = find_entry(&txn, id).await?;
     TimelineEntry::delete_by_id(id).exec(&txn).await?;
     audit::record(

@@ -97,7 +97,7 @@ pub async fn start(
     incident_ids: &[i64],
 ) -> Result<i64, AppError> {
     let actor = user.actor();
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let incidents = Incident::find()
         .filter(incident::Column::Id.is_in(incident_ids.to_vec()))
         .order_by_asc(incident::Column::OpenedAt)

@@ -39,7 +39,7 @@ pub async fn publish(
     id: i64,
     draft: &KnownErrorDraft,
 ) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let before = find(&txn, id).await?;
     if matches!(
         state_of(&before),
@@ -102,7 +102,7 @@ pub async fn publish(
 
 /// Retires the article: it stays readable on the problem but no longer matches incidents.
 pub async fn retire(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let problem = find(&txn, id).await?;
     let article = KnownError::find_by_id(id)
         .one(&txn)

@@ -39,7 +39,7 @@ pub async fn apply(
     if !guardrail_reason.is_empty() {
         check_reason(guardrail_reason).map_err(|e| AppError::field("guardrail_reason", &e))?;
     }
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     apply_in(
         &txn,
         user,

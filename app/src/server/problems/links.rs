@@ -83,7 +83,7 @@ pub async fn link_incidents(
             "Give at least one incident number.",
         ));
     }
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     link_incident_ids(&txn, problem_id, ids).await?;
@@ -122,7 +122,7 @@ pub async fn unlink_incident(
     problem_id: i64,
     incident_id: i64,
 ) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     let removed = ProblemIncident::delete_many()
@@ -155,7 +155,7 @@ pub async fn link_action(
     problem_id: i64,
     item_id: i64,
 ) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let problem = find(&txn, problem_id).await?;
     refuse_if_ended(&problem)?;
     let item = ActionItem::find_by_id(item_id)

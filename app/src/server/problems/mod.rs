@@ -301,7 +301,7 @@ pub async fn add_root_cause(
     id: i64,
     draft: &RootCauseDraft,
 ) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let problem = find(&txn, id).await?;
     refuse_if_ended(&problem)?;
     let cause = root_cause::ActiveModel {
@@ -354,7 +354,7 @@ pub async fn save_workaround(
             ));
         }
     }
-    let txn = crate::server::db::begin_write(&db).await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let before = find(&txn, id).await?;
     refuse_if_ended(&before)?;
     let mut row: problem::ActiveModel = before.clone().into();
