@@ -24,7 +24,7 @@ fn incidents(n: usize) -> Vec<IncidentSignal> {
             let r = next();
             let planted = i % 20 == 0;
             let group = i / 100;
-            let text = if planted {
+            let title = if planted {
                 format!(
                     "Planted {} {} stalls {} again",
                     word(group as u64),
@@ -44,7 +44,8 @@ fn incidents(n: usize) -> Vec<IncidentSignal> {
                 id: i as i64,
                 service_id: Some((r % 40) as i64),
                 fingerprint: (planted && i % 3 == 0).then(|| format!("fp-{group}")),
-                text,
+                title,
+                summary: format!("{} {} {}", word(r >> 7), word(r >> 21), word(r >> 35)),
                 opened_at: start + Duration::minutes((r % (90 * 24 * 60)) as i64),
             }
         })

@@ -19,8 +19,8 @@ pub struct IncidentSignal {
     pub service_id: Option<i64>,
     /// The alert's fingerprint (or its identifying labels), when it came from monitoring.
     pub fingerprint: Option<String>,
-    /// Title and summary.
-    pub text: String,
+    pub title: String,
+    pub summary: String,
     pub opened_at: DateTime<Utc>,
 }
 
@@ -155,30 +155,41 @@ pub fn groups(incidents: &[IncidentSignal], params: &Params) -> Vec<Group> {
             }
         }
     }
-    let texts: Vec<Vec<u64>> = incidents.iter().map(|i| words(&i.text)).collect();
+    // Two word sets per incident: the title alone (short titles alike) and title with summary
+    // (long summaries alike); two incidents are alike when either pair is.
+    let titles: Vec<Vec<u64>> = incidents.iter().map(|i| words(&i.title)).collect();
+    let texts: Vec<Vec<u64>> = incidents
+        .iter()
+        .map(|i| words(&format!("{} {}", i.title, i.summary)))
+        .collect();
+    let alike = |a: usize, b: usize| {
+        jaccard(&titles[a], &titles[b]).max(jaccard(&texts[a], &texts[b])) >= params.threshold
+    };
     let mut buckets: HashMap<(Option<i64>, usize, u64), Vec<usize>> = HashMap::new();
-    for (i, set) in texts.iter().enumerate() {
-        if set.len() < 2 {
-            continue;
-        }
-        let signature = minhash(set);
-        for (band, rows) in signature.chunks(ROWS).enumerate() {
-            let key = (incidents[i].service_id, band, hash_of(&rows));
-            let representatives = buckets.entry(key).or_default();
-            let mut joined = false;
-            for &r in representatives.iter() {
-                if sets.find(r) == sets.find(i) {
-                    joined = true;
-                    break;
-                }
-                if jaccard(&texts[r], set) >= params.threshold {
-                    sets.union(r, i);
-                    joined = true;
-                    break;
-                }
+    for i in 0..incidents.len() {
+        for (kind, set) in [&titles[i], &texts[i]].into_iter().enumerate() {
+            if set.len() < 2 || (kind == 1 && set.len() == titles[i].len()) {
+                continue;
             }
-            if !joined && representatives.len() < REPRESENTATIVES {
-                representatives.push(i);
+            let signature = minhash(set);
+            for (band, rows) in signature.chunks(ROWS).enumerate() {
+                let key = (
+                    incidents[i].service_id,
+                    kind * HASHES + band,
+                    hash_of(&rows),
+                );
+                let representatives = buckets.entry(key).or_default();
+                let mut joined = false;
+                for &r in representatives.iter() {
+                    if sets.find(r) == sets.find(i) || alike(r, i) {
+                        sets.union(r, i);
+                        joined = true;
+                        break;
+                    }
+                }
+                if !joined && representatives.len() < REPRESENTATIVES {
+                    representatives.push(i);
+                }
             }
         }
     }
@@ -302,21 +313,62 @@ mod tests {
         "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(day)
     }
 
-    fn incident(id: i64, service: i64, text: &str, day: i64) -> IncidentSignal {
+    fn incident(id: i64, service: i64, title: &str, day: i64) -> IncidentSignal {
         IncidentSignal {
             id,
             service_id: Some(service),
             fingerprint: None,
-            text: text.into(),
+            title: title.into(),
+            summary: String::new(),
             opened_at: at(day),
         }
     }
 
-    fn alert(id: i64, service: i64, fingerprint: &str, text: &str, day: i64) -> IncidentSignal {
+    fn alert(id: i64, service: i64, fingerprint: &str, title: &str, day: i64) -> IncidentSignal {
         IncidentSignal {
             fingerprint: Some(fingerprint.into()),
-            ..incident(id, service, text, day)
+            ..incident(id, service, title, day)
         }
+    }
+
+    fn described(id: i64, title: &str, summary: &str, day: i64) -> IncidentSignal {
+        IncidentSignal {
+            summary: summary.into(),
+            ..incident(id, 1, title, day)
+        }
+    }
+
+    #[test]
+    fn alike_titles_or_alike_summaries_are_enough() {
+        let incidents = vec![
+            described(
+                1,
+                "Search autocomplete slow (p99 above 3 s)",
+                "Autocomplete lagged during a re-index; search results were fine.",
+                0,
+            ),
+            described(
+                2,
+                "Search autocomplete slow again (p99 above 3 s)",
+                "Autocomplete lagged while the catalog re-indexed, like last time.",
+                4,
+            ),
+            described(
+                3,
+                "Search autocomplete slow during re-index",
+                "p99 of autocomplete above 3 s for 20 minutes during the nightly re-index.",
+                8,
+            ),
+            described(
+                4,
+                "Search results slow",
+                "The cluster lost a node and queries queued behind the rebalance for an hour.",
+                9,
+            ),
+        ];
+        let groups = groups(&incidents, &Params::default());
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].incident_ids, vec![1, 2, 3]);
     }
 
     #[test]

@@ -183,6 +183,14 @@ async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
     assert_eq!(postmortem["factors"].as_array().unwrap().len(), 1);
     assert_eq!(postmortem["actions"][0]["kind"], "PipelineTest");
     assert!(postmortem["timeline"].as_array().unwrap().len() >= 4);
+    // A demo problem with a known error, and the repeated search slowdowns suggested as another.
+    let html = app.get("/problems").await.text().await.unwrap();
+    assert!(
+        html.contains("Mail queue drains slowly when the e-mail provider throttles"),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-testid="suggestion""#), "{html}");
+    assert!(html.contains("3 incidents on Search"), "{html}");
     // A second instance (or a restart) on the same database adds nothing.
     let (second, _) = start(&app.database_url, &[("SEED_DEMO", "true")]).await;
     let again: serde_json::Value = app

@@ -224,7 +224,8 @@ async fn suggestions(
             id: i.id,
             service_id: first_service.get(&i.id).copied(),
             fingerprint: i.fingerprint.clone(),
-            text: format!("{} {}", i.title, i.summary),
+            title: i.title.clone(),
+            summary: i.summary.clone(),
             opened_at: i.opened_at,
         })
         .collect();
