@@ -6,6 +6,7 @@ mod choice;
 pub mod alerts;
 pub mod auth;
 pub mod coach;
+pub mod github;
 pub mod incident;
 pub mod integration;
 pub mod postmortem;
