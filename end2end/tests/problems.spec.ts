@@ -168,3 +168,34 @@ test.describe("the problem manager", () => {
     await expect(page).toHaveURL(/\/problems\/\d+$/);
   });
 });
+
+test.describe("recording a problem from an incident", () => {
+  test.use({ storageState: storageFor("pm") });
+
+  test("shows the derived priority, names a bad incident number and links the incident", async ({ page, request }) => {
+    const incident = await declare(request, `Ledger export ${tag()} times out`);
+    await page.goto(`/incidents/${incident}`);
+    await waitForHydration(page);
+    await page.getByRole("link", { name: "Record a problem" }).click();
+    await expect(page).toHaveURL(new RegExp(`/problems/new\\?incidents=${incident}$`));
+    await waitForHydration(page);
+    await expect(page.getByLabel("Incidents")).toHaveValue(String(incident));
+    // Medium and medium is P3; high impact with high urgency is P1.
+    await expect(page.getByTestId("derived-priority")).toHaveText("P3");
+    await page.getByLabel("Impact").selectOption("high");
+    await page.getByLabel("Urgency").selectOption("high");
+    await expect(page.getByTestId("derived-priority")).toHaveText("P1");
+    await page.getByLabel("Payments API").check();
+    await page.getByLabel("Title").fill(`Ledger export stalls ${tag()}`);
+    await page.getByLabel("Incidents").fill(`${incident}, abc`);
+    await page.getByTestId("create-problem").click();
+    await expect(page.locator('.field-error[data-field="incidents"]')).toContainText('"abc" is not one');
+    await page.getByLabel("Incidents").fill(String(incident));
+    await page.getByTestId("create-problem").click();
+    await expect(page).toHaveURL(/\/problems\/\d+$/);
+    await expect(page.getByTestId("problem-priority")).toHaveText("P1");
+    await expect(page.getByTestId("problem-incident")).toHaveCount(1);
+    await page.goto(`/incidents/${incident}`);
+    await expect(page.getByTestId("problem-link")).toContainText("Ledger export stalls");
+  });
+});

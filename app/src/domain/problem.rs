@@ -435,10 +435,9 @@ pub fn parse_level(input: &str, what: &str) -> Result<Level, String> {
 pub fn parse_ids(input: &str, what: &str) -> Result<Vec<i64>, String> {
     let mut ids = Vec::new();
     for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id = part
-            .trim_start_matches('#')
-            .parse::<i64>()
-            .map_err(|_| format!("\"{part}\" is not a {what} number."))?;
+        let id = part.trim_start_matches('#').parse::<i64>().map_err(|_| {
+            format!("Give {what} numbers separated by commas; \"{part}\" is not one.")
+        })?;
         if !ids.contains(&id) {
             ids.push(id);
         }
