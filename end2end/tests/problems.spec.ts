@@ -143,6 +143,20 @@ test.describe("the problem manager", () => {
     expect(incidents).toHaveLength(3);
   });
 
+  test("dismisses a suggestion that is not a problem", async ({ page, request }) => {
+    const word = `cronjob${tag()}`;
+    for (const suffix of ["", " again", " (EU)"]) await declare(request, `Backup ${word} runs long${suffix}`);
+    await page.goto("/problems");
+    await waitForHydration(page);
+    const suggestion = page.getByTestId("suggestion").filter({ hasText: word });
+    await expect(suggestion).toHaveCount(1);
+    await suggestion.getByTestId("dismiss-suggestion").click();
+    await expect(page.getByTestId("suggestion").filter({ hasText: word })).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Suggested problems" })).toBeVisible();
+    await expect(page.getByTestId("suggestion").filter({ hasText: word })).toHaveCount(0);
+  });
+
   test("filters the queue and moves a problem with the keyboard", async ({ page, request }) => {
     const id = tag();
     const response = await request.post("/api/problems/create", {

@@ -8,6 +8,7 @@ mod m20261127_000003_create_incidents;
 mod m20261127_000004_incident_severity_order;
 mod m20261127_000005_create_postmortems;
 mod m20261127_000006_create_problems;
+mod m20261127_000007_dismissed_suggestions;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_incident_severity_order::Migration),
             Box::new(m20261127_000005_create_postmortems::Migration),
             Box::new(m20261127_000006_create_problems::Migration),
+            Box::new(m20261127_000007_dismissed_suggestions::Migration),
         ]
     }
 }

@@ -152,6 +152,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         Access::Requires(Permission::TriageProblems),
     ),
     (
+        "/api/problems/dismiss-suggestion",
+        Access::Requires(Permission::TriageProblems),
+    ),
+    (
         "/api/problems/update",
         Access::Requires(Permission::TriageProblems),
     ),

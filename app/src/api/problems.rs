@@ -314,6 +314,19 @@ pub async fn accept_suggestion(incidents: String) -> Result<i64, ApiError> {
     Ok(id)
 }
 
+/// Dismisses a suggested group (its incidents, separated by commas): not a recurring problem.
+#[server(endpoint = "problems/dismiss-suggestion")]
+pub async fn dismiss_suggestion(
+    incidents: String,
+    #[server(default)] reason: String,
+) -> Result<usize, ApiError> {
+    let state = crate::server::state::app_state()?;
+    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let incidents = crate::domain::problem::parse_ids(&incidents, "incident")
+        .map_err(|e| crate::server::AppError::field("incidents", &e))?;
+    Ok(crate::server::problems::triage::dismiss(&state.db, &user, &incidents, &reason).await?)
+}
+
 /// Saves an edit of the problem record made from `version`.
 #[server(endpoint = "problems/update")]
 pub async fn update_problem(id: i64, version: i32, problem: ProblemForm) -> Result<(), ApiError> {

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::problems::{
-    AcceptSuggestion, BulkUpdate, Named, ProblemRow, QueueFilter, QueueView, Suggestion,
-    triage_queue,
+    AcceptSuggestion, BulkUpdate, DismissSuggestion, Named, ProblemRow, QueueFilter, QueueView,
+    Suggestion, triage_queue,
 };
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
 use crate::domain::Permission;
@@ -31,9 +31,10 @@ pub fn ProblemsPage() -> impl IntoView {
     };
     let accept = ServerAction::<AcceptSuggestion>::new();
     let bulk = ServerAction::<BulkUpdate>::new();
+    let dismiss = ServerAction::<DismissSuggestion>::new();
     let queue = Resource::new(
-        move || (filter(), bulk.version().get()),
-        |(filter, _)| triage_queue(filter),
+        move || (filter(), bulk.version().get(), dismiss.version().get()),
+        |(filter, ..)| triage_queue(filter),
     );
     view! {
         <Title text="Problems · Postmortem" />
@@ -49,7 +50,7 @@ pub fn ProblemsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading the queue…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
-                    queue.await.map(|queue| view! { <Queue queue filter=filter() accept bulk /> })
+                    queue.await.map(|queue| view! { <Queue queue filter=filter() accept bulk dismiss /> })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -63,6 +64,7 @@ fn Queue(
     filter: QueueFilter,
     accept: ServerAction<AcceptSuggestion>,
     bulk: ServerAction<BulkUpdate>,
+    dismiss: ServerAction<DismissSuggestion>,
 ) -> impl IntoView {
     let can_triage = queue.can_triage;
     view! {
@@ -80,7 +82,7 @@ fn Queue(
             <a href="/problems?state=all" class:current=filter.state == "all">"All"</a>
         </nav>
         <Filters filter=filter.clone() services=queue.services.clone() coordinators=queue.coordinators.clone() />
-        <Suggestions suggestions=queue.suggestions.clone() can_triage accept />
+        <Suggestions suggestions=queue.suggestions.clone() can_triage accept dismiss />
         <Problems rows=queue.problems.clone() can_triage bulk coordinators=queue.coordinators.clone() />
     }
 }
@@ -132,8 +134,15 @@ fn Suggestions(
     suggestions: Vec<Suggestion>,
     can_triage: bool,
     accept: ServerAction<AcceptSuggestion>,
+    dismiss: ServerAction<DismissSuggestion>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || accept.value().get().and_then(Result::err));
+    let error = Signal::derive(move || {
+        accept
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| dismiss.value().get().and_then(Result::err))
+    });
     if suggestions.is_empty() {
         return view! {
             <section aria-labelledby="suggested">
@@ -149,7 +158,9 @@ fn Suggestions(
             <p class="muted">"Incidents that repeat and that no problem covers yet."</p>
             <ErrorNotice error />
             <ul class="plain suggestions">
-                {suggestions.into_iter().map(|s| view! {
+                {suggestions.into_iter().map(|s| {
+                    let (accept_key, dismiss_key) = (s.key.clone(), s.key.clone());
+                    view! {
                     <li class="panel suggestion" data-testid="suggestion">
                         <p><strong>{s.headline()}</strong></p>
                         <ul class="plain small">
@@ -159,12 +170,17 @@ fn Suggestions(
                         </ul>
                         {can_triage.then(|| view! {
                             <ActionForm action=accept attr:class="form inline">
-                                <input type="hidden" name="incidents" value=s.key.clone() />
+                                <input type="hidden" name="incidents" value=accept_key />
                                 <button type="submit" class="button primary" data-testid="accept-suggestion">"Accept as problem"</button>
+                            </ActionForm>
+                            " "
+                            <ActionForm action=dismiss attr:class="form inline">
+                                <input type="hidden" name="incidents" value=dismiss_key />
+                                <button type="submit" class="button" data-testid="dismiss-suggestion" title="These incidents are not one recurring problem: stop suggesting them">"Not a problem"</button>
                             </ActionForm>
                         })}
                     </li>
-                }).collect_view()}
+                }}).collect_view()}
             </ul>
         </section>
     }

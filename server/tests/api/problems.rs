@@ -523,6 +523,41 @@ async fn recurring_incidents_become_a_suggestion_that_can_be_accepted(engine: En
     )
     .await;
     assert_eq!(status, 409, "{body}");
+
+    // Another group is judged not to be a problem: it is no longer suggested.
+    for title in [
+        "Nightly export runs long",
+        "Nightly export runs long again",
+        "nightly export runs long (EU)",
+    ] {
+        incident(&app, title).await;
+    }
+    let queue = ok(&app, &pm, "problems/queue", &[]).await;
+    let key = queue["suggestions"][0]["key"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &app.client,
+        "problems/dismiss-suggestion",
+        &[("incidents", &key)],
+    )
+    .await;
+    assert_eq!(status, 403, "members cannot dismiss");
+    let n = ok(
+        &app,
+        &pm,
+        "problems/dismiss-suggestion",
+        &[
+            ("incidents", &key),
+            ("reason", "Expected during the migration"),
+        ],
+    )
+    .await;
+    assert_eq!(n, 3);
+    let queue = ok(&app, &pm, "problems/queue", &[]).await;
+    assert!(
+        queue["suggestions"].as_array().unwrap().is_empty(),
+        "{queue}"
+    );
 }
 
 async fn a_new_incident_like_a_known_error_shows_its_workaround_and_is_recorded(engine: Engine) {

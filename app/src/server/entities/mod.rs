@@ -4,6 +4,7 @@ pub mod action_item;
 pub mod api_token;
 pub mod audit_event;
 pub mod contributing_factor;
+pub mod dismissed_suggestion;
 pub mod incident;
 pub mod incident_alert;
 pub mod incident_service;

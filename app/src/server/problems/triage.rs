@@ -6,7 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::{find, people, priority_of, record, services, services_of, state_of, touch};
 use crate::api::problems::{Named, ProblemRow, QueueFilter, QueueView, Suggestion};
@@ -16,6 +19,7 @@ use crate::domain::problem::{
 };
 use crate::domain::recurrence::{IncidentSignal, Params, groups};
 use crate::server::auth::CurrentUser;
+use crate::server::entities::dismissed_suggestion::{self, Entity as DismissedSuggestion};
 use crate::server::entities::incident::{self, Entity as Incident};
 use crate::server::entities::incident_service::{self, Entity as IncidentService};
 use crate::server::entities::known_error::{self, Entity as KnownError};
@@ -197,6 +201,14 @@ async fn suggestions(
                     .to_owned(),
             ),
         )
+        .filter(
+            incident::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(dismissed_suggestion::Column::IncidentId)
+                    .from(DismissedSuggestion)
+                    .to_owned(),
+            ),
+        )
         .order_by_desc(incident::Column::OpenedAt)
         .limit(SUGGESTION_INCIDENTS)
         .all(db)
@@ -362,6 +374,73 @@ pub async fn accept(
     .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// Dismisses a suggestion: its incidents are not a recurring problem, and the queue stops
+/// suggesting them (they can still be linked to a problem by hand). Audited per incident.
+pub async fn dismiss(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    incident_ids: &[i64],
+    reason: &str,
+) -> Result<usize, AppError> {
+    if incident_ids.is_empty() {
+        return Err(AppError::field(
+            "incidents",
+            "Give the suggestion's incidents.",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() > crate::domain::problem::REASON_MAX {
+        return Err(AppError::field("reason", "Keep the reason short."));
+    }
+    let txn = crate::server::db::begin_write(db).await?;
+    let found = Incident::find()
+        .filter(incident::Column::Id.is_in(incident_ids.to_vec()))
+        .all(&txn)
+        .await?;
+    if found.len() != incident_ids.len() {
+        return Err(AppError::field(
+            "incidents",
+            "Some of these incidents no longer exist.",
+        ));
+    }
+    let already: Vec<i64> = DismissedSuggestion::find()
+        .filter(dismissed_suggestion::Column::IncidentId.is_in(incident_ids.to_vec()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|d| d.incident_id)
+        .collect();
+    let now = Utc::now();
+    for incident in &found {
+        if already.contains(&incident.id) {
+            continue;
+        }
+        let row = dismissed_suggestion::ActiveModel {
+            incident_id: Set(incident.id),
+            actor_label: Set(user.display_name.clone()),
+            reason: Set(reason.to_owned()),
+            dismissed_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        crate::server::audit::record(
+            &txn,
+            &user.actor(),
+            "incident.suggestion_dismissed",
+            crate::server::audit::Subject {
+                entity_type: "incident",
+                entity_id: incident.id.to_string(),
+                label: &incident.title,
+            },
+            None,
+            Some(&row),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(found.len() - already.len())
 }
 
 /// One move applied to several problems.
