@@ -66,6 +66,21 @@ async fn incident(app: &TestApp, title: &str) -> i64 {
         .unwrap()
 }
 
+/// Starts a postmortem for one incident as `client`; returns its id.
+async fn start_postmortem(app: &TestApp, client: &reqwest::Client, incident: i64) -> i64 {
+    let response = app
+        .call_with(
+            client,
+            "postmortems/start",
+            &[("incidents", &incident.to_string())],
+        )
+        .await;
+    let body = response.text().await.unwrap();
+    body.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("a postmortem id: {body}"))
+}
+
 async fn with_service(engine: Engine) -> TestApp {
     let app = spawn_app(engine).await;
     let admin = app.client_as(Role::Admin).await;
@@ -370,19 +385,7 @@ async fn open_pipeline_tests_block_resolving_unless_a_reason_is_recorded(engine:
     let app = with_service(engine).await;
     let pm = manager(&app).await;
     let first = incident(&app, "Checkout 500s").await;
-    let pm_id: i64 = app
-        .call_with(
-            &pm,
-            "postmortems/start",
-            &[("incidents", &first.to_string())],
-        )
-        .await
-        .text()
-        .await
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pm_id = start_postmortem(&app, &pm, first).await;
     let saved = ok(
         &app,
         &pm,
@@ -746,19 +749,7 @@ async fn a_contributing_factor_becomes_a_problem_in_one_step(engine: Engine) {
     let app = with_service(engine).await;
     let pm = manager(&app).await;
     let first = incident(&app, "Resolver config broke DNS").await;
-    let pm_id: i64 = app
-        .call_with(
-            &pm,
-            "postmortems/start",
-            &[("incidents", &first.to_string())],
-        )
-        .await
-        .text()
-        .await
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pm_id = start_postmortem(&app, &pm, first).await;
     let pm_id = pm_id.to_string();
     let factor = ok(
         &app,

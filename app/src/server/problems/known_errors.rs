@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -215,7 +215,6 @@ pub async fn match_new_incident(
     incident: &incident::Model,
     service_ids: &[i64],
 ) -> Result<Vec<i64>, AppError> {
-    let today = Utc::now().date_naive();
     let mut by_service: Vec<i64> = if service_ids.is_empty() {
         Vec::new()
     } else {
@@ -253,7 +252,7 @@ pub async fn match_new_incident(
     if by_service.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates = candidates(db, &by_service, today).await?;
+    let candidates = candidates(db, &by_service).await?;
     let texts = [
         incident.title.clone(),
         format!("{} {}", incident.title, incident.summary),
@@ -311,11 +310,8 @@ pub async fn match_new_incident(
     Ok(matched)
 }
 
-async fn candidates(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-    today: NaiveDate,
-) -> Result<Vec<Candidate>, AppError> {
+async fn candidates(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Candidate>, AppError> {
+    let now = Utc::now();
     let problems = Problem::find()
         .filter(problem::Column::Id.is_in(ids.to_vec()))
         .all(db)
@@ -326,7 +322,7 @@ async fn candidates(
         .all(db)
         .await?
         .into_iter()
-        .filter(|a| a.valid_until.is_none_or(|d| d >= today))
+        .filter(|a| known_error_valid(a.valid_until, now))
         .map(|a| (a.problem_id, a))
         .collect();
     let mut services: HashMap<i64, HashSet<i64>> = HashMap::new();
@@ -340,7 +336,7 @@ async fn candidates(
             .or_default()
             .insert(row.service_id);
     }
-    let recent = Utc::now() - Duration::days(RESOLVED_LOOKBACK_DAYS);
+    let recent = now - Duration::days(RESOLVED_LOOKBACK_DAYS);
     Ok(problems
         .into_iter()
         .filter_map(|problem| {

@@ -102,7 +102,7 @@ pub async fn record(
     Ok(())
 }
 
-/// Checks that every id names a service; returns them.
+/// Checks that every id names a service, naming the first that does not.
 async fn check_services(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), AppError> {
     if ids.is_empty() {
         return Ok(());
