@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems clean-data
+.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -30,6 +30,7 @@ unit:
 
 e2e:
 	cargo leptos build
+	cargo build -p github-fake
 	scripts/e2e.sh
 
 ## make release: an optimised build (server binary and wasm bundle) in target/release and target/site.
@@ -58,6 +59,12 @@ bench-postmortem: release
 ## with criterion; the per-incident time shows whether it grows linearly. About 2 minutes.
 bench-problems:
 	cargo bench -p app --features ssr --bench recurrence
+
+## make bench-github: 1,000 action items synced to the fake GitHub with no faults and with 10 % of
+## writes failing in each fault mode (write calls per item, duplicates, lost items), then the time
+## per write with a pace set. About 5 minutes after the build.
+bench-github:
+	cargo bench -p server --bench github_sync
 
 deps: deps-build deps-test
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the last `cargo leptos build` (debug) on a fresh SQLite database with demo data, runs the
-# Playwright tests against it in headless Chromium, and stops it again.
+# Starts the last `cargo leptos build` (debug) on a fresh SQLite database with demo data, and the
+# fake GitHub (`cargo build -p github-fake`) the app is connected to during the tests, runs the
+# Playwright tests against them in headless Chromium, and stops them again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ free_port() {
 start() {
   local name=$1 seed=$2 port
   port=$(free_port)
-  DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
+  GITHUB_RECONCILE_SECONDS=5 DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
     LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
     ./target/debug/server >"$workdir/$name.log" 2>&1 &
   pids+=($!)
@@ -34,13 +35,26 @@ start() {
   exit 1
 }
 
+# The fake GitHub API, holding the demo services' repositories.
+fake_port=$(free_port)
+FAKE_GITHUB_ADDR="127.0.0.1:$fake_port" \
+  FAKE_GITHUB_REPOS="acme/payments-api,acme/checkout-web,acme/ledger,acme/search-service,acme/notifications" \
+  ./target/debug/github-fake >"$workdir/github.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$fake_port/_fake/repos/acme/ledger/issues" && break
+  sleep 0.1
+done
+
 start demo true      # the demo data, with its demo accounts
 start empty false    # an empty instance, for first-run setup
 
 cd end2end
 rm -rf .auth
-if ! BASE_URL="http://127.0.0.1:$demo_port" EMPTY_URL="http://127.0.0.1:$empty_port" npx playwright test "$@"; then
+if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$fake_port" EMPTY_URL="http://127.0.0.1:$empty_port" npx playwright test "$@"; then
   echo "--- server log ---" >&2
   tail -n 50 "$workdir/demo.log" >&2
+  echo "--- fake GitHub log ---" >&2
+  tail -n 20 "$workdir/github.log" >&2
   exit 1
 fi

@@ -13,8 +13,8 @@ use crate::pages::{
     UsersPage,
 };
 use crate::pages::{
-    IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage, PostmortemsPage,
-    PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
+    BacklogPage, GithubPage, IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage,
+    PostmortemsPage, PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
 };
 
 /// The document around the app, rendered on the server for every page.
@@ -74,6 +74,9 @@ pub fn App() -> impl IntoView {
                                 <A href="/problems">"Problems"</A>
                             </li>
                             <li>
+                                <A href="/backlog">"Pipeline tests"</A>
+                            </li>
+                            <li>
                                 <A href="/services">"Services"</A>
                             </li>
                             <Can permission=Permission::ManageUsers>
@@ -84,6 +87,9 @@ pub fn App() -> impl IntoView {
                             <Can permission=Permission::ManageIntegrations>
                                 <li>
                                     <A href="/admin/integrations">"Integrations"</A>
+                                </li>
+                                <li>
+                                    <A href="/admin/github">"GitHub"</A>
                                 </li>
                             </Can>
                             <Can permission=Permission::ConfigurePostmortems>
@@ -151,6 +157,8 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/github") view=GithubPage ssr=SsrMode::Async />
+                        <Route path=path!("/backlog") view=BacklogPage ssr=SsrMode::Async />
                         <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/incidents/new")

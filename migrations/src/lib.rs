@@ -9,6 +9,7 @@ mod m20261127_000004_incident_severity_order;
 mod m20261127_000005_create_postmortems;
 mod m20261127_000006_create_problems;
 mod m20261127_000007_dismissed_suggestions;
+mod m20261127_000008_github_sync;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_postmortems::Migration),
             Box::new(m20261127_000006_create_problems::Migration),
             Box::new(m20261127_000007_dismissed_suggestions::Migration),
+            Box::new(m20261127_000008_github_sync::Migration),
         ]
     }
 }

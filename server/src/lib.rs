@@ -52,8 +52,10 @@ impl Application {
         let seeded_demo = settings.seed_demo && seed::seed_demo_data(&db).await?;
         let session_store = sessions::Store::connect(&settings.database_url).await?;
         let leptos_options = leptos_options(&settings);
+        let github = Arc::new(app::server::github::SyncRuntime::from_settings(&settings));
         let state = AppState {
             db,
+            github,
             settings: Arc::new(settings),
             leptos_options,
             sign_in_limiter: Arc::default(),
@@ -110,6 +112,12 @@ impl Application {
         });
         let live_listener =
             app::server::live::spawn_listener(&self.state.db, self.state.live.clone());
+        let github_tasks = self.state.github.enabled.then(|| {
+            [
+                tokio::spawn(app::server::github::worker::run(self.state.clone())),
+                tokio::spawn(app::server::github::reconcile::run(self.state.clone())),
+            ]
+        });
         let housekeeping = tokio::spawn(housekeeping(
             self.state.sign_in_limiter.clone(),
             self.session_store.clone(),
@@ -121,6 +129,9 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         housekeeping.abort();
+        for task in github_tasks.into_iter().flatten() {
+            task.abort();
+        }
         if let Some(listener) = live_listener {
             listener.abort();
         }

@@ -25,7 +25,43 @@ const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
 
 /// The webhook routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/hooks/{source}/{id}", post(receive))
+    Router::new()
+        .route("/hooks/github", post(receive_github))
+        .route("/hooks/{source}/{id}", post(receive))
+}
+
+/// GitHub's `issues` webhooks: signature, delivery id and payload are checked by
+/// `app::server::github::inbound`; this only reads the headers and answers.
+async fn receive_github(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let outcome = app::server::github::inbound::receive(
+        &state,
+        text("x-github-event"),
+        text("x-github-delivery"),
+        text("x-hub-signature-256"),
+        &body,
+    )
+    .await;
+    match outcome {
+        Ok(reply) => {
+            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            if status.is_client_error() {
+                tracing::warn!(status = reply.status, message = %reply.message, "GitHub webhook refused");
+            }
+            (status, axum::Json(json!({ "message": reply.message }))).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "GitHub webhook failed");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The delivery could not be stored; GitHub may redeliver it.",
+            )
+        }
+    }
 }
 
 async fn receive(

@@ -286,6 +286,46 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/incidents/timeline/delete",
         Access::Requires(Permission::EditIncidents),
     ),
+    (
+        "/api/github/connection",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/github/connection/save",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/github/connection/check",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/github/overview",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
+        "/api/github/progress",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/github/sync-now",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/github/retry",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
+        "/api/github/backlog",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/github/login",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    (
+        "/api/github/login/save",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
 ];
 
 /// The access an endpoint needs, or `None` for a path that is not a known endpoint.

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod github;
 pub mod incidents;
 pub mod integrations;
 pub mod postmortems;

@@ -117,6 +117,9 @@ pub struct ActionView {
     pub status: ActionStatus,
     pub version: i32,
     pub updated_by: String,
+    /// Where the item stands with GitHub, once it was queued for a sync.
+    #[serde(default)]
+    pub sync: Option<crate::api::github::SyncBadge>,
 }
 
 impl ActionView {

@@ -16,6 +16,31 @@ pub const MAX_ATTEMPTS: u32 = 8;
 /// The longest wait between two attempts of one job.
 pub const MAX_BACKOFF_SECONDS: i64 = 15 * 60;
 
+/// The hidden marker of a repository's pipeline-test tracking issue.
+pub const TRACKING_MARKER: &str = "<!-- postmortem:pipeline-test-backlog -->";
+
+/// The tracking issue whose sub-issues are a repository's pipeline tests.
+pub fn tracking_issue() -> IssueDraft {
+    IssueDraft {
+        title: "Pipeline test backlog".into(),
+        body: format!(
+            "The regression tests and CI guardrails this repository's pipeline should gain, \
+             from blameless postmortems. Each sub-issue is one pipeline test; it counts as \
+             verified when it is closed as completed and a merged pull request references it.\n\n{TRACKING_MARKER}\n"
+        ),
+        labels: vec![PIPELINE_TEST_LABEL.to_owned()],
+        assignees: Vec::new(),
+    }
+}
+
+/// Every label the app puts on issues, created in a repository when missing.
+pub fn all_labels() -> Vec<String> {
+    let mut labels = vec![ACTION_LABEL.to_owned()];
+    labels.extend(ActionKind::ALL.iter().map(|k| kind_label(*k).to_owned()));
+    labels.extend(ActionPriority::ALL.iter().map(|p| priority_label(*p)));
+    labels
+}
+
 /// The hidden marker in an issue body that names the action item it tracks. After an unknown
 /// outcome (timeout, 5xx, crash) the worker looks for it before creating anything.
 pub fn marker(item_id: i64) -> String {
@@ -183,24 +208,25 @@ fn escape_link_text(text: &str) -> String {
     text.replace('[', "\\[").replace(']', "\\]")
 }
 
-/// Where a synced item's issue stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Verification {
-    Open,
-    /// Closed as completed, and a merged pull request references it.
-    Verified,
-    /// Closed without that evidence (not planned, or no merged pull request).
-    ClosedUnverified,
+choice! {
+    /// Where a synced item's issue stands: open, verified (closed as completed, and a merged pull
+    /// request references it) or closed without that evidence.
+    Verification {
+        Open => ("open", "Open"),
+        Verified => ("verified", "Verified"),
+        ClosedUnverified => ("closed_unverified", "Closed, unverified"),
+    }
 }
 
-impl Verification {
-    /// How the backlog shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Open => "Open",
-            Self::Verified => "Verified",
-            Self::ClosedUnverified => "Closed, unverified",
-        }
+choice! {
+    /// Where an action item stands with GitHub: pending, synced, failed (to be tried again),
+    /// parked (failed too often; waits for a person) or without a repository to go to.
+    SyncState {
+        Pending => ("pending", "Sync pending"),
+        Synced => ("synced", "Synced"),
+        Failed => ("failed", "Sync failed"),
+        Parked => ("parked", "Sync stopped"),
+        NoRepository => ("no_repository", "No repository"),
     }
 }
 
@@ -224,11 +250,16 @@ pub struct RateLimit {
 }
 
 /// When to try a failed job again: what GitHub asked for if it said, else an exponential backoff
-/// (30 s, 1 min, 2 min … capped at 15 min). `attempts` counts the failures so far (1 after the
-/// first).
-pub fn next_attempt(attempts: u32, limit: RateLimit, now: DateTime<Utc>) -> DateTime<Utc> {
+/// from `base` (30 s, 1 min, 2 min … capped at 15 min with the usual base of 30 s). `attempts`
+/// counts the failures so far (1 after the first).
+pub fn next_attempt(
+    attempts: u32,
+    limit: RateLimit,
+    now: DateTime<Utc>,
+    base: Duration,
+) -> DateTime<Utc> {
     let exponent = attempts.saturating_sub(1).min(10);
-    let backoff = (30_i64 << exponent).min(MAX_BACKOFF_SECONDS);
+    let backoff = (base * (1_i32 << exponent)).min(Duration::seconds(MAX_BACKOFF_SECONDS));
     let asked = limit
         .retry_after
         .map(|s| now + Duration::seconds(s.max(0)))
@@ -237,7 +268,7 @@ pub fn next_attempt(attempts: u32, limit: RateLimit, now: DateTime<Utc>) -> Date
         .max();
     match asked {
         Some(at) if at > now => at,
-        _ => now + Duration::seconds(backoff),
+        _ => now + backoff,
     }
 }
 
@@ -375,30 +406,31 @@ mod tests {
     #[test]
     fn retries_back_off_exponentially_and_honour_what_github_asks() {
         let now: DateTime<Utc> = "2026-11-27T12:00:00Z".parse().unwrap();
+        let base = Duration::seconds(30);
         let waits: Vec<i64> = (1..=8)
-            .map(|n| (next_attempt(n, RateLimit::default(), now) - now).num_seconds())
+            .map(|n| (next_attempt(n, RateLimit::default(), now, base) - now).num_seconds())
             .collect();
         assert_eq!(waits, [30, 60, 120, 240, 480, 900, 900, 900]);
         let asked = RateLimit {
             retry_after: Some(5),
             reset_at: None,
         };
-        assert_eq!((next_attempt(3, asked, now) - now).num_seconds(), 5);
+        assert_eq!((next_attempt(3, asked, now, base) - now).num_seconds(), 5);
         let reset = RateLimit {
             retry_after: None,
             reset_at: Some(now + Duration::seconds(600)),
         };
-        assert_eq!((next_attempt(1, reset, now) - now).num_seconds(), 601);
+        assert_eq!((next_attempt(1, reset, now, base) - now).num_seconds(), 601);
         let both = RateLimit {
             retry_after: Some(60),
             reset_at: Some(now + Duration::seconds(10)),
         };
-        assert_eq!((next_attempt(1, both, now) - now).num_seconds(), 60);
+        assert_eq!((next_attempt(1, both, now, base) - now).num_seconds(), 60);
         let past = RateLimit {
             retry_after: None,
             reset_at: Some(now - Duration::seconds(10)),
         };
-        assert_eq!((next_attempt(1, past, now) - now).num_seconds(), 30);
+        assert_eq!((next_attempt(1, past, now, base) - now).num_seconds(), 30);
         assert!(!should_park(MAX_ATTEMPTS - 1));
         assert!(should_park(MAX_ATTEMPTS));
     }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod auth;
 pub mod coach;
 pub mod github;
+pub mod github_connection;
 pub mod incident;
 pub mod integration;
 pub mod postmortem;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
+use crate::api::github::{SaveGithubLogin, my_github_login};
 use crate::components::{
     DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
 };
@@ -31,7 +32,41 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Transition>
         <PasswordForm />
+        <GithubLogin />
         <Tokens />
+    }
+}
+
+/// The person's GitHub login, so issues of the action items they own are assigned to them.
+#[component]
+fn GithubLogin() -> impl IntoView {
+    let save = ServerAction::<SaveGithubLogin>::new();
+    let current = Resource::new(move || save.version().get(), |_| my_github_login());
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section aria-labelledby="github-heading" class="panel">
+            <h2 id="github-heading">"GitHub account"</h2>
+            <p class="muted">"Issues filed for action items you own are assigned to this GitHub login."</p>
+            <ErrorNotice error=form_notice(error) />
+            <Show when=saved>
+                <p class="alert" role="status">"GitHub login saved."</p>
+            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let login = current.await.ok().flatten().unwrap_or_default();
+                    view! {
+                        <ActionForm action=save attr:class="form inline-form" attr:novalidate=true>
+                            <Field field="github_login" label="GitHub login" value=login placeholder="octocat"
+                                error=field_message(error, "github_login") />
+                            <div class="form-actions">
+                                <button type="submit" class="button">"Save GitHub login"</button>
+                            </div>
+                        </ActionForm>
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -1,10 +1,12 @@
 //! One component per route; they fetch through server functions and lay out components.
 
 mod account;
+mod admin_github;
 mod admin_integrations;
 mod admin_templates;
 mod admin_users;
 mod audit;
+mod backlog;
 mod incident_detail;
 mod incident_edit;
 mod incident_form;
@@ -28,10 +30,12 @@ mod setup;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use admin_github::GithubPage;
 pub use admin_integrations::IntegrationsPage;
 pub use admin_templates::TemplatesPage;
 pub use admin_users::UsersPage;
 pub use audit::{AuditPage, History};
+pub use backlog::BacklogPage;
 pub use incident_detail::IncidentPage;
 pub use incident_edit::EditIncidentPage;
 pub use incident_new::DeclareIncidentPage;

@@ -30,6 +30,14 @@ pub struct Settings {
     /// `PROBLEM_PRIORITY_MATRIX`: problem priority by impact (rows) and urgency (columns), high to
     /// low, e.g. `1,2,3/2,3,4/3,4,5` (the default).
     pub priority_matrix: crate::domain::problem::PriorityMatrix,
+    /// `GITHUB_SYNC`: run the GitHub sync worker and reconcile in this instance (`true`).
+    pub github_sync: bool,
+    /// `GITHUB_TIMEOUT_SECONDS`: the longest wait for one GitHub call.
+    pub github_timeout_seconds: u64,
+    /// `GITHUB_RETRY_BASE_SECONDS`: the first wait after a failed sync, doubled each time.
+    pub github_retry_base_seconds: f64,
+    /// `GITHUB_RECONCILE_SECONDS`: how often issues changed on GitHub are read back.
+    pub github_reconcile_seconds: u64,
 }
 
 /// A setting that could not be understood.
@@ -111,6 +119,27 @@ impl Settings {
             review_due_days: match get("REVIEW_DUE_DAYS") {
                 Some(v) => positive("REVIEW_DUE_DAYS", &v)?,
                 None => 7,
+            },
+            github_sync: parse_bool("GITHUB_SYNC", get("GITHUB_SYNC"), true)?,
+            github_timeout_seconds: match get("GITHUB_TIMEOUT_SECONDS") {
+                Some(v) => positive("GITHUB_TIMEOUT_SECONDS", &v)? as u64,
+                None => 10,
+            },
+            github_retry_base_seconds: match get("GITHUB_RETRY_BASE_SECONDS") {
+                Some(v) => match parse::<f64>("GITHUB_RETRY_BASE_SECONDS", &v)? {
+                    s if s > 0.0 && s <= 3600.0 => s,
+                    _ => {
+                        return Err(ConfigError {
+                            name: "GITHUB_RETRY_BASE_SECONDS",
+                            reason: "must be more than 0 and at most 3600".into(),
+                        });
+                    }
+                },
+                None => 30.0,
+            },
+            github_reconcile_seconds: match get("GITHUB_RECONCILE_SECONDS") {
+                Some(v) => positive("GITHUB_RECONCILE_SECONDS", &v)? as u64,
+                None => 300,
             },
             priority_matrix: match get("PROBLEM_PRIORITY_MATRIX") {
                 Some(v) => crate::domain::problem::PriorityMatrix::parse(&v).map_err(|reason| {

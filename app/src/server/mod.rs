@@ -8,6 +8,7 @@ pub mod csp;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod github;
 pub mod incidents;
 pub mod integrations;
 pub mod live;

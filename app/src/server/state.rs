@@ -22,6 +22,8 @@ pub struct AppState {
     pub intake_lock: Arc<tokio::sync::Mutex<()>>,
     /// Announces postmortem changes to live connections (and, on PostgreSQL, other instances).
     pub live: Arc<super::live::LiveBus>,
+    /// The GitHub sync's wake-up signal and timings.
+    pub github: Arc<super::github::SyncRuntime>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -4,6 +4,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod github;
 mod health;
 mod incidents;
 mod integrations;

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use super::items::{ItemConflict, SaveErrors, messages};
 use super::state::use_doc;
 use crate::api::postmortems::{ActionView, LiveEvent, Saved, delete_action, save_action};
-use crate::components::DataTable;
+use crate::components::{DataTable, SyncBadgeView};
 use crate::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
 
 #[component]
@@ -16,8 +16,8 @@ pub fn ActionsStep() -> impl IntoView {
     let doc = use_doc();
     let adding = RwSignal::new(false);
     view! {
-        <DataTable headings=&["Action", "Kind", "Owner", "Due", "Priority", "Addresses", "Status", ""]>
-            <For each=move || doc.actions.get() key=|a| (a.id, a.version) let:action>
+        <DataTable headings=&["Action", "Kind", "Owner", "Due", "Priority", "Addresses", "Status", "GitHub", ""]>
+            <For each=move || doc.actions.get() key=|a| (a.id, a.version, a.sync.clone()) let:action>
                 <ActionRow action />
             </For>
         </DataTable>
@@ -74,6 +74,7 @@ fn ActionRow(action: ActionView) -> impl IntoView {
                         <td>{a.priority.label()}</td>
                         <td>{factor}</td>
                         <td>{a.status.label()}</td>
+                        <td><SyncBadgeView item=a.id badge=a.sync.clone() can_retry=doc.editable() /></td>
                         <td>
                             <Show when=move || doc.editable()>
                                 <button type="button" class="button small" on:click=move |_| editing.set(true)>"Edit"</button>
@@ -86,7 +87,7 @@ fn ActionRow(action: ActionView) -> impl IntoView {
                 }
             }
         >
-            <tr><td colspan="8"><ActionEditor existing=Some(for_edit.clone()) on_done=Callback::new(move |_| editing.set(false)) /></td></tr>
+            <tr><td colspan="9"><ActionEditor existing=Some(for_edit.clone()) on_done=Callback::new(move |_| editing.set(false)) /></td></tr>
         </Show>
     }
 }

@@ -18,6 +18,8 @@ pub struct Model {
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// The person's GitHub login, so the issues of their action items are assigned to them.
+    pub github_login: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -483,7 +483,11 @@ pub async fn save_action(
         }
         saved
     };
-    let view = action_view(&saved, &names);
+    crate::server::github::outbox::enqueue(&txn, saved.id).await?;
+    let mut view = action_view(&saved, &names);
+    view.sync = crate::server::github::outbox::badges(&txn, &[saved.id])
+        .await?
+        .remove(&saved.id);
     commit_with_event(
         state,
         txn,
@@ -492,7 +496,38 @@ pub async fn save_action(
         LiveEvent::Action(view.clone()),
     )
     .await?;
+    state.github.wake.notify_one();
     Ok(Saved::Saved(view))
+}
+
+/// Tells everyone on an item's postmortem that it changed outside the meeting (its GitHub sync
+/// state, or a change that came back from GitHub).
+pub async fn announce_action(state: &AppState, item_id: i64) -> Result<(), AppError> {
+    let txn = crate::server::db::begin_write(&state.db).await?;
+    let Some(item) = ActionItem::find_by_id(item_id).one(&txn).await? else {
+        return Ok(());
+    };
+    let names: HashMap<i64, String> = match item.owner_id {
+        Some(id) => User::find_by_id(id)
+            .one(&txn)
+            .await?
+            .map(|u| (u.id, super::user_name(&u)))
+            .into_iter()
+            .collect(),
+        None => HashMap::new(),
+    };
+    let mut view = action_view(&item, &names);
+    view.sync = crate::server::github::outbox::badges(&txn, &[item_id])
+        .await?
+        .remove(&item_id);
+    commit_with_event(
+        state,
+        txn,
+        item.postmortem_id,
+        "GitHub",
+        LiveEvent::Action(view),
+    )
+    .await
 }
 
 /// Removes an action item.

@@ -322,13 +322,19 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         .iter()
         .map(factor_view)
         .collect();
-    let actions = ActionItem::find()
+    let action_rows = ActionItem::find()
         .filter(action_item::Column::PostmortemId.eq(id))
         .order_by_asc(action_item::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    let ids: Vec<i64> = action_rows.iter().map(|a| a.id).collect();
+    let mut badges = crate::server::github::outbox::badges(db, &ids).await?;
+    let actions = action_rows
         .iter()
-        .map(|a| action_view(a, &names))
+        .map(|a| ActionView {
+            sync: badges.remove(&a.id),
+            ..action_view(a, &names)
+        })
         .collect();
     Ok(PostmortemView {
         id,
@@ -591,6 +597,7 @@ pub fn action_view(row: &action_item::Model, names: &HashMap<i64, String>) -> Ac
         status: ActionStatus::parse(&row.status).unwrap_or(ActionStatus::Open),
         version: row.version,
         updated_by: row.updated_by_label.clone(),
+        sync: None,
     }
 }
 

@@ -176,6 +176,8 @@ pub async fn link_action(
     let mut row: action_item::ActiveModel = item.clone().into();
     row.problem_id = Set(Some(problem_id));
     row.update(&txn).await?;
+    // The issue now names the problem it fixes.
+    crate::server::github::outbox::enqueue(&txn, item_id).await?;
     touch(&txn, problem_id).await?;
     record(
         &txn,
@@ -287,6 +289,7 @@ pub async fn promote_factor(
         let mut row: action_item::ActiveModel = item.clone().into();
         row.problem_id = Set(Some(id));
         row.update(&txn).await?;
+        crate::server::github::outbox::enqueue(&txn, item.id).await?;
     }
     record(
         &txn,

@@ -1,0 +1,153 @@
+//! What an action item's issue is made of: the item, its postmortem's story, the factor it
+//! addresses, the problem it fixes, the owner's GitHub login, and the repository of its service.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::domain::github::ItemFacts;
+use crate::domain::postmortem::{ActionKind, ActionPriority};
+use crate::server::AppError;
+use crate::server::entities::action_item::{self, Entity as ActionItem};
+use crate::server::entities::contributing_factor::Entity as Factor;
+use crate::server::entities::incident_service::{self, Entity as IncidentService};
+use crate::server::entities::postmortem::Entity as Postmortem;
+use crate::server::entities::postmortem_field::{self, Entity as Field};
+use crate::server::entities::postmortem_incident::{self, Entity as PostmortemIncident};
+use crate::server::entities::problem::Entity as Problem;
+use crate::server::entities::problem_service::{self, Entity as ProblemService};
+use crate::server::entities::service::{self, Entity as Service};
+use crate::server::entities::user::Entity as User;
+
+/// The longest "what happened" an issue repeats from the postmortem, in characters.
+const WHAT_HAPPENED_CHARS: usize = 600;
+
+/// An item with what its issue needs.
+#[derive(Clone, Debug)]
+pub struct ItemTarget {
+    pub item: action_item::Model,
+    /// `owner/name`, from the first service (by name) of the item's problem or postmortem that
+    /// names a repository.
+    pub repository: Option<String>,
+    pub facts: ItemFacts,
+}
+
+/// The repositories of a postmortem's services (through its incidents), or of a problem's.
+pub async fn repository_for(
+    db: &impl ConnectionTrait,
+    postmortem_id: i64,
+    problem_id: Option<i64>,
+) -> Result<Option<String>, AppError> {
+    let mut service_ids: Vec<i64> = Vec::new();
+    if let Some(problem_id) = problem_id {
+        service_ids.extend(
+            ProblemService::find()
+                .filter(problem_service::Column::ProblemId.eq(problem_id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| s.service_id),
+        );
+    }
+    let incidents: Vec<i64> = PostmortemIncident::find()
+        .filter(postmortem_incident::Column::PostmortemId.eq(postmortem_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.incident_id)
+        .collect();
+    service_ids.extend(
+        IncidentService::find()
+            .filter(incident_service::Column::IncidentId.is_in(incidents))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.service_id),
+    );
+    Ok(Service::find()
+        .filter(service::Column::Id.is_in(service_ids))
+        .filter(service::Column::Repository.is_not_null())
+        .order_by_asc(service::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .find_map(|s| s.repository.filter(|r| !r.trim().is_empty())))
+}
+
+/// The item and its issue's facts; `None` when the item no longer exists.
+pub async fn target(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+    public_base_url: &url::Url,
+) -> Result<Option<ItemTarget>, AppError> {
+    let Some(item) = ActionItem::find_by_id(item_id).one(db).await? else {
+        return Ok(None);
+    };
+    let postmortem = Postmortem::find_by_id(item.postmortem_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("Postmortem"))?;
+    let summary = Field::find()
+        .filter(postmortem_field::Column::PostmortemId.eq(item.postmortem_id))
+        .filter(postmortem_field::Column::Field.eq("summary"))
+        .one(db)
+        .await?
+        .map(|f| f.body)
+        .unwrap_or_default();
+    let factor = match item.factor_id {
+        Some(id) => Factor::find_by_id(id).one(db).await?.map(|f| f.title),
+        None => None,
+    };
+    let base = public_base_url.as_str().trim_end_matches('/');
+    let problem = match item.problem_id {
+        Some(id) => Problem::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|p| (p.title, format!("{base}/problems/{id}"))),
+        None => None,
+    };
+    let owner_login = match item.owner_id {
+        Some(id) => User::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(|u| u.github_login),
+        None => None,
+    };
+    let repository = repository_for(db, item.postmortem_id, item.problem_id).await?;
+    let facts = ItemFacts {
+        id: item.id,
+        title: item.title.clone(),
+        description: item.description.clone(),
+        kind: ActionKind::parse(&item.kind).unwrap_or(ActionKind::Fix),
+        priority: ActionPriority::parse(&item.priority).unwrap_or(ActionPriority::Medium),
+        due_on: item.due_on,
+        factor,
+        postmortem_title: postmortem.title.clone(),
+        what_happened: shorten(&summary),
+        postmortem_url: format!("{base}/postmortems/{}", postmortem.id),
+        problem,
+        owner_login,
+    };
+    Ok(Some(ItemTarget {
+        item,
+        repository,
+        facts,
+    }))
+}
+
+/// The summary's first paragraph, cut at a word boundary if long.
+fn shorten(summary: &str) -> String {
+    let first = summary
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if first.is_empty() {
+        return "See the postmortem.".into();
+    }
+    if first.chars().count() <= WHAT_HAPPENED_CHARS {
+        return first.to_owned();
+    }
+    let cut: String = first.chars().take(WHAT_HAPPENED_CHARS).collect();
+    let end = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..end])
+}
