@@ -11,8 +11,9 @@ use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::edits::{Patch, SubIssueError};
 use crate::reply::{Answer, Reject};
-use crate::state::{self, BOT, Change, Patch, SubIssueError, Time, key};
+use crate::state::{self, BOT, Change, Time, key};
 use crate::{FakeGitHub, json, reply};
 
 /// The issue routes, to be put behind the guard.

@@ -2,6 +2,7 @@
 
 mod api;
 mod control;
+mod edits;
 mod faults;
 mod guard;
 mod issues;
@@ -17,9 +18,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use edits::Patch;
 pub use faults::Fault;
 pub use state::FakeIssue;
-use state::{BOT, Change, HUMAN, Patch, State, key};
+use state::{BOT, Change, HUMAN, State, key};
 use webhooks::Target;
 
 /// A handle on a running fake GitHub; clones share the same server and state.

@@ -2,6 +2,7 @@
 
 mod api;
 mod faults;
+mod issues;
 mod shapes;
 mod webhooks;
 

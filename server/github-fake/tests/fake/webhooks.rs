@@ -98,7 +98,7 @@ async fn api_writes_send_webhooks() {
     let patch = json!({ "title": "renamed", "state": "closed" });
     api.patch("/repos/acme/checkout/issues/1", patch).await;
     assert_eq!(receiver.actions(5).await[3..], ["edited", "closed"]);
-    let edited = &receiver.0.lock().unwrap()[3].1;
+    let edited = receiver.0.lock().unwrap()[3].1.clone();
     assert_eq!(edited["changes"]["title"]["from"], "t");
 
     api.fake
