@@ -35,6 +35,8 @@ pub struct SyncBadge {
     /// Why the last attempt failed, for failed and stopped items.
     pub error: Option<String>,
     pub verification: Option<Verification>,
+    /// When this state was reached, so an older copy never replaces a newer one.
+    pub at: DateTime<Utc>,
 }
 
 /// How a repository answered the connection check.

@@ -192,7 +192,7 @@ fn Overview(overview: SyncOverview) -> impl IntoView {
             view! {
                 <DataTable headings=&["Action item", "Postmortem", "State", "Attempts", "Why", ""]>
                     {overview.troubled.into_iter().map(|t| {
-                        let badge = crate::api::github::SyncBadge { state: t.state, issue: None, error: None, verification: None };
+                        let badge = crate::api::github::SyncBadge { state: t.state, issue: None, error: None, verification: None, at: chrono::DateTime::default() };
                         view! {
                             <tr data-testid="troubled-item">
                                 <td>{t.item.name.clone()}</td>

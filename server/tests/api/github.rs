@@ -23,6 +23,7 @@ on_both_engines!(
     a_missed_webhook_is_repaired_by_the_reconcile,
     a_crashed_workers_job_finishes_without_a_duplicate,
     two_instances_take_each_job_once,
+    refused_labels_are_named_and_no_issue_is_created,
 );
 
 pub const REPO: &str = "acme/checkout";
@@ -607,4 +608,29 @@ async fn two_instances_take_each_job_once(engine: Engine) {
         issues.iter().map(|i| &i.title).collect::<Vec<_>>()
     );
     assert_eq!(s.fake.writes_by_route().get("POST issues"), Some(&12));
+}
+
+async fn refused_labels_are_named_and_no_issue_is_created(engine: Engine) {
+    let s = setup(engine, &[], true).await;
+    s.fake.refuse_labels(REPO);
+    let id = add_item(&s, "Alert on queue depth", "monitoring").await;
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = item(&s, id).await;
+        if last["sync"]["state"] == "Failed" || last["sync"]["state"] == "Parked" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let error = last["sync"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("label") && error.contains("refused"),
+        "{last}"
+    );
+    assert!(s.fake.issues(REPO).is_empty());
+    // The item itself is kept as saved.
+    assert_eq!(last["title"], "Alert on queue depth");
 }

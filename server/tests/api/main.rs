@@ -5,6 +5,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod github;
+mod github_requests;
 mod health;
 mod incidents;
 mod integrations;

@@ -86,9 +86,23 @@ impl Doc {
                 .factors
                 .update(|all| upsert(all, view, |e| e.id, |e| e.version)),
             LiveEvent::FactorRemoved(id) => self.factors.update(|all| all.retain(|e| e.id != id)),
-            LiveEvent::Action(view) => self
-                .actions
-                .update(|all| upsert(all, view, |e| e.id, |e| e.version)),
+            // A newer version, or the same version with a newer GitHub sync state (the answer to
+            // one's own save may arrive after the worker's news).
+            LiveEvent::Action(view) => {
+                self.actions
+                    .update(|all| match all.iter_mut().find(|e| e.id == view.id) {
+                        Some(e) if e.version < view.version => *e = view,
+                        Some(e)
+                            if e.version == view.version
+                                && view.sync.as_ref().map(|s| s.at)
+                                    > e.sync.as_ref().map(|s| s.at) =>
+                        {
+                            *e = view
+                        }
+                        Some(_) => {}
+                        None => all.push(view),
+                    })
+            }
             LiveEvent::ActionRemoved(id) => self.actions.update(|all| all.retain(|e| e.id != id)),
             LiveEvent::Meta(meta) => {
                 if meta.version >= self.meta.with_untracked(|m| m.version) {

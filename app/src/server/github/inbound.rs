@@ -299,6 +299,7 @@ pub async fn apply_report(
     l.merged_pr = Set(merged_pr);
     l.verification = Set(verification.as_str().to_owned());
     l.closed_at = Set(report.closed_at);
+    l.synced_at = Set(Utc::now());
     l.update(&txn).await?;
     let item_changed =
         title != item.title || owner != item.owner_id || status.as_str() != item.status;

@@ -156,6 +156,12 @@ pub async fn badges(
                     })
                     .and_then(|j| j.last_error.clone()),
                 verification: link.and_then(|l| Verification::parse(&l.verification)),
+                at: job
+                    .map(|j| j.updated_at)
+                    .into_iter()
+                    .chain(link.map(|l| l.synced_at))
+                    .max()
+                    .unwrap_or_default(),
             },
         );
     }
