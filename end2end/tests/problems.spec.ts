@@ -174,7 +174,8 @@ test.describe("the problem manager", () => {
     await expect(rows.filter({ hasText: `Keyboard triage ${id}` })).toBeVisible();
     await expect(rows.filter({ hasText: "P5" }).first()).toBeVisible();
     // j focuses the first row, x selects it for a bulk action, o opens it.
-    await page.locator("body").click();
+    // Nothing has the focus (clicking the page could land on a row's checkbox).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press("j");
     await page.keyboard.press("x");
     await expect(page.getByTestId("bulk-form")).toContainText("1 selected");
