@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems bench-github clean-data
+.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -28,9 +28,9 @@ lint:
 unit:
 	scripts/with-postgres.sh cargo test --workspace
 
-e2e:
-	cargo leptos build
-	cargo build -p github-fake
+e2e: deps-test
+	cargo test --workspace --no-run
+	scripts/build-site.sh
 	scripts/e2e.sh
 
 ## make release: an optimised build (server binary and wasm bundle) in target/release and target/site.
@@ -68,16 +68,20 @@ bench-github:
 
 deps: deps-build deps-test
 
-deps-build:
+# The wasm target and the wasm-bindgen CLI that matches Cargo.lock: all the browser tests need.
+deps-wasm:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@if [[ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]]; then \
-	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once)"; \
-	  cargo install --locked cargo-leptos --version $(CARGO_LEPTOS_VERSION); fi
 	@if [[ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]]; then \
 	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) to match Cargo.lock"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
 
-deps-test: deps-build
+# cargo-leptos, for `make run` (rebuild on change) and the release builds.
+deps-build: deps-wasm
+	@if [[ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]]; then \
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once)"; \
+	  cargo install --locked cargo-leptos --version $(CARGO_LEPTOS_VERSION); fi
+
+deps-test: deps-wasm
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

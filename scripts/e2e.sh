@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts the last `cargo leptos build` (debug) on a fresh SQLite database with demo data, and the
-# fake GitHub (`cargo build -p github-fake`) the app is connected to during the tests, runs the
-# Playwright tests against them in headless Chromium, and stops them again.
+# Starts the debug server (built by `cargo test --workspace`, its site by scripts/build-site.sh) on a
+# fresh SQLite database with demo data, and the fake GitHub the app is connected to during the tests
+# (built alongside, as `target/debug/github-fake`), runs the Playwright tests against them in
+# headless Chromium, and stops them again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ start() {
   local name=$1 seed=$2 port
   port=$(free_port)
   GITHUB_RECONCILE_SECONDS=5 DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
-    LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
+    LEPTOS_OUTPUT_NAME=postmortem LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
     ./target/debug/server >"$workdir/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do

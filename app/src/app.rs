@@ -13,8 +13,8 @@ use crate::pages::{
     UsersPage,
 };
 use crate::pages::{
-    BacklogPage, GithubPage, IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage,
-    PostmortemsPage, PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
+    BacklogPage, DashboardPage, GithubPage, IntegrationsPage, NewPostmortemPage, NewProblemPage,
+    PostmortemPage, PostmortemsPage, PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
 };
 
 /// The document around the app, rendered on the server for every page.
@@ -64,6 +64,9 @@ pub fn App() -> impl IntoView {
                     </a>
                     <nav aria-label="Main">
                         <ul>
+                            <li>
+                                <A href="/dashboard">"Dashboard"</A>
+                            </li>
                             <li>
                                 <A href="/incidents">"Incidents"</A>
                             </li>
@@ -159,6 +162,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/github") view=GithubPage ssr=SsrMode::Async />
                         <Route path=path!("/backlog") view=BacklogPage ssr=SsrMode::Async />
+                        <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/incidents/new")

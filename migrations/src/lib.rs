@@ -10,6 +10,7 @@ mod m20261127_000005_create_postmortems;
 mod m20261127_000006_create_problems;
 mod m20261127_000007_dismissed_suggestions;
 mod m20261127_000008_github_sync;
+mod m20261128_000009_deployments;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_problems::Migration),
             Box::new(m20261127_000007_dismissed_suggestions::Migration),
             Box::new(m20261127_000008_github_sync::Migration),
+            Box::new(m20261128_000009_deployments::Migration),
         ]
     }
 }

@@ -99,12 +99,12 @@ fn referer_path(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// Static files, health checks and alert webhooks (which carry their own credentials) need no
-/// signed-in identity.
+/// Static files, health checks, webhooks and `/metrics` (which carry their own credentials) need
+/// no signed-in identity.
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/hooks/")
-        || matches!(path, "/favicon.svg" | "/healthz" | "/readyz")
+        || matches!(path, "/favicon.svg" | "/healthz" | "/readyz" | "/metrics")
 }
 
 /// The user behind a bearer token or the browser session. A bad token is refused outright rather

@@ -4,6 +4,7 @@ mod auth;
 mod csrf;
 mod health;
 mod live;
+mod metrics;
 mod middleware;
 pub mod sessions;
 pub mod telemetry;
@@ -178,6 +179,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
         .merge(health::routes())
         .merge(webhooks::routes())
         .merge(live::routes())
+        .merge(metrics::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,4 +1,5 @@
-//! The middleware every response passes through: tracing, compression, body limit, security headers.
+//! The middleware every response passes through: tracing, request counting, compression, body
+//! limit, security headers.
 
 use app::server::AppState;
 use app::server::csp::{NonceSlot, STATIC_POLICY, page_policy};
@@ -46,7 +47,16 @@ pub fn apply(
             HeaderValue::from_static("DENY"),
         ))
         .layer(CompressionLayer::new())
+        .layer(from_fn(count_request))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Counts every answered request by method and status for `/metrics`.
+async fn count_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    app::server::metrics::prometheus::record_request(method.as_str(), response.status().as_u16());
+    response
 }
 
 /// Gives a rendered page the policy that admits exactly its own scripts (by the nonce it used).

@@ -27,7 +27,34 @@ const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/hooks/github", post(receive_github))
+        .route("/hooks/deployments", post(receive_deployment))
         .route("/hooks/{source}/{id}", post(receive))
+        .route_layer(axum::middleware::from_fn(count_delivery))
+}
+
+/// Counts each delivery by hook (`github`, or the alert source) and outcome for `/metrics`.
+async fn count_delivery(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let hook = request
+        .uri()
+        .path()
+        .trim_start_matches("/hooks/")
+        .split('/')
+        .next()
+        .filter(|h| {
+            [
+                "github",
+                "deployments",
+                "alertmanager",
+                "grafana",
+                "pagerduty",
+            ]
+            .contains(h)
+        })
+        .unwrap_or("other")
+        .to_owned();
+    let response = next.run(request).await;
+    app::server::metrics::prometheus::record_webhook(&hook, response.status().as_u16());
+    response
 }
 
 /// GitHub's `issues` webhooks: signature, delivery id and payload are checked by
@@ -173,6 +200,95 @@ fn authenticate(
     } else {
         Err("The token is not valid for this integration.".into())
     }
+}
+
+/// A deployment from a pipeline: `Authorization: Bearer <API token>` of someone who may edit
+/// incidents, and a JSON body (`service`, `version`, optional `environment`, `status`,
+/// `deployed_at`, `id`, `url`). Answers 201 for a new deployment and 200 for a repeat.
+async fn receive_deployment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    let user = match app::server::auth::tokens::authenticate(&state.db, token).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Send an API token as `Authorization: Bearer <token>` (create one under Your account).",
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "token lookup failed");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; retry later.",
+            );
+        }
+    };
+    if !app::server::auth::users::role_of(&user).can(app::domain::Permission::EditIncidents) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "This token's owner may not record deployments (it needs a role that edits incidents).",
+        );
+    }
+    let report: app::domain::deployment::DeploymentReport = match serde_json::from_slice(&body) {
+        Ok(report) => report,
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("The body is not the expected JSON: {error}"),
+            );
+        }
+    };
+    let deployment = match report.check(chrono::Utc::now()) {
+        Ok(deployment) => deployment,
+        Err(errors) => return field_errors(&errors),
+    };
+    let label = format!("{} (deployment webhook)", user.email);
+    match app::server::deployments::record(&state, &deployment, "webhook", &label).await {
+        Ok(recorded) => {
+            let status = if recorded.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, axum::Json(recorded)).into_response()
+        }
+        Err(app::server::AppError::Validation(errors)) => field_errors(&errors),
+        Err(error) => {
+            tracing::error!(%error, "deployment could not be stored");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The deployment could not be stored; the sender should retry.",
+            )
+        }
+    }
+}
+
+/// 422 with every field's message.
+fn field_errors(errors: &app::domain::FieldErrors) -> Response {
+    let fields: serde_json::Map<String, serde_json::Value> = errors
+        .0
+        .iter()
+        .map(|e| {
+            (
+                e.field.clone(),
+                serde_json::Value::String(e.message.clone()),
+            )
+        })
+        .collect();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(json!({ "error": "The deployment was not recorded.", "fields": fields })),
+    )
+        .into_response()
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

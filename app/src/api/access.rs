@@ -326,6 +326,19 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/github/login/save",
         Access::Requires(Permission::ManageOwnAccount),
     ),
+    // The scoreboard and deployments
+    (
+        "/api/incidents/deployments",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/incidents/deployments/link",
+        Access::Requires(Permission::EditIncidents),
+    ),
+    (
+        "/api/metrics/dashboard",
+        Access::Requires(Permission::ViewRecords),
+    ),
 ];
 
 /// The access an endpoint needs, or `None` for a path that is not a known endpoint.

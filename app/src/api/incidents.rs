@@ -63,6 +63,9 @@ pub struct IncidentQuery {
     /// `SEV1`…`SEV4`.
     #[serde(default)]
     pub severity: String,
+    /// A team, as the service catalog names it: incidents on any of its services.
+    #[serde(default)]
+    pub team: String,
     /// `open`, or one status.
     #[serde(default)]
     pub status: String,
@@ -78,7 +81,7 @@ pub struct IncidentQuery {
     /// `newest` (default), `oldest` or `severity`.
     #[serde(default)]
     pub sort: String,
-    /// `waiting`: required postmortems not started yet.
+    /// `waiting`: required postmortems not started yet; `required`: every incident that needs one.
     #[serde(default)]
     pub postmortem: String,
     /// The cursor of the page to show (from the previous page's `next`).
@@ -105,6 +108,7 @@ fn url_pairs(query: &IncidentQuery) -> Vec<(&'static str, String)> {
     [
         ("service", &query.service),
         ("severity", &query.severity),
+        ("team", &query.team),
         ("status", &query.status),
         ("from", &query.from),
         ("to", &query.to),
@@ -312,10 +316,7 @@ pub async fn add_timeline_entry(
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
     let draft = entry.parse().map_err(crate::server::AppError::Validation)?;
-    Ok(
-        crate::server::incidents::timeline::add(&state.db, &user.actor(), incident_id, &draft)
-            .await?,
-    )
+    Ok(crate::server::incidents::timeline::add(&state, &user.actor(), incident_id, &draft).await?)
 }
 
 /// Changes a timeline entry; refused if someone changed it since `version`.
@@ -329,7 +330,7 @@ pub async fn update_timeline_entry(
     let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
     let draft = entry.parse().map_err(crate::server::AppError::Validation)?;
     Ok(
-        crate::server::incidents::timeline::update(&state.db, &user.actor(), id, version, &draft)
+        crate::server::incidents::timeline::update(&state, &user.actor(), id, version, &draft)
             .await?,
     )
 }
@@ -339,7 +340,7 @@ pub async fn update_timeline_entry(
 pub async fn delete_timeline_entry(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
-    Ok(crate::server::incidents::timeline::delete(&state.db, &user.actor(), id).await?)
+    Ok(crate::server::incidents::timeline::delete(&state, &user.actor(), id).await?)
 }
 
 /// The postmortem rule in force, in words.

@@ -1,6 +1,7 @@
 //! Reusable view pieces: form fields with their messages, error notices.
 
 pub mod auth;
+pub mod chart;
 pub mod errors;
 pub mod field;
 pub mod sync;

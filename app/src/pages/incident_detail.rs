@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::incident_timeline::{Timeline, TimelineActions};
 use super::incidents_list::{SeverityBadge, StatusBadge};
+use crate::api::deployments::{DeploymentRow, LinkDeployment, incident_deployments};
 use crate::api::incidents::{IncidentView, PostmortemState, SetIncidentStatus, get_incident};
 use crate::api::problems::incident_problems;
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
@@ -108,6 +109,7 @@ fn Detail(
             }}
         </section>
         <Alerts incident=incident.clone() />
+        <Deployments id timeline_version=timeline.version() />
         <Timeline incident_id=id entries=incident.timeline.clone() actions=timeline />
         <History entity_type="incident" entity_id=id.to_string() />
     }
@@ -279,6 +281,69 @@ fn Durations(incident: IncidentView) -> impl IntoView {
                     .collect_view()}
             </dl>
         </section>
+    }
+}
+
+/// The deployments this incident is linked to (each a failed change) and those of its services
+/// around its impact, with Link / Unlink; change entries in the timeline link them by themselves.
+#[component]
+fn Deployments(id: i64, timeline_version: usize) -> impl IntoView {
+    let link = ServerAction::<LinkDeployment>::new();
+    let deployments = Resource::new(
+        move || (id, timeline_version, link.version().get()),
+        |(id, ..)| incident_deployments(id),
+    );
+    let error = Signal::derive(move || link.value().get().and_then(Result::err));
+    let row = move |d: DeploymentRow, linked: bool| {
+        let when = d.deployed_at.format("%Y-%m-%d %H:%M UTC").to_string();
+        let by = match (&d.linked_by, d.automatic) {
+            (_, true) => "a change entry in the timeline".to_owned(),
+            (Some(by), false) => by.clone(),
+            (None, false) => String::new(),
+        };
+        view! {
+            <tr data-testid=if linked { "linked-deployment" } else { "candidate-deployment" }>
+                <th scope="row">
+                    {match d.url.clone() {
+                        Some(url) => view! { <a href=url rel="external noopener noreferrer">{format!("{} {}", d.service, d.version)}</a> }.into_any(),
+                        None => view! { <span>{format!("{} {}", d.service, d.version)}</span> }.into_any(),
+                    }}
+                </th>
+                <td>{d.environment.clone()}{(d.status != "success").then(|| format!(" ({})", d.status))}</td>
+                <td class="mono small">{when}</td>
+                <td class="small">{by}</td>
+                <td>
+                    <Can permission=Permission::EditIncidents>
+                        <ActionForm action=link attr:class="form inline">
+                            <input type="hidden" name="incident" value=id />
+                            <input type="hidden" name="deployment" value=d.id />
+                            <input type="hidden" name="linked" value=(!linked).to_string() />
+                            <button type="submit" class="button small">{if linked { "Unlink" } else { "Link" }}</button>
+                        </ActionForm>
+                    </Can>
+                </td>
+            </tr>
+        }
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                deployments.await.ok().map(|d| {
+                    let empty = d.linked.is_empty() && d.candidates.is_empty();
+                    (!empty).then(|| view! {
+                        <section aria-labelledby="deployments-heading" class="panel" data-testid="deployments-panel">
+                            <h2 id="deployments-heading">"Deployments"</h2>
+                            <p class="hint">"A linked deployment counts as a failed change on the dashboard."</p>
+                            <ErrorNotice error />
+                            <DataTable headings=&["Deployment", "Environment", "Deployed", "Linked by", ""] class="compact">
+                                {d.linked.into_iter().map(|r| row(r, true)).collect_view()}
+                                {d.candidates.into_iter().map(|r| row(r, false)).collect_view()}
+                            </DataTable>
+                        </section>
+                    })
+                })
+            })}
+        </Suspense>
     }
 }
 

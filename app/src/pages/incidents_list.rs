@@ -25,6 +25,7 @@ pub fn IncidentsPage() -> impl IntoView {
             IncidentQuery {
                 service: get("service"),
                 severity: get("severity"),
+                team: get("team"),
                 status: get("status"),
                 from: get("from"),
                 to: get("to"),
@@ -75,6 +76,15 @@ fn Filters(query: IncidentQuery, services: Vec<(String, String)>) -> impl IntoVi
     };
     view! {
         <form method="get" action="/incidents" class="toolbar filters" role="search" aria-label="Filter incidents">
+            {(!query.team.is_empty()).then(|| view! {
+                <label>
+                    "Team "
+                    <select name="team">
+                        <option value="">"Any"</option>
+                        <option value=query.team.clone() selected=true>{query.team.clone()}</option>
+                    </select>
+                </label>
+            })}
             <label>
                 <span class="visually-hidden">"Search"</span>
                 <input type="search" name="q" value=query.q.clone() placeholder="Search titles and summaries" />

@@ -38,6 +38,14 @@ pub struct Settings {
     pub github_retry_base_seconds: f64,
     /// `GITHUB_RECONCILE_SECONDS`: how often issues changed on GitHub are read back.
     pub github_reconcile_seconds: u64,
+    /// `REPORT_UTC_OFFSET`: the dashboard's time zone as an offset from UTC (`+02:00`); its days
+    /// and Monday-to-Sunday weeks are read there.
+    pub report_offset: chrono::FixedOffset,
+    /// `DEPLOYMENT_LINK_MINUTES`: how long before impact started a change entry in an incident's
+    /// timeline links the incident to a deployment of its services.
+    pub deployment_link_minutes: i64,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 /// A setting that could not be understood.
@@ -141,6 +149,18 @@ impl Settings {
                 Some(v) => positive("GITHUB_RECONCILE_SECONDS", &v)? as u64,
                 None => 300,
             },
+            report_offset: crate::domain::metrics::parse_offset(
+                &get("REPORT_UTC_OFFSET").unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError {
+                name: "REPORT_UTC_OFFSET",
+                reason,
+            })?,
+            deployment_link_minutes: match get("DEPLOYMENT_LINK_MINUTES") {
+                Some(v) => positive("DEPLOYMENT_LINK_MINUTES", &v)? as i64,
+                None => 120,
+            },
+            metrics_token: get("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
             priority_matrix: match get("PROBLEM_PRIORITY_MATRIX") {
                 Some(v) => crate::domain::problem::PriorityMatrix::parse(&v).map_err(|reason| {
                     ConfigError {
@@ -184,7 +204,7 @@ fn positive(name: &'static str, value: &str) -> Result<i64, ConfigError> {
         n if n > 0 => Ok(n),
         _ => Err(ConfigError {
             name,
-            reason: "must be a positive number of seconds".into(),
+            reason: "must be a positive whole number".into(),
         }),
     }
 }

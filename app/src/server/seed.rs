@@ -145,9 +145,11 @@ pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
     let incidents = super::seed_incidents::seed(db, &actor).await?;
     super::seed_postmortems::seed(db).await?;
     super::seed_problems::seed(db, &actor).await?;
+    let deployments = super::seed_deployments::seed(db).await?;
     tracing::info!(
         services = demo.len(),
         incidents,
+        deployments,
         users = DEMO_USERS.len(),
         "demo data added"
     );

@@ -23,6 +23,13 @@ pub enum Fault {
     HangAfterWrite(u64),
 }
 
+impl Fault {
+    /// Whether the write is applied before the fault's answer (so a retry would repeat it).
+    pub fn applies_write(self) -> bool {
+        matches!(self, Fault::BadGatewayAfterWrite | Fault::HangAfterWrite(_))
+    }
+}
+
 /// The fault settings: a queue of the next faults, a random rate, and a delay for reads.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {

@@ -85,7 +85,14 @@ pub(crate) async fn guard(
         return reply::bad_credentials();
     }
     if is_write(&method) {
-        let fault = fake.lock().faults.pick();
+        let fault = {
+            let mut st = fake.lock();
+            let fault = st.faults.pick();
+            if fault.is_some_and(|f| !f.applies_write()) {
+                st.refused_writes += 1;
+            }
+            fault
+        };
         if let Some(fault) = fault {
             tracing::info!(?fault, %method, path = %req.uri().path(), "github-fake: injecting fault");
             return faults::apply(fault, req, next).await;

@@ -114,6 +114,11 @@ impl FakeGitHub {
         self.lock().writes
     }
 
+    /// How many of those write calls an injected fault refused without applying them (429, 403).
+    pub fn refused_write_calls(&self) -> usize {
+        self.lock().refused_writes
+    }
+
     /// The write calls by route, e.g. `"POST issues"`, `"PATCH issue"`, `"POST labels"`, `"POST sub_issues"`.
     pub fn writes_by_route(&self) -> BTreeMap<String, usize> {
         self.lock().writes_by_route.clone()

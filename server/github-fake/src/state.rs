@@ -163,6 +163,8 @@ pub(crate) struct State {
     pub users: BTreeMap<String, User>,
     pub tokens: BTreeSet<String>,
     pub writes: usize,
+    /// Write calls refused by an injected fault without being applied (429, 403).
+    pub refused_writes: usize,
     pub writes_by_route: BTreeMap<String, usize>,
     pub faults: Faults,
     pub webhook: Option<Target>,
@@ -198,6 +200,7 @@ impl State {
             users,
             tokens: BTreeSet::from(["test-token".to_owned()]),
             writes: 0,
+            refused_writes: 0,
             writes_by_route: BTreeMap::new(),
             faults: Faults::default(),
             webhook: None,

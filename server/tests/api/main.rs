@@ -9,6 +9,7 @@ mod github_requests;
 mod health;
 mod incidents;
 mod integrations;
+mod metrics;
 mod pages;
 mod postmortems;
 mod problems;

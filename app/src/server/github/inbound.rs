@@ -160,6 +160,7 @@ pub async fn receive(
                 true,
             ),
         },
+        (Ok(_), "deployment_status") => ("received", String::new(), false),
         (Ok(_), other) => ("ignored", format!("The {other} event is not used."), false),
     };
     let record = github_delivery::ActiveModel {
@@ -199,7 +200,9 @@ pub async fn receive(
         .pointer("/sender/login")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let (outcome, message) = if !APPLIED.contains(&action.as_str()) {
+    let (outcome, message) = if event == "deployment_status" {
+        deployment_status(state, &payload).await?
+    } else if !APPLIED.contains(&action.as_str()) {
         ("ignored", format!("issues.{action} does not change items."))
     } else if connection.bot_login.as_deref() == Some(sender) {
         ("echo", "The app's own change; ignored.".to_owned())
@@ -222,6 +225,94 @@ pub async fn receive(
         .exec(&state.db)
         .await?;
     Ok(reply(200, message))
+}
+
+/// A finished deployment reported by GitHub: recorded against the service whose repository it
+/// ran in. Pending and in-progress statuses are ignored.
+async fn deployment_status(
+    state: &AppState,
+    payload: &Value,
+) -> Result<(&'static str, String), AppError> {
+    let text = |pointer: &str| {
+        payload
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let status = match text("/deployment_status/state").as_deref() {
+        Some("success") => "success",
+        Some("failure" | "error") => "failure",
+        Some(other) => {
+            return Ok((
+                "ignored",
+                format!("Deployment status {other}: not finished."),
+            ));
+        }
+        None => return Ok(("ignored", "No deployment status in the payload.".to_owned())),
+    };
+    let Some(repository) = text("/repository/full_name") else {
+        return Ok(("ignored", "No repository in the payload.".to_owned()));
+    };
+    let Some(service) = crate::server::entities::service::Entity::find()
+        .filter(crate::server::entities::service::Column::Repository.eq(&repository))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok((
+            "ignored",
+            format!("No service in the catalog has the repository {repository}."),
+        ));
+    };
+    let id = payload
+        .pointer("/deployment/id")
+        .and_then(Value::as_i64)
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let report = crate::domain::deployment::DeploymentReport {
+        service: service.slug.clone(),
+        version: text("/deployment/ref")
+            .or_else(|| text("/deployment/sha"))
+            .unwrap_or_default(),
+        environment: text("/deployment/environment"),
+        status: Some(status.to_owned()),
+        deployed_at: text("/deployment_status/created_at"),
+        id: Some(format!("{repository}#{id}")),
+        url: text("/deployment_status/target_url")
+            .or_else(|| text("/deployment_status/environment_url"))
+            .filter(|u| !u.is_empty()),
+    };
+    let deployment = match report.check(Utc::now()) {
+        Ok(deployment) => deployment,
+        Err(errors) => {
+            let reasons: Vec<String> = errors.0.into_iter().map(|e| e.message).collect();
+            return Ok((
+                "ignored",
+                format!("Deployment not recorded: {}", reasons.join(" ")),
+            ));
+        }
+    };
+    let recorded = crate::server::deployments::record(
+        state,
+        &deployment,
+        "github",
+        "GitHub deployment_status",
+    )
+    .await?;
+    Ok((
+        "applied",
+        format!(
+            "Recorded the {} deployment of {} {} ({}){}.",
+            deployment.environment,
+            service.name,
+            deployment.version,
+            deployment.status,
+            if recorded.linked_incidents.is_empty() {
+                String::new()
+            } else {
+                format!("; linked to incidents {:?}", recorded.linked_incidents)
+            }
+        ),
+    ))
 }
 
 /// Brings an item in line with its issue as GitHub reports it. Returns what changed, or `None`

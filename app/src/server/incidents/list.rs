@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 
 use super::{postmortem_state, service_refs};
@@ -116,6 +116,27 @@ pub async fn page(
             .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4."))?;
         select = select.filter(incident::Column::Severity.eq(severity.rank()));
     }
+    if !query.team.trim().is_empty() {
+        let team_services = Service::find()
+            .filter(service::Column::Team.eq(query.team.trim()))
+            .all(db)
+            .await?;
+        if team_services.is_empty() {
+            return Err(AppError::field(
+                "team",
+                &format!("No service belongs to the team `{}`.", query.team.trim()),
+            ));
+        }
+        let on_team = incident_service::Entity::find()
+            .select_only()
+            .column(incident_service::Column::IncidentId)
+            .filter(
+                incident_service::Column::ServiceId.is_in(team_services.into_iter().map(|s| s.id)),
+            )
+            .into_query();
+        select =
+            select.filter(Expr::col((incident::Entity, incident::Column::Id)).in_subquery(on_team));
+    }
     match query.status.as_str() {
         "" => {}
         "open" => {
@@ -140,6 +161,9 @@ pub async fn page(
     }
     match query.postmortem.as_str() {
         "" => {}
+        "required" => {
+            select = select.filter(incident::Column::PostmortemRequired.eq(true));
+        }
         "waiting" => {
             select = select
                 .filter(incident::Column::PostmortemRequired.eq(true))

@@ -214,6 +214,8 @@ pub async fn update(
     let saved = save_versioned(&txn, model, id, version).await?;
     set_services(&txn, id, saved.opened_at, &services).await?;
     mark_alerts_open(&txn, id, status.is_open()).await?;
+    // Impact start and services decide which deployments the timeline's change entries blame.
+    crate::server::deployments::relink(&txn, id, state.settings.deployment_link_minutes).await?;
     timeline::system_entry(
         &txn,
         id,

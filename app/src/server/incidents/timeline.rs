@@ -1,18 +1,26 @@
 //! An incident's timeline: entries people add, edit and remove, and those the app writes itself.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::{find, to_second};
 use crate::api::incidents::TimelineEntryView;
 use crate::domain::{TimelineDraft, TimelineKind};
-use crate::server::AppError;
 use crate::server::audit::{self, Actor, Subject};
 use crate::server::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::server::markdown::render_markdown;
+use crate::server::{AppError, AppState};
+
+/// Recomputes which deployments the incident's change entries blame.
+async fn relink(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    incident_id: i64,
+) -> Result<(), AppError> {
+    crate::server::deployments::relink(txn, incident_id, state.settings.deployment_link_minutes)
+        .await?;
+    Ok(())
+}
 
 /// Writes an entry on behalf of `actor` (a person's action or the app itself).
 pub async fn system_entry(
@@ -42,12 +50,12 @@ pub async fn system_entry(
 
 /// A person adds an entry; without a time it happened now.
 pub async fn add(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     incident_id: i64,
     draft: &TimelineDraft,
 ) -> Result<TimelineEntryView, AppError> {
-    let txn = crate::server::db::begin_write(db).await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     find(&txn, incident_id).await?;
     let occurred_at = draft.occurred_at.unwrap_or_else(Utc::now);
     let entry = system_entry(
@@ -68,19 +76,22 @@ pub async fn add(
         Some(&entry),
     )
     .await?;
+    if draft.kind == TimelineKind::Change {
+        relink(&txn, state, incident_id).await?;
+    }
     txn.commit().await?;
     Ok(to_view(entry))
 }
 
 /// A person corrects an entry made from `version`.
 pub async fn update(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     id: i64,
     version: i32,
     draft: &TimelineDraft,
 ) -> Result<TimelineEntryView, AppError> {
-    let txn = crate::server::db::begin_write(db).await?;
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let current = find_entry(&txn, id).await?;
     if current.version != version {
         return Err(AppError::Conflict(
@@ -106,15 +117,21 @@ pub async fn update(
         Some(&saved),
     )
     .await?;
+    if draft.kind == TimelineKind::Change || current.kind == TimelineKind::Change.as_str() {
+        relink(&txn, state, saved.incident_id).await?;
+    }
     txn.commit().await?;
     Ok(to_view(saved))
 }
 
 /// A person removes an entry (the audit trail keeps what it said).
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let txn = crate::server::db::begin_write(db).await?;
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let txn = crate::server::db::begin_write(&state.db).await?;
     let current = find_entry(&txn, id).await?;
     TimelineEntry::delete_by_id(id).exec(&txn).await?;
+    if current.kind == TimelineKind::Change.as_str() {
+        relink(&txn, state, current.incident_id).await?;
+    }
     audit::record(
         &txn,
         actor,

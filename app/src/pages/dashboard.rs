@@ -1,0 +1,329 @@
+//! The shared scoreboard (`/dashboard`): recovery times, incidents, postmortems, action items and
+//! the pipeline-test backlog, problems, and change failure rate for a period and filter, as
+//! server-drawn charts with their numbers; every figure links to the records behind it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard};
+use crate::components::chart::{BarChart, LineChart};
+use crate::components::{DataTable, ErrorsView};
+use crate::domain::Severity;
+use crate::domain::metrics::{DashboardQuery, format_seconds};
+
+/// The page.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|p| {
+            let get = |k: &str| p.get(k).unwrap_or_default();
+            DashboardQuery {
+                range: get("range"),
+                from: get("from"),
+                to: get("to"),
+                service: get("service"),
+                severity: get("severity"),
+                team: get("team"),
+            }
+        })
+    };
+    let dashboard = Resource::new(query, get_dashboard);
+    view! {
+        <Title text="Dashboard · Postmortem" />
+        <div class="page-header">
+            <div>
+                <h1>"Dashboard"</h1>
+                <p class="muted">"How fast we detect and recover, whether we learn, and whether changes hurt."</p>
+            </div>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=move |errors| view! {
+                <Filters query=query() services=Vec::new() teams=Vec::new() />
+                <ErrorsView errors />
+            }>
+                {move || Suspend::new(async move { dashboard.await.map(|d| view! { <Dashboard view=d /> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+fn query_string(q: &DashboardQuery) -> String {
+    [
+        ("range", &q.range),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("service", &q.service),
+        ("severity", &q.severity),
+        ("team", &q.team),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| {
+        let encoded: String = v
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("{k}={encoded}")
+    })
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+#[component]
+fn Filters(
+    query: DashboardQuery,
+    services: Vec<FilterOption>,
+    teams: Vec<FilterOption>,
+) -> impl IntoView {
+    let option = |value: String, label: String, current: &str| {
+        let selected = value == current;
+        view! { <option value=value selected=selected>{label}</option> }
+    };
+    let range = if query.range.is_empty() {
+        "30".to_owned()
+    } else {
+        query.range.clone()
+    };
+    view! {
+        <form method="get" action="/dashboard" class="toolbar filters" role="search" aria-label="Dashboard period and filters">
+            <label>
+                "Period "
+                <select name="range">
+                    {[("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom")]
+                        .map(|(v, l)| option(v.into(), l.into(), &range))
+                        .collect_view()}
+                </select>
+            </label>
+            <label>"From " <input type="date" name="from" value=query.from.clone() /></label>
+            <label>"To " <input type="date" name="to" value=query.to.clone() /></label>
+            <label>
+                "Service "
+                <select name="service">
+                    {option(String::new(), "Any".into(), &query.service)}
+                    {services.into_iter().map(|s| option(s.value, s.label, &query.service)).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Severity "
+                <select name="severity">
+                    {option(String::new(), "Any".into(), &query.severity)}
+                    {Severity::ALL.into_iter().map(|s| option(s.as_str().into(), s.as_str().into(), &query.severity)).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Team "
+                <select name="team">
+                    {option(String::new(), "Any".into(), &query.team)}
+                    {teams.into_iter().map(|t| option(t.value, t.label, &query.team)).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button">"Apply"</button>
+            <a class="button secondary" href=format!("/dashboard.csv?{}", query_string(&query)) download="" data-testid="csv">"Download CSV"</a>
+        </form>
+    }
+}
+
+fn days(value: f64) -> String {
+    format!("{value:.1} d")
+}
+
+fn count(value: f64) -> String {
+    format!("{value:.0}")
+}
+
+fn percent(value: f64) -> String {
+    format!("{:.0} %", value * 100.0)
+}
+
+#[component]
+fn Figure(
+    label: &'static str,
+    value: String,
+    #[prop(optional)] detail: String,
+    #[prop(optional)] href: String,
+    testid: &'static str,
+) -> impl IntoView {
+    let body = view! {
+        <span class="figure-value" data-testid=testid>{value}</span>
+        <span class="figure-label">{label}</span>
+        {(!detail.is_empty()).then(|| view! { <span class="figure-detail">{detail}</span> })}
+    };
+    if href.is_empty() {
+        view! { <div class="figure">{body}</div> }.into_any()
+    } else {
+        view! { <a class="figure" href=href>{body}</a> }.into_any()
+    }
+}
+
+#[component]
+fn Dashboard(view: DashboardView) -> impl IntoView {
+    let v = view;
+    let recovery = v.incidents.recovery.clone();
+    let pm = v.postmortems.clone();
+    let ch = v.changes.clone();
+    let pr = v.problems.clone();
+    view! {
+        <Filters query=v.query.clone() services=v.services.clone() teams=v.teams.clone() />
+        <p class="muted" data-testid="period">
+            {format!("{} to {} (UTC{}), incidents by the day they were opened.", v.from_day, v.to_day, v.offset)}
+        </p>
+
+        <section class="panel" aria-labelledby="recovery-heading">
+            <h2 id="recovery-heading">"Detection and recovery"</h2>
+            <div class="figures">
+                {recovery.iter().map(|f| view! {
+                    <a class="figure" href=f.href.clone() title=f.measure.definition() data-testid=format!("figure-{}", f.measure.key())>
+                        <span class="figure-value">{f.summary.mean.map(format_seconds).unwrap_or_else(|| "—".into())}</span>
+                        <span class="figure-label">{f.measure.abbreviation()}</span>
+                        <span class="figure-detail">
+                            {format!("median {} · {} incident{}",
+                                f.summary.median.map(format_seconds).unwrap_or_else(|| "—".into()),
+                                f.summary.count,
+                                if f.summary.count == 1 { "" } else { "s" })}
+                        </span>
+                    </a>
+                }).collect_view()}
+            </div>
+            <div class="chart-grid">
+                {recovery.into_iter().map(|f| view! {
+                    <LineChart
+                        id=format!("chart-{}", f.measure.key())
+                        title=format!("{} by week (mean)", f.measure.abbreviation())
+                        points=f.weekly
+                        value_label=f.measure.abbreviation()
+                        format=format_seconds
+                    />
+                }).collect_view()}
+            </div>
+        </section>
+
+        <section class="panel" aria-labelledby="incidents-heading">
+            <h2 id="incidents-heading">"Incidents"</h2>
+            <div class="figures">
+                <Figure label="Incidents" value=v.incidents.total.to_string() href=v.incidents.href.clone() testid="incidents-total" />
+                <Figure label="Still open (not in MTTR)" value=v.incidents.open.to_string() href=v.incidents.open_href.clone() testid="incidents-open" />
+            </div>
+            <div class="chart-grid">
+                <BarChart id="chart-severity".into() title="Incidents by severity".into() bars=v.incidents.by_severity.clone() value_label="Incidents" />
+                <BarChart id="chart-service".into() title="Incidents by service".into() bars=v.incidents.by_service.clone() value_label="Incidents" />
+            </div>
+        </section>
+
+        <section class="panel" aria-labelledby="postmortems-heading">
+            <h2 id="postmortems-heading">"Postmortems"</h2>
+            <div class="figures">
+                <Figure label="Required" value=pm.required.to_string() href=pm.required_href.clone() testid="pm-required" />
+                <Figure label="Started" value=pm.started.to_string() detail=format!("{} not started", pm.required.saturating_sub(pm.started)) href=pm.waiting_href.clone() testid="pm-started" />
+                <Figure label="Published" value=pm.published.to_string() href=pm.list_href.clone() testid="pm-published" />
+                <Figure
+                    label="Median days, resolved → published"
+                    value=pm.median_days_to_publish.map(days).unwrap_or_else(|| "—".into())
+                    detail=format!("{} postmortem{}", pm.publish_count, if pm.publish_count == 1 { "" } else { "s" })
+                    testid="pm-median-days"
+                />
+                <Figure label="Overdue for review" value=pm.overdue.to_string() href=pm.list_href.clone() testid="pm-overdue" />
+            </div>
+        </section>
+
+        <section class="panel" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">"Action items and the pipeline-test backlog"</h2>
+            <div class="chart-grid">
+                <ActionTable caption="By kind" rows=v.actions.by_kind.clone() testid="actions-by-kind" />
+                <ActionTable caption="By owner" rows=v.actions.by_owner.clone() testid="actions-by-owner" />
+            </div>
+            <div class="chart-grid">
+                <DataTable headings=&["Service", "Open", "Closed, unverified", "Verified"] class="compact">
+                    {v.actions.backlog.iter().map(|r| view! {
+                        <tr data-testid="backlog-row">
+                            <th scope="row"><a href=r.href.clone()>{r.service.clone()}</a></th>
+                            <td>{r.open}</td>
+                            <td>{r.unverified}</td>
+                            <td>{r.verified}</td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+                <LineChart
+                    id="chart-burndown".into()
+                    title="Open pipeline tests at the end of each week".into()
+                    points=v.actions.burndown.clone()
+                    value_label="Open"
+                    format=count
+                />
+            </div>
+        </section>
+
+        <section class="panel" aria-labelledby="problems-heading">
+            <h2 id="problems-heading">"Problems"</h2>
+            <div class="figures">
+                <Figure label="Open problems" value=pr.open.to_string() href=pr.href.clone() testid="problems-open" />
+                <Figure label="Median age" value=pr.median_age_days.map(days).unwrap_or_else(|| "—".into()) testid="problems-age" />
+                <Figure label="Oldest" value=pr.oldest_age_days.map(days).unwrap_or_else(|| "—".into()) testid="problems-oldest" />
+            </div>
+            <div class="chart-grid">
+                <BarChart id="chart-problem-state".into() title="Open problems by state".into() bars=pr.by_state.clone() value_label="Problems" />
+                <BarChart id="chart-problem-priority".into() title="Open problems by priority".into() bars=pr.by_priority.clone() value_label="Problems" />
+            </div>
+            <DataTable headings=&["Known error", "Recurrences"] class="compact">
+                {pr.known_errors.iter().map(|k| view! {
+                    <tr data-testid="known-error-row">
+                        <th scope="row"><a href=k.href.clone()>{k.title.clone()}</a></th>
+                        <td>{k.recurrences}</td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
+        </section>
+
+        <section class="panel" aria-labelledby="changes-heading">
+            <h2 id="changes-heading">"Changes"</h2>
+            <div class="figures">
+                <Figure label="Production deployments" value=ch.deployments.to_string() testid="deployments" />
+                <Figure label="Deployments per week" value=format!("{:.1}", ch.per_week) testid="deploy-frequency" />
+                <Figure label="Linked to an incident" value=ch.failed.to_string() testid="deployments-failed" />
+                <Figure label="Change failure rate" value=ch.failure_rate.map(percent).unwrap_or_else(|| "—".into()) testid="change-failure-rate" />
+            </div>
+            <div class="chart-grid">
+                <LineChart id="chart-deployments".into() title="Deployments by week".into() points=ch.weekly.clone() value_label="Deployments" format=count />
+                <DataTable headings=&["Deployment", "Incident", "Linked by"] class="compact">
+                    {ch.failures.iter().map(|f| view! {
+                        <tr data-testid="failed-deployment">
+                            <td>{format!("{} {} · {}", f.service, f.version, f.deployed_at)}</td>
+                            <td><a href=f.href.clone()>{f.incident.clone()}</a></td>
+                            <td>{f.linked_by.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ActionTable(caption: &'static str, rows: Vec<ActionRow>, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="table-wrap" data-testid=testid>
+            <table class="catalog compact">
+                <caption>{caption}</caption>
+                <thead><tr><th scope="col">""</th><th scope="col">"Open"</th><th scope="col">"Done"</th><th scope="col">"Overdue"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let late = r.overdue > 0;
+                        view! {
+                        <tr>
+                            <th scope="row"><a href=r.href>{r.label}</a></th>
+                            <td>{r.open}</td>
+                            <td>{r.done}</td>
+                            <td class:overdue=late>{r.overdue}</td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,309 @@
+//! The dashboard's figures as CSV, one figure per row: section, figure, breakdown, value, count
+//! (how many records the value stands on) and unit, written with the `csv` crate.
+
+use crate::api::metrics::{DashboardView, WeekPoint};
+use crate::server::AppError;
+
+/// The CSV text of `view`.
+pub fn write(view: &DashboardView) -> Result<String, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["section", "figure", "breakdown", "value", "count", "unit"])
+        .map_err(|e| {
+            AppError::Db(sea_orm::DbErr::Custom(format!(
+                "the CSV could not be written: {e}"
+            )))
+        })?;
+    let mut row = |section: &str,
+                   figure: &str,
+                   breakdown: &str,
+                   value: Option<f64>,
+                   count: Option<u64>,
+                   unit: &str| {
+        out.write_record([
+            section,
+            figure,
+            breakdown,
+            &value.map(|v| format!("{v:.3}")).unwrap_or_default(),
+            &count.map(|c| c.to_string()).unwrap_or_default(),
+            unit,
+        ])
+    };
+    let failed = |e: csv::Error| {
+        AppError::Db(sea_orm::DbErr::Custom(format!(
+            "the CSV could not be written: {e}"
+        )))
+    };
+    let week = |p: &WeekPoint| format!("week of {}", p.week);
+    row(
+        "period",
+        "from",
+        &view.from_day.to_string(),
+        None,
+        None,
+        "date",
+    )
+    .map_err(failed)?;
+    row("period", "to", &view.to_day.to_string(), None, None, "date").map_err(failed)?;
+
+    let i = &view.incidents;
+    row(
+        "incidents",
+        "incidents",
+        "all",
+        Some(i.total as f64),
+        Some(i.total),
+        "count",
+    )
+    .map_err(failed)?;
+    row(
+        "incidents",
+        "open",
+        "all",
+        Some(i.open as f64),
+        Some(i.open),
+        "count",
+    )
+    .map_err(failed)?;
+    for b in &i.by_severity {
+        row(
+            "incidents",
+            "by severity",
+            &b.label,
+            Some(b.value),
+            None,
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    for b in &i.by_service {
+        row(
+            "incidents",
+            "by service",
+            &b.label,
+            Some(b.value),
+            None,
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    for f in &i.recovery {
+        let name = f.measure.abbreviation();
+        row(
+            "recovery",
+            name,
+            "mean",
+            f.summary.mean,
+            Some(f.summary.count),
+            "seconds",
+        )
+        .map_err(failed)?;
+        row(
+            "recovery",
+            name,
+            "median",
+            f.summary.median,
+            Some(f.summary.count),
+            "seconds",
+        )
+        .map_err(failed)?;
+        for p in &f.weekly {
+            row(
+                "recovery",
+                name,
+                &week(p),
+                p.value,
+                Some(p.count),
+                "seconds",
+            )
+            .map_err(failed)?;
+        }
+    }
+    let p = &view.postmortems;
+    for (figure, n) in [
+        ("required", p.required),
+        ("started", p.started),
+        ("published", p.published),
+        ("overdue", p.overdue),
+    ] {
+        row(
+            "postmortems",
+            figure,
+            "all",
+            Some(n as f64),
+            Some(n),
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    row(
+        "postmortems",
+        "median days from resolution to published",
+        "all",
+        p.median_days_to_publish,
+        Some(p.publish_count),
+        "days",
+    )
+    .map_err(failed)?;
+    for (by, rows) in [
+        ("kind", &view.actions.by_kind),
+        ("owner", &view.actions.by_owner),
+    ] {
+        for r in rows.iter() {
+            for (figure, n) in [("open", r.open), ("done", r.done), ("overdue", r.overdue)] {
+                row(
+                    "action items",
+                    &format!("{figure} by {by}"),
+                    &r.label,
+                    Some(n as f64),
+                    Some(n),
+                    "count",
+                )
+                .map_err(failed)?;
+            }
+        }
+    }
+    for r in &view.actions.backlog {
+        for (figure, n) in [
+            ("open", r.open),
+            ("closed, unverified", r.unverified),
+            ("verified", r.verified),
+        ] {
+            row(
+                "pipeline tests",
+                figure,
+                &r.service,
+                Some(n as f64),
+                Some(n),
+                "count",
+            )
+            .map_err(failed)?;
+        }
+    }
+    for p in &view.actions.burndown {
+        row(
+            "pipeline tests",
+            "open at week end",
+            &week(p),
+            p.value,
+            Some(p.count),
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    let pr = &view.problems;
+    row(
+        "problems",
+        "open",
+        "all",
+        Some(pr.open as f64),
+        Some(pr.open),
+        "count",
+    )
+    .map_err(failed)?;
+    for b in &pr.by_state {
+        row(
+            "problems",
+            "open by state",
+            &b.label,
+            Some(b.value),
+            None,
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    for b in &pr.by_priority {
+        row(
+            "problems",
+            "open by priority",
+            &b.label,
+            Some(b.value),
+            None,
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    row(
+        "problems",
+        "median age",
+        "open",
+        pr.median_age_days,
+        Some(pr.open),
+        "days",
+    )
+    .map_err(failed)?;
+    row(
+        "problems",
+        "oldest age",
+        "open",
+        pr.oldest_age_days,
+        Some(pr.open),
+        "days",
+    )
+    .map_err(failed)?;
+    for k in &pr.known_errors {
+        row(
+            "problems",
+            "known error recurrences",
+            &k.title,
+            Some(k.recurrences as f64),
+            Some(k.recurrences),
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    let c = &view.changes;
+    row(
+        "changes",
+        "deployments",
+        "all",
+        Some(c.deployments as f64),
+        Some(c.deployments),
+        "count",
+    )
+    .map_err(failed)?;
+    row(
+        "changes",
+        "failed deployments",
+        "all",
+        Some(c.failed as f64),
+        Some(c.failed),
+        "count",
+    )
+    .map_err(failed)?;
+    row(
+        "changes",
+        "change failure rate",
+        "all",
+        c.failure_rate,
+        Some(c.deployments),
+        "ratio",
+    )
+    .map_err(failed)?;
+    row(
+        "changes",
+        "deployment frequency",
+        "all",
+        Some(c.per_week),
+        Some(c.deployments),
+        "per week",
+    )
+    .map_err(failed)?;
+    for p in &c.weekly {
+        row(
+            "changes",
+            "deployments",
+            &week(p),
+            p.value,
+            Some(p.count),
+            "count",
+        )
+        .map_err(failed)?;
+    }
+    drop(row);
+    let bytes = out.into_inner().map_err(|e| {
+        AppError::Db(sea_orm::DbErr::Custom(format!(
+            "the CSV could not be written: {e}"
+        )))
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -1,0 +1,411 @@
+//! Follow-through figures of the dashboard: postmortems of the period's incidents, action items
+//! made in the period by kind and owner, the pipeline-test backlog per service with its weekly
+//! burn-down, and the problems open now. All aggregated by the database.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::links::Links;
+use super::sql::{Scope, Sql, count, summary_by_group, summary_rows};
+use crate::api::metrics::{
+    ActionFigures, ActionRow, BacklogRow, Bar, KnownErrorRow, PostmortemFigures, ProblemFigures,
+    WeekPoint,
+};
+use crate::domain::metrics::{Period, week_start};
+use crate::domain::postmortem::ActionKind;
+use crate::domain::problem::ProblemState;
+use crate::server::AppError;
+
+const DAY: f64 = 86_400.0;
+
+pub async fn postmortems(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    scope: &Scope,
+    today: NaiveDate,
+    links: &Links,
+) -> Result<PostmortemFigures, AppError> {
+    let backend = db.get_database_backend();
+    let mut counts = Sql::new(backend);
+    counts
+        .push(
+            "SELECT SUM(CASE WHEN i.postmortem_required THEN 1 ELSE 0 END) AS required, \
+             SUM(CASE WHEN i.postmortem_required AND EXISTS (SELECT 1 FROM postmortem_incidents pi \
+             WHERE pi.incident_id = i.id) THEN 1 ELSE 0 END) AS started, \
+             SUM(CASE WHEN i.postmortem_required AND EXISTS (SELECT 1 FROM postmortem_incidents pi \
+             JOIN postmortems p ON p.id = pi.postmortem_id WHERE pi.incident_id = i.id \
+             AND p.status = 'published') THEN 1 ELSE 0 END) AS published FROM incidents i WHERE",
+        )
+        .incidents_in(period, scope);
+    let row = counts.one(db).await?;
+
+    let to_publish = summary_by_group(Sql::new(backend), |sql| {
+        let (published, resolved) = (sql.epoch("p.published_at"), sql.epoch("i.resolved_at"));
+        sql.push(&format!(
+            "SELECT 0 AS g, {published} - {resolved} AS s FROM incidents i \
+             JOIN postmortem_incidents pi ON pi.incident_id = i.id \
+             JOIN postmortems p ON p.id = pi.postmortem_id \
+             WHERE p.published_at IS NOT NULL AND i.resolved_at IS NOT NULL \
+             AND p.published_at >= i.resolved_at AND"
+        ))
+        .incidents_in(period, scope);
+    });
+    let to_publish = summary_rows(&to_publish.all(db).await?)?.into_iter().next();
+
+    let mut overdue = Sql::new(backend);
+    overdue
+        .push(
+            "SELECT COUNT(DISTINCT p.id) AS n FROM postmortems p \
+             JOIN postmortem_incidents pi ON pi.postmortem_id = p.id \
+             JOIN incidents i ON i.id = pi.incident_id \
+             WHERE p.status <> 'published' AND p.review_due_on < ",
+        )
+        .bind(today)
+        .push(" AND")
+        .incidents_in(period, scope);
+    let overdue = count(&overdue.one(db).await?, "n")?;
+
+    Ok(PostmortemFigures {
+        required: count(&row, "required")?,
+        started: count(&row, "started")?,
+        published: count(&row, "published")?,
+        median_days_to_publish: to_publish.as_ref().and_then(|s| s.median).map(|s| s / DAY),
+        publish_count: to_publish.map(|s| s.count).unwrap_or(0),
+        overdue,
+        required_href: links.incidents(&[("postmortem", "required")]),
+        waiting_href: links.incidents(&[("postmortem", "waiting")]),
+        list_href: "/postmortems".to_owned(),
+    })
+}
+
+/// Keeps action items (aliased `a`) whose postmortem covers an incident of the scope.
+fn action_scope(sql: &mut Sql, scope: &Scope) {
+    if scope.service.is_none() && scope.team.is_none() && scope.severity.is_none() {
+        return;
+    }
+    sql.push(
+        " AND EXISTS (SELECT 1 FROM postmortem_incidents pi JOIN incidents i ON i.id = pi.incident_id \
+         WHERE pi.postmortem_id = a.postmortem_id",
+    )
+    .incident_scope(scope)
+    .push(")");
+}
+
+pub async fn actions(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<ActionFigures, AppError> {
+    let backend = db.get_database_backend();
+    let grouped = |group: &str, join: &str| {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT {group} AS label, SUM(CASE WHEN a.status = 'open' THEN 1 ELSE 0 END) AS open, \
+             SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END) AS done, \
+             SUM(CASE WHEN a.status = 'open' AND a.due_on < "
+        ))
+        .bind(today)
+        .push(&format!(
+            " THEN 1 ELSE 0 END) AS overdue FROM action_items a {join} WHERE a.created_at >= "
+        ))
+        .bind(period.from)
+        .push(" AND a.created_at < ")
+        .bind(period.to);
+        action_scope(&mut sql, scope);
+        sql.push(&format!(
+            " GROUP BY {group} ORDER BY open DESC, {group} LIMIT 12"
+        ));
+        sql
+    };
+    let rows = |rows: Vec<sea_orm::QueryResult>, label: &dyn Fn(String) -> (String, String)| {
+        rows.iter()
+            .map(|row| {
+                let (text, href) = label(
+                    row.try_get::<Option<String>>("", "label")?
+                        .unwrap_or_default(),
+                );
+                Ok(ActionRow {
+                    label: text,
+                    open: count(row, "open")?,
+                    done: count(row, "done")?,
+                    overdue: count(row, "overdue")?,
+                    href,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()
+    };
+    let by_kind = rows(grouped("a.kind", "").all(db).await?, &|kind| {
+        let parsed = ActionKind::parse(&kind);
+        let href = if parsed == Some(ActionKind::PipelineTest) {
+            "/backlog".to_owned()
+        } else {
+            "/postmortems".to_owned()
+        };
+        (parsed.map(|k| k.label().to_owned()).unwrap_or(kind), href)
+    })?;
+    let by_owner = rows(
+        grouped("u.display_name", "LEFT JOIN users u ON u.id = a.owner_id")
+            .all(db)
+            .await?,
+        &|owner| {
+            let label = if owner.is_empty() {
+                "No owner".to_owned()
+            } else {
+                owner
+            };
+            (label, "/postmortems".to_owned())
+        },
+    )?;
+    Ok(ActionFigures {
+        by_kind,
+        by_owner,
+        backlog: backlog(db, scope).await?,
+        burndown: burndown(db, period, scope).await?,
+        backlog_href: "/backlog".to_owned(),
+    })
+}
+
+/// The service a pipeline test belongs to, as the backlog page and GitHub sync choose it: its
+/// problem's first service by name, else the first service of its postmortem's incidents.
+const ITEM_SERVICE: &str = "COALESCE(\
+    (SELECT MIN(s.name) FROM problem_services ps JOIN services s ON s.id = ps.service_id \
+     WHERE ps.problem_id = a.problem_id), \
+    (SELECT MIN(s.name) FROM postmortem_incidents pi JOIN incident_services x ON x.incident_id = pi.incident_id \
+     JOIN services s ON s.id = x.service_id WHERE pi.postmortem_id = a.postmortem_id))";
+
+/// Keeps pipeline tests (the subquery's `svc`) of the scope's service or team.
+fn backlog_scope(sql: &mut Sql, scope: &Scope) {
+    if scope.service.is_none() && scope.team.is_none() {
+        return;
+    }
+    sql.push(" AND t.svc IN (SELECT sv.name FROM services sv WHERE 1 = 1");
+    sql.service_scope("sv", scope);
+    sql.push(")");
+}
+
+async fn backlog(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<BacklogRow>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!(
+        "SELECT t.svc AS svc, SUM(CASE WHEN t.v = 'open' THEN 1 ELSE 0 END) AS open, \
+         SUM(CASE WHEN t.v = 'closed_unverified' THEN 1 ELSE 0 END) AS unverified, \
+         SUM(CASE WHEN t.v = 'verified' THEN 1 ELSE 0 END) AS verified FROM (\
+         SELECT {ITEM_SERVICE} AS svc, COALESCE(g.verification, CASE WHEN a.status = 'done' \
+         THEN 'closed_unverified' ELSE 'open' END) AS v FROM action_items a \
+         LEFT JOIN github_issues g ON g.action_item_id = a.id WHERE a.kind = 'pipeline_test') t WHERE 1 = 1"
+    ));
+    backlog_scope(&mut sql, scope);
+    sql.push(" GROUP BY t.svc ORDER BY t.svc");
+    sql.all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let service: Option<String> = row.try_get("", "svc")?;
+            Ok(BacklogRow {
+                service: service.unwrap_or_else(|| "No service".to_owned()),
+                open: count(row, "open")?,
+                unverified: count(row, "unverified")?,
+                verified: count(row, "verified")?,
+                href: "/backlog".to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Open pipeline tests at the end of each week: those open when the period began, plus those
+/// made, minus those done, week by week. Reopened tests count as open from when they were made.
+async fn burndown(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    scope: &Scope,
+) -> Result<Vec<WeekPoint>, AppError> {
+    let backend = db.get_database_backend();
+    let scoped = |select: &str, condition: &dyn Fn(&mut Sql)| {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT {select} FROM (SELECT a.created_at AS created_at, a.done_at AS done_at, \
+             {ITEM_SERVICE} AS svc FROM action_items a WHERE a.kind = 'pipeline_test') t WHERE"
+        ));
+        condition(&mut sql);
+        backlog_scope(&mut sql, scope);
+        sql
+    };
+    let at_start = scoped("COUNT(*) AS n", &|sql| {
+        sql.push(" t.created_at < ")
+            .bind(period.from)
+            .push(" AND (t.done_at IS NULL OR t.done_at >= ")
+            .bind(period.from)
+            .push(")");
+    });
+    let open_at_start = count(&at_start.one(db).await?, "n")? as i64;
+    let per_week = |column: &'static str| {
+        let week = Sql::new(backend).week(&format!("t.{column}"), period);
+        let mut sql = scoped(&format!("{week} AS g, COUNT(*) AS n"), &|sql| {
+            sql.push(&format!(" t.{column} >= "))
+                .bind(period.from)
+                .push(&format!(" AND t.{column} < "))
+                .bind(period.to);
+        });
+        sql.push(" GROUP BY g");
+        sql
+    };
+    let made = weekly_counts(&per_week("created_at").all(db).await?)?;
+    let done = weekly_counts(&per_week("done_at").all(db).await?)?;
+    let mut open = open_at_start;
+    Ok(period
+        .weeks()
+        .map(|week| {
+            open += made
+                .iter()
+                .filter(|(g, _)| *g == week)
+                .map(|(_, n)| n)
+                .sum::<i64>();
+            open -= done
+                .iter()
+                .filter(|(g, _)| *g == week)
+                .map(|(_, n)| n)
+                .sum::<i64>();
+            WeekPoint {
+                week: week_start(week),
+                count: open.max(0) as u64,
+                value: Some(open.max(0) as f64),
+            }
+        })
+        .collect())
+}
+
+fn weekly_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(i64, i64)>, AppError> {
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "g")?, count(row, "n")? as i64)))
+        .collect()
+}
+
+/// Keeps problems (aliased `p`) on a service of the scope.
+fn problem_scope(sql: &mut Sql, scope: &Scope) {
+    if scope.service.is_none() && scope.team.is_none() {
+        return;
+    }
+    sql.push(
+        " AND EXISTS (SELECT 1 FROM problem_services ps JOIN services sv ON sv.id = ps.service_id \
+         WHERE ps.problem_id = p.id",
+    )
+    .service_scope("sv", scope)
+    .push(")");
+}
+
+pub async fn problems(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    links: &Links,
+) -> Result<ProblemFigures, AppError> {
+    let backend = db.get_database_backend();
+    let open_states: Vec<&str> = ProblemState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open())
+        .map(ProblemState::as_str)
+        .collect();
+    let in_open = |sql: &mut Sql| {
+        sql.push(" p.state IN (");
+        for (n, state) in open_states.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*state);
+        }
+        sql.push(")");
+        problem_scope(sql, scope);
+    };
+    let grouped = |column: &str| {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT p.{column} AS k, COUNT(*) AS n FROM problems p WHERE"
+        ));
+        in_open(&mut sql);
+        sql.push(&format!(" GROUP BY p.{column} ORDER BY p.{column}"));
+        sql
+    };
+    let mut by_state = Vec::new();
+    let mut open = 0;
+    for row in grouped("state").all(db).await? {
+        let key: String = row.try_get("", "k")?;
+        let n = count(&row, "n")?;
+        open += n;
+        by_state.push((key, n));
+    }
+    // In lifecycle order, not alphabetical.
+    let by_state = open_states
+        .iter()
+        .filter_map(|state| {
+            let (_, n) = by_state.iter().find(|(k, _)| k == state)?;
+            Some(Bar {
+                label: ProblemState::parse(state)
+                    .map(|s| s.label().to_owned())
+                    .unwrap_or_default(),
+                value: *n as f64,
+                href: links.problems("state", state),
+            })
+        })
+        .collect();
+    let by_priority = grouped("priority")
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let priority: i16 = row.try_get("", "k")?;
+            Ok(Bar {
+                label: format!("P{priority}"),
+                value: count(row, "n")? as f64,
+                href: links.problems("priority", &priority.to_string()),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let age = summary_by_group(Sql::new(backend), |sql| {
+        let created = sql.epoch("p.created_at");
+        sql.push(&format!(
+            "SELECT 0 AS g, {} - {created} AS s FROM problems p WHERE",
+            now.timestamp()
+        ));
+        in_open(sql);
+    });
+    let age = summary_rows(&age.all(db).await?)?.into_iter().next();
+    let mut oldest = Sql::new(backend);
+    oldest.push("SELECT MIN(p.created_at) AS oldest FROM problems p WHERE");
+    in_open(&mut oldest);
+    let oldest: Option<DateTime<Utc>> = oldest.one(db).await?.try_get("", "oldest")?;
+
+    let mut known = Sql::new(backend);
+    known
+        .push(
+            "SELECT p.id AS id, p.title AS title, COUNT(pi.incident_id) AS n FROM known_errors k \
+         JOIN problems p ON p.id = k.problem_id \
+         LEFT JOIN problem_incidents pi ON pi.problem_id = p.id AND pi.recurrence = ",
+        )
+        .bind(true)
+        .push(" WHERE k.retired_at IS NULL");
+    problem_scope(&mut known, scope);
+    known.push(" GROUP BY p.id, p.title ORDER BY n DESC, p.id LIMIT 10");
+    let known_errors = known
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let id: i64 = row.try_get("", "id")?;
+            Ok(KnownErrorRow {
+                title: row.try_get("", "title")?,
+                recurrences: count(row, "n")?,
+                href: format!("/problems/{id}"),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(ProblemFigures {
+        open,
+        by_state,
+        by_priority,
+        median_age_days: age.and_then(|a| a.median).map(|s| s / DAY),
+        oldest_age_days: oldest.map(|at| (now - at).num_seconds() as f64 / DAY),
+        known_errors,
+        href: links.problems("", ""),
+    })
+}

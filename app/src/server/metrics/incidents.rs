@@ -1,0 +1,151 @@
+//! Incident figures of the dashboard: how many, open, by severity and service, and the four
+//! recovery measures (MTTD, MTTA, MTTM, MTTR) for the period and per week, aggregated by the
+//! database.
+
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use super::links::Links;
+use super::sql::{Scope, Sql, count, summary_by_group, summary_rows};
+use crate::api::metrics::{Bar, IncidentFigures, RecoveryFigure, WeekPoint};
+use crate::domain::Severity;
+use crate::domain::metrics::{Measure, Period, Summary, week_start};
+use crate::server::AppError;
+
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    scope: &Scope,
+    links: &Links,
+) -> Result<IncidentFigures, AppError> {
+    let backend = db.get_database_backend();
+    let mut totals = Sql::new(backend);
+    totals
+        .push("SELECT COUNT(*) AS n, SUM(CASE WHEN i.status <> 'resolved' THEN 1 ELSE 0 END) AS open FROM incidents i WHERE")
+        .incidents_in(period, scope);
+    let row = totals.one(db).await?;
+
+    let mut by_severity = Sql::new(backend);
+    by_severity
+        .push("SELECT i.severity AS severity, COUNT(*) AS n FROM incidents i WHERE")
+        .incidents_in(period, scope)
+        .push(" GROUP BY i.severity ORDER BY i.severity");
+    let by_severity = by_severity
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let severity = Severity::from_rank(row.try_get("", "severity")?);
+            Ok(Bar {
+                label: severity.as_str().to_owned(),
+                value: count(row, "n")? as f64,
+                href: links.incidents(&[("severity", severity.as_str())]),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+
+    let mut by_service = Sql::new(backend);
+    by_service
+        .push(
+            "SELECT s.name AS name, s.slug AS slug, COUNT(*) AS n FROM incidents i \
+             JOIN incident_services x ON x.incident_id = i.id JOIN services s ON s.id = x.service_id WHERE",
+        )
+        .incidents_in(period, scope)
+        .service_scope("s", scope)
+        .push(" GROUP BY s.name, s.slug ORDER BY n DESC, s.name LIMIT 12");
+    let by_service = by_service
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let slug: String = row.try_get("", "slug")?;
+            Ok(Bar {
+                label: row.try_get("", "name")?,
+                value: count(row, "n")? as f64,
+                href: links.incidents(&[("service", &slug)]),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+
+    let mut recovery = Vec::new();
+    for measure in Measure::ALL {
+        recovery.push(RecoveryFigure {
+            measure,
+            summary: summary(db, backend, period, scope, measure, false)
+                .await?
+                .into_iter()
+                .next()
+                .map(|(_, s)| s)
+                .unwrap_or_default(),
+            weekly: weekly(
+                period,
+                summary(db, backend, period, scope, measure, true).await?,
+            ),
+            href: links.incidents(&[]),
+        });
+    }
+    Ok(IncidentFigures {
+        total: count(&row, "n")?,
+        open: count(&row, "open")?,
+        href: links.incidents(&[]),
+        open_href: links.incidents(&[("status", "open")]),
+        by_severity,
+        by_service,
+        recovery,
+    })
+}
+
+/// The measure's summary for the whole period (one group) or per week.
+async fn summary(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    period: &Period,
+    scope: &Scope,
+    measure: Measure,
+    by_week: bool,
+) -> Result<Vec<(i64, Summary)>, AppError> {
+    let (from, to) = measure.columns();
+    let sql = summary_by_group(Sql::new(backend), |sql| {
+        let group = if by_week {
+            sql.week("i.opened_at", period)
+        } else {
+            "0".to_owned()
+        };
+        let (start, end) = (
+            sql.epoch(&format!("i.{from}")),
+            sql.epoch(&format!("i.{to}")),
+        );
+        sql.push(&format!(
+            "SELECT {group} AS g, {end} - {start} AS s FROM incidents i WHERE i.{from} IS NOT NULL \
+             AND i.{to} IS NOT NULL AND i.{to} >= i.{from} AND"
+        ))
+        .incidents_in(period, scope);
+    });
+    Ok(summary_rows(&sql.all(db).await?)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.group,
+                Summary {
+                    count: r.count,
+                    mean: r.mean,
+                    median: r.median,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Every week of the period, with the mean of the weeks that have data.
+fn weekly(period: &Period, rows: Vec<(i64, Summary)>) -> Vec<WeekPoint> {
+    period
+        .weeks()
+        .map(|week| {
+            let found = rows.iter().find(|(g, _)| *g == week).map(|(_, s)| *s);
+            WeekPoint {
+                week: week_start(week),
+                count: found.map(|s| s.count).unwrap_or(0),
+                value: found.and_then(|s| s.mean),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,64 @@
+//! Addresses of the records behind each figure: the incident list, problem queue, postmortem list
+//! and pipeline-test backlog, narrowed to the dashboard's period and filters where they can be.
+
+use super::sql::{Scope, link_time};
+use crate::api::incidents::IncidentQuery;
+use crate::domain::Severity;
+use crate::domain::metrics::Period;
+
+/// The dashboard's period and filters, as the lists take them.
+pub struct Links {
+    base: IncidentQuery,
+    service: Option<String>,
+}
+
+impl Links {
+    pub fn new(period: &Period, scope: &Scope) -> Self {
+        Self {
+            base: IncidentQuery {
+                service: scope.service.clone().unwrap_or_default(),
+                severity: scope
+                    .severity
+                    .map(|rank| Severity::from_rank(rank).as_str().to_owned())
+                    .unwrap_or_default(),
+                team: scope.team.clone().unwrap_or_default(),
+                from: link_time(period.from),
+                to: link_time(period.to),
+                ..Default::default()
+            },
+            service: scope.service.clone(),
+        }
+    }
+
+    /// The incident list for the period and filters, with `extra` filters on top.
+    pub fn incidents(&self, extra: &[(&str, &str)]) -> String {
+        let mut query = self.base.clone();
+        for (key, value) in extra {
+            let value = (*value).to_owned();
+            match *key {
+                "service" => query.service = value,
+                "severity" => query.severity = value,
+                "status" => query.status = value,
+                "postmortem" => query.postmortem = value,
+                _ => {}
+            }
+        }
+        format!("/incidents?{}", query.to_query_string(None))
+    }
+
+    /// The problem queue, filtered by state or priority (and the dashboard's service).
+    pub fn problems(&self, key: &str, value: &str) -> String {
+        let mut pairs = Vec::new();
+        if !key.is_empty() {
+            pairs.push(format!("{key}={value}"));
+        }
+        if let Some(service) = &self.service {
+            pairs.push(format!("service={service}"));
+        }
+        if pairs.is_empty() {
+            "/problems".to_owned()
+        } else {
+            format!("/problems?{}", pairs.join("&"))
+        }
+    }
+}

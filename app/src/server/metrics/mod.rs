@@ -1,0 +1,119 @@
+//! The scoreboard: reliability and follow-through figures for a period and filter, aggregated by
+//! the database (`sql`), one file per area; the CSV export and the Prometheus `/metrics` text.
+
+pub mod changes;
+pub mod csv;
+pub mod followups;
+pub mod incidents;
+pub mod links;
+pub mod prometheus;
+pub mod sql;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use self::links::Links;
+use self::sql::Scope;
+use crate::api::metrics::{DashboardView, FilterOption};
+use crate::domain::Severity;
+use crate::domain::metrics::{DashboardQuery, Period};
+use crate::server::entities::service::{self, Entity as Service};
+use crate::server::{AppError, AppState};
+
+/// Every figure of the dashboard for `query`, as of `now`.
+pub async fn dashboard(
+    state: &AppState,
+    query: &DashboardQuery,
+    now: DateTime<Utc>,
+) -> Result<DashboardView, AppError> {
+    let db = &state.db;
+    let offset = state.settings.report_offset;
+    let period = Period::parse(query, now, offset).map_err(AppError::Validation)?;
+    let services = Service::find()
+        .filter(service::Column::ArchivedAt.is_null())
+        .order_by_asc(service::Column::Name)
+        .all(db)
+        .await?;
+    let mut teams: Vec<String> = services
+        .iter()
+        .map(|s| s.team.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    teams.sort();
+    teams.dedup();
+
+    let scope = scope_of(query, &services, &teams)?;
+    let links = Links::new(&period, &scope);
+    let today = now.with_timezone(&offset).date_naive();
+    let mut normalised = query.clone();
+    if normalised.range.trim().is_empty() {
+        normalised.range = "30".into();
+    }
+    let last_instant = period.to - chrono::Duration::seconds(1);
+    Ok(DashboardView {
+        query: normalised,
+        from_day: period.from.with_timezone(&offset).date_naive(),
+        to_day: last_instant.with_timezone(&offset).date_naive(),
+        offset: offset.to_string(),
+        services: services
+            .iter()
+            .map(|s| FilterOption {
+                value: s.slug.clone(),
+                label: s.name.clone(),
+            })
+            .collect(),
+        teams: teams
+            .iter()
+            .map(|t| FilterOption {
+                value: t.clone(),
+                label: t.clone(),
+            })
+            .collect(),
+        incidents: incidents::figures(db, &period, &scope, &links).await?,
+        postmortems: followups::postmortems(db, &period, &scope, today, &links).await?,
+        actions: followups::actions(db, &period, &scope, today).await?,
+        problems: followups::problems(db, &scope, now, &links).await?,
+        changes: changes::figures(db, &period, &scope).await?,
+    })
+}
+
+/// The service, team and severity asked for, each checked against what exists.
+fn scope_of(
+    query: &DashboardQuery,
+    services: &[service::Model],
+    teams: &[String],
+) -> Result<Scope, AppError> {
+    let service = match query.service.trim() {
+        "" => None,
+        slug if services.iter().any(|s| s.slug == slug) => Some(slug.to_owned()),
+        slug => {
+            return Err(AppError::field(
+                "service",
+                &format!("No service with the slug `{slug}`."),
+            ));
+        }
+    };
+    let team = match query.team.trim() {
+        "" => None,
+        team if teams.iter().any(|t| t == team) => Some(team.to_owned()),
+        team => {
+            return Err(AppError::field(
+                "team",
+                &format!("No service belongs to the team `{team}`."),
+            ));
+        }
+    };
+    let severity = match query.severity.trim() {
+        "" => None,
+        text => Some(
+            Severity::parse(text)
+                .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4."))?
+                .rank(),
+        ),
+    };
+    Ok(Scope {
+        service,
+        team,
+        severity,
+    })
+}

@@ -1,0 +1,202 @@
+//! SQL the dashboard's aggregates share, written once for SQLite and PostgreSQL: a statement
+//! builder with `?` placeholders, epoch seconds and week numbers of a timestamp, the incident
+//! filter, and mean-and-median of a set of durations computed by the database.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+
+use crate::domain::metrics::{FIRST_MONDAY_SECONDS, Period, WEEK_SECONDS};
+use crate::server::AppError;
+
+/// The service, team and severity the dashboard is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub severity: Option<i16>,
+}
+
+/// A statement being written: SQL with `?` placeholders and their values.
+pub struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text (no placeholders).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.text.push('?');
+        self.values.push(value.into());
+        self
+    }
+
+    /// Whole seconds since the Unix epoch of the timestamp `column` (fractions dropped, so both
+    /// engines give the same durations).
+    pub fn epoch(&self, column: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
+            _ => format!("CAST(strftime('%s', {column}) AS INTEGER)"),
+        }
+    }
+
+    /// The week `column` falls in (see `domain::metrics::week_index`), as an integer.
+    pub fn week(&self, column: &str, period: &Period) -> String {
+        let shifted = format!(
+            "({} + {} - {FIRST_MONDAY_SECONDS})",
+            self.epoch(column),
+            period.offset_seconds()
+        );
+        // Integer division on both engines: every stored time is after the first Monday of
+        // 1970, so truncation is the floor.
+        format!("({shifted} / {WEEK_SECONDS})")
+    }
+
+    /// A float expression SQLite and PostgreSQL both hand back as a double.
+    pub fn float(&self, expression: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => format!("CAST({expression} AS DOUBLE PRECISION)"),
+            _ => format!("CAST({expression} AS REAL)"),
+        }
+    }
+
+    /// Appends ` AND …` conditions keeping incidents (aliased `i`) of the scope, opened in the
+    /// period.
+    pub fn incidents_in(&mut self, period: &Period, scope: &Scope) -> &mut Self {
+        self.push(" i.opened_at >= ")
+            .bind(period.from)
+            .push(" AND i.opened_at < ")
+            .bind(period.to);
+        self.incident_scope(scope)
+    }
+
+    /// Appends ` AND …` conditions keeping incidents (aliased `i`) of the scope.
+    pub fn incident_scope(&mut self, scope: &Scope) -> &mut Self {
+        if let Some(severity) = scope.severity {
+            self.push(" AND i.severity = ").bind(severity);
+        }
+        if let Some(slug) = &scope.service {
+            self.push(
+                " AND EXISTS (SELECT 1 FROM incident_services xs JOIN services ss ON ss.id = xs.service_id \
+                 WHERE xs.incident_id = i.id AND ss.slug = ",
+            )
+            .bind(slug.clone())
+            .push(")");
+        }
+        if let Some(team) = &scope.team {
+            self.push(
+                " AND EXISTS (SELECT 1 FROM incident_services xt JOIN services st ON st.id = xt.service_id \
+                 WHERE xt.incident_id = i.id AND st.team = ",
+            )
+            .bind(team.clone())
+            .push(")");
+        }
+        self
+    }
+
+    /// Appends ` AND …` conditions keeping services (aliased `alias`) of the scope.
+    pub fn service_scope(&mut self, alias: &str, scope: &Scope) -> &mut Self {
+        if let Some(slug) = &scope.service {
+            self.push(&format!(" AND {alias}.slug = "))
+                .bind(slug.clone());
+        }
+        if let Some(team) = &scope.team {
+            self.push(&format!(" AND {alias}.team = "))
+                .bind(team.clone());
+        }
+        self
+    }
+
+    /// The finished statement, placeholders numbered for PostgreSQL.
+    pub fn statement(&self) -> Statement {
+        let text = match self.backend {
+            DbBackend::Postgres => {
+                let mut numbered = String::with_capacity(self.text.len() + 16);
+                let mut n = 0;
+                for c in self.text.chars() {
+                    if c == '?' {
+                        n += 1;
+                        numbered.push_str(&format!("${n}"));
+                    } else {
+                        numbered.push(c);
+                    }
+                }
+                numbered
+            }
+            _ => self.text.clone(),
+        };
+        Statement::from_sql_and_values(self.backend, text, self.values.clone())
+    }
+
+    pub async fn all(&self, db: &impl ConnectionTrait) -> Result<Vec<QueryResult>, AppError> {
+        Ok(db.query_all_raw(self.statement()).await?)
+    }
+
+    pub async fn one(&self, db: &impl ConnectionTrait) -> Result<QueryResult, AppError> {
+        db.query_one_raw(self.statement())
+            .await?
+            .ok_or_else(|| AppError::Db(sea_orm::DbErr::RecordNotFound("an aggregate row".into())))
+    }
+}
+
+/// Per group `g`: how many values `s`, their mean and their median (the middle value, or the mean
+/// of the two middle ones), from a subquery `inner` that selects `g` and `s`. Rows come back as
+/// `g`, `n`, `mean`, `median`, ordered by `g`.
+pub fn summary_by_group(mut sql: Sql, inner: impl FnOnce(&mut Sql)) -> Sql {
+    sql.push("WITH d AS (");
+    inner(&mut sql);
+    let mean = sql.float("AVG(s)");
+    let median = sql.float("AVG(CASE WHEN rn IN ((c + 1) / 2, (c + 2) / 2) THEN s END)");
+    sql.push(&format!(
+        "), r AS (SELECT g, s, ROW_NUMBER() OVER (PARTITION BY g ORDER BY s) AS rn, \
+         COUNT(*) OVER (PARTITION BY g) AS c FROM d) \
+         SELECT g, COUNT(*) AS n, {mean} AS mean, {median} AS median FROM r GROUP BY g ORDER BY g"
+    ));
+    sql
+}
+
+/// One summary row read back.
+pub struct SummaryRow {
+    pub group: i64,
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+}
+
+pub fn summary_rows(rows: &[QueryResult]) -> Result<Vec<SummaryRow>, AppError> {
+    rows.iter()
+        .map(|row| {
+            Ok(SummaryRow {
+                group: row.try_get("", "g")?,
+                count: count(row, "n")?,
+                mean: row.try_get("", "mean")?,
+                median: row.try_get("", "median")?,
+            })
+        })
+        .collect()
+}
+
+/// A count column (COUNT or SUM of 0/1, which is NULL over no rows).
+pub fn count(row: &QueryResult, column: &str) -> Result<u64, AppError> {
+    let value: Option<i64> = row.try_get("", column)?;
+    Ok(value.unwrap_or(0).max(0) as u64)
+}
+
+/// The time as the dashboard's links write it (a `from`/`to` of the incident list).
+pub fn link_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M").to_string()
+}

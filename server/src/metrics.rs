@@ -1,0 +1,95 @@
+//! The scoreboard's HTTP exports: `/dashboard.csv` (the dashboard's figures for the same query,
+//! for a signed-in reader) and `/metrics` (Prometheus text, behind `METRICS_TOKEN` when set).
+
+use app::domain::Permission;
+use app::domain::metrics::DashboardQuery;
+use app::server::auth::CurrentUser;
+use app::server::metrics::{csv, dashboard, prometheus};
+use app::server::{AppError, AppState};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use subtle::ConstantTimeEq;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard.csv", get(export_csv))
+        .route("/metrics", get(metrics))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    Query(query): Query<DashboardQuery>,
+    user: Option<Extension<CurrentUser>>,
+) -> Response {
+    if !user.is_some_and(|Extension(u)| u.can(Permission::ViewRecords)) {
+        return (StatusCode::UNAUTHORIZED, "Sign in to export the dashboard.").into_response();
+    }
+    let result = match dashboard(&state, &query, chrono::Utc::now()).await {
+        Ok(view) => csv::write(&view).map(|text| (view, text)),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok((view, text)) => {
+            let disposition = format!(
+                "attachment; filename=\"postmortem-dashboard-{}-to-{}.csv\"",
+                view.from_day, view.to_day
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                text,
+            )
+                .into_response()
+        }
+        Err(AppError::Validation(errors)) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (StatusCode::UNPROCESSABLE_ENTITY, message).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "dashboard export failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.settings.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "Send the METRICS_TOKEN as a bearer token.",
+            )
+                .into_response();
+        }
+    }
+    match prometheus::render(&state, chrono::Utc::now()).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "metrics failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
