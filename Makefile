@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e release bench bench-incidents bench-postmortem bench-problems bench-github clean-data
+.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e release bench bench-incidents bench-dashboard bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -48,6 +48,13 @@ bench: release
 ## after the build; BENCH_SECONDS=3 shortens each run, BENCH_ENGINES=sqlite skips PostgreSQL.
 bench-incidents: release
 	scripts/bench-incidents.sh
+
+## make bench-dashboard: the same 1,000,000 incidents plus about 200,000 action items; the dashboard
+## for 90 days (server function and page) on SQLite and PostgreSQL, p99 of the server's time per
+## request (target < 200 ms). Needs only the release server binary; about 10 minutes after the build.
+bench-dashboard:
+	cargo build --release -p server
+	BENCH_MODE=dashboard scripts/bench-incidents.sh
 
 ## make bench-postmortem: a large postmortem's server-side render against the same bytes served
 ## statically (the ceiling), live fan-out to 100 participants (delivery p99, server memory), and the

@@ -4,6 +4,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod deployments;
 mod github;
 mod github_requests;
 mod health;

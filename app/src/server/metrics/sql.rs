@@ -164,7 +164,7 @@ pub fn summary_by_group(mut sql: Sql, inner: impl FnOnce(&mut Sql)) -> Sql {
     sql.push(&format!(
         "), r AS (SELECT g, s, ROW_NUMBER() OVER (PARTITION BY g ORDER BY s) AS rn, \
          COUNT(*) OVER (PARTITION BY g) AS c FROM d) \
-         SELECT g, COUNT(*) AS n, {mean} AS mean, {median} AS median FROM r GROUP BY g ORDER BY g"
+         SELECT CAST(g AS BIGINT) AS g, COUNT(*) AS n, {mean} AS mean, {median} AS median FROM r GROUP BY g ORDER BY g"
     ));
     sql
 }
