@@ -75,6 +75,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(IncidentDeployments::DeploymentId))
                     .col(string_len(IncidentDeployments::LinkedBy, 254))
                     .col(boolean(IncidentDeployments::Automatic).default(false))
+                    .col(string_len_null(IncidentDeployments::DismissedBy, 254))
                     .col(timestamp_with_time_zone(IncidentDeployments::LinkedAt))
                     .primary_key(
                         Index::create()
@@ -164,6 +165,7 @@ enum IncidentDeployments {
     DeploymentId,
     LinkedBy,
     Automatic,
+    DismissedBy,
     LinkedAt,
 }
 

@@ -186,6 +186,11 @@ async fn relink_in(
                 .await?;
         }
     }
+    let dismissed: Vec<i64> = current
+        .iter()
+        .filter(|l| l.dismissed_by.is_some())
+        .map(|l| l.deployment_id)
+        .collect();
     for id in &blamed {
         if !current.iter().any(|l| l.deployment_id == *id) {
             incident_deployment::ActiveModel {
@@ -193,13 +198,17 @@ async fn relink_in(
                 deployment_id: Set(*id),
                 linked_by: Set("a change entry in the timeline".into()),
                 automatic: Set(true),
+                dismissed_by: Set(None),
                 linked_at: Set(Utc::now()),
             }
             .insert(db)
             .await?;
         }
     }
-    Ok(blamed)
+    Ok(blamed
+        .into_iter()
+        .filter(|id| !dismissed.contains(id))
+        .collect())
 }
 
 /// The deployments linked to an incident, and those of its services people may link: from
@@ -209,8 +218,10 @@ pub async fn for_incident(
     incident_id: i64,
 ) -> Result<DeploymentLinks, AppError> {
     let incident = crate::server::incidents::find(db, incident_id).await?;
+    // A dismissed automatic link shows as unlinked.
     let links = IncidentDeployment::find()
         .filter(incident_deployment::Column::IncidentId.eq(incident_id))
+        .filter(incident_deployment::Column::DismissedBy.is_null())
         .all(db)
         .await?;
     let service_ids: Vec<i64> = IncidentService::find()
@@ -300,33 +311,56 @@ pub async fn set_link(
     let existing = IncidentDeployment::find_by_id((incident_id, deployment_id))
         .one(&txn)
         .await?;
+    let linked_note = || {
+        format!(
+            "Linked to deployment {} ({}) by {}.",
+            deployment.version, deployment.environment, actor.label
+        )
+    };
+    let unlinked_note = || {
+        format!(
+            "Unlinked from deployment {} by {}.",
+            deployment.version, actor.label
+        )
+    };
     let note = match (linked, existing) {
-        (true, Some(_)) => None,
+        (true, Some(link)) if link.dismissed_by.is_some() => {
+            let mut link: incident_deployment::ActiveModel = link.into();
+            link.dismissed_by = Set(None);
+            link.automatic = Set(false);
+            link.linked_by = Set(actor.label.clone());
+            link.linked_at = Set(Utc::now());
+            link.update(&txn).await?;
+            Some(linked_note())
+        }
+        (true, Some(_)) | (false, None) => None,
+        (false, Some(link)) if link.dismissed_by.is_some() => None,
         (true, None) => {
             incident_deployment::ActiveModel {
                 incident_id: Set(incident_id),
                 deployment_id: Set(deployment_id),
                 linked_by: Set(actor.label.clone()),
                 automatic: Set(false),
+                dismissed_by: Set(None),
                 linked_at: Set(Utc::now()),
             }
             .insert(&txn)
             .await?;
-            Some(format!(
-                "Linked to deployment {} ({}) by {}.",
-                deployment.version, deployment.environment, actor.label
-            ))
+            Some(linked_note())
+        }
+        (false, Some(link)) if link.automatic => {
+            // Kept as dismissed, so the timeline does not link it again.
+            let mut link: incident_deployment::ActiveModel = link.into();
+            link.dismissed_by = Set(Some(actor.label.clone()));
+            link.update(&txn).await?;
+            Some(unlinked_note())
         }
         (false, Some(_)) => {
             IncidentDeployment::delete_by_id((incident_id, deployment_id))
                 .exec(&txn)
                 .await?;
-            Some(format!(
-                "Unlinked from deployment {} by {}.",
-                deployment.version, actor.label
-            ))
+            Some(unlinked_note())
         }
-        (false, None) => None,
     };
     if let Some(note) = note {
         crate::server::incidents::timeline::system_entry(

@@ -112,6 +112,7 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<usize, AppError> {
             deployment_id: Set(id),
             linked_by: Set("pm@demo.example".into()),
             automatic: Set(false),
+            dismissed_by: Set(None),
             linked_at: Set(now),
         }
         .insert(db)

@@ -169,12 +169,38 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
         .collect();
     assert_eq!(linked, ["v2.42"]);
     assert_eq!(view["linked"][0]["linked_by"], "member@test.example");
+    assert_eq!(
+        view["candidates"][0]["version"], "v2.41",
+        "unlinked, it is offered again"
+    );
+
+    // The unlinked automatic link stays unlinked when the timeline changes again.
+    let response = app
+        .call(
+            "incidents/timeline/add",
+            &[
+                ("incident_id", &incident_id),
+                ("entry[kind]", "change"),
+                ("entry[occurred_at]", &minute(impact - Duration::minutes(9))),
+                ("entry[body]", "Feature flag flipped."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let view = deployments_of(&app, incident).await;
+    assert_eq!(view["linked"].as_array().unwrap().len(), 1, "{view}");
     let links = incident_deployment::Entity::find()
         .all(&app.db)
         .await
         .unwrap();
-    assert_eq!(links.len(), 1);
-    assert!(!links[0].automatic);
+    let live: Vec<_> = links.iter().filter(|l| l.dismissed_by.is_none()).collect();
+    assert_eq!(live.len(), 1);
+    assert!(!live[0].automatic);
+    assert!(
+        links
+            .iter()
+            .any(|l| l.dismissed_by.as_deref() == Some("member@test.example"))
+    );
 
     // The dashboard: two production deployments, one linked to an incident.
     let response = app

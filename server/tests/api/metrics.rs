@@ -311,6 +311,7 @@ async fn link_deployment(app: &TestApp, incident: i64, deployment: i64, linked_b
         deployment_id: Set(deployment),
         linked_by: Set(linked_by.into()),
         automatic: Set(linked_by == "auto"),
+        dismissed_by: Set(None),
         linked_at: Set(now()),
     }
     .insert(&app.db)

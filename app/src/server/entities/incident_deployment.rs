@@ -13,6 +13,8 @@ pub struct Model {
     pub deployment_id: i64,
     pub linked_by: String,
     pub automatic: bool,
+    /// Who unlinked an automatic link: it stays unlinked however the timeline changes.
+    pub dismissed_by: Option<String>,
     pub linked_at: DateTime<Utc>,
 }
 

@@ -24,7 +24,7 @@ fn counted(sql: &mut Sql, period: &Period, scope: &Scope) {
 fn failing(sql: &mut Sql, scope: &Scope) {
     sql.push(
         "EXISTS (SELECT 1 FROM incident_deployments l JOIN incidents i ON i.id = l.incident_id \
-         WHERE l.deployment_id = d.id",
+         WHERE l.deployment_id = d.id AND l.dismissed_by IS NULL",
     );
     if let Some(severity) = scope.severity {
         sql.push(" AND i.severity = ").bind(severity);
@@ -80,7 +80,8 @@ pub async fn figures(
         "SELECT s.name AS service, d.version AS version, d.deployed_at AS deployed_at, \
          i.id AS incident_id, i.title AS title, l.linked_by AS linked_by, l.automatic AS automatic \
          FROM deployments d JOIN services s ON s.id = d.service_id \
-         JOIN incident_deployments l ON l.deployment_id = d.id JOIN incidents i ON i.id = l.incident_id WHERE",
+         JOIN incident_deployments l ON l.deployment_id = d.id AND l.dismissed_by IS NULL \
+         JOIN incidents i ON i.id = l.incident_id WHERE",
     );
     counted(&mut recent, period, scope);
     if let Some(severity) = scope.severity {
