@@ -328,6 +328,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ),
     // The scoreboard and deployments
     (
+        "/api/deployments/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
         "/api/incidents/deployments",
         Access::Requires(Permission::ViewRecords),
     ),

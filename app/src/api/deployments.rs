@@ -54,3 +54,48 @@ pub async fn link_deployment(
             .await?,
     )
 }
+
+/// The deployment list's filters, as they appear in its query string (the dashboard links here).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentQuery {
+    /// Deployed at or after (a date or time, UTC).
+    #[serde(default)]
+    pub from: String,
+    /// Deployed before.
+    #[serde(default)]
+    pub to: String,
+    /// A service slug.
+    #[serde(default)]
+    pub service: String,
+    /// A team, as the service catalog names it.
+    #[serde(default)]
+    pub team: String,
+    /// `true`: only deployments linked to an incident (failed changes).
+    #[serde(default)]
+    pub failed: String,
+}
+
+/// One deployment in the list, with the incidents it caused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentListRow {
+    pub id: i64,
+    pub service: String,
+    pub version: String,
+    pub environment: String,
+    pub status: String,
+    pub deployed_at: DateTime<Utc>,
+    pub url: Option<String>,
+    /// (id, title) of each incident linked to it.
+    pub incidents: Vec<(i64, String)>,
+}
+
+/// The newest deployments (at most 500) matching `query`: those the dashboard counts are the
+/// successful production ones.
+#[server(endpoint = "deployments/list")]
+pub async fn list_deployments(
+    #[server(default)] query: DeploymentQuery,
+) -> Result<Vec<DeploymentListRow>, ApiError> {
+    let state = crate::server::state::app_state()?;
+    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    Ok(crate::server::deployments::list(&state.db, &query).await?)
+}

@@ -122,7 +122,8 @@ fn url_pairs(query: &IncidentQuery) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-fn encode(value: &str) -> String {
+/// A value for a query string (`application/x-www-form-urlencoded`).
+pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

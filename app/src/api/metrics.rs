@@ -132,6 +132,9 @@ pub struct ChangeFigures {
     pub weekly: Vec<WeekPoint>,
     /// Failed deployments with the incident each caused.
     pub failures: Vec<FailedDeployment>,
+    /// The deployments behind the figures, and the failed ones.
+    pub href: String,
+    pub failed_href: String,
 }
 
 /// A deployment an incident was linked to.

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::incidents::encode;
 use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard};
 use crate::components::chart::{BarChart, LineChart};
 use crate::components::{DataTable, ErrorsView};
@@ -60,18 +61,7 @@ fn query_string(q: &DashboardQuery) -> String {
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| {
-        let encoded: String = v
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        format!("{k}={encoded}")
-    })
+    .map(|(k, v)| format!("{k}={}", encode(v)))
     .collect::<Vec<_>>()
     .join("&")
 }
@@ -283,10 +273,10 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
         <section class="panel" aria-labelledby="changes-heading">
             <h2 id="changes-heading">"Changes"</h2>
             <div class="figures">
-                <Figure label="Production deployments" value=ch.deployments.to_string() testid="deployments" />
-                <Figure label="Deployments per week" value=format!("{:.1}", ch.per_week) testid="deploy-frequency" />
-                <Figure label="Linked to an incident" value=ch.failed.to_string() testid="deployments-failed" />
-                <Figure label="Change failure rate" value=ch.failure_rate.map(percent).unwrap_or_else(|| "—".into()) testid="change-failure-rate" />
+                <Figure label="Production deployments" value=ch.deployments.to_string() href=ch.href.clone() testid="deployments" />
+                <Figure label="Deployments per week" value=format!("{:.1}", ch.per_week) href=ch.href.clone() testid="deploy-frequency" />
+                <Figure label="Linked to an incident" value=ch.failed.to_string() href=ch.failed_href.clone() testid="deployments-failed" />
+                <Figure label="Change failure rate" value=ch.failure_rate.map(percent).unwrap_or_else(|| "—".into()) href=ch.failed_href.clone() testid="change-failure-rate" />
             </div>
             <div class="chart-grid">
                 <LineChart id="chart-deployments".into() title="Deployments by week".into() points=ch.weekly.clone() value_label="Deployments" format=count />

@@ -6,10 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 
-use crate::api::deployments::{DeploymentLinks, DeploymentRow};
+use crate::api::deployments::{DeploymentLinks, DeploymentListRow, DeploymentQuery, DeploymentRow};
 use crate::domain::TimelineKind;
 use crate::domain::deployment::{Deployment, is_production};
 use crate::domain::metrics::blamed_deployments;
@@ -389,4 +389,90 @@ pub async fn set_link(
     let view = for_incident(&txn, incident_id).await?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// The deployment list: newest first, at most 500, narrowed by `query`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &DeploymentQuery,
+) -> Result<Vec<DeploymentListRow>, AppError> {
+    let mut select = DeploymentEntity::find();
+    let bound = |field: &str, text: &str| {
+        crate::domain::incident::parse_time(text)
+            .map_err(|message| AppError::field(field, &message))
+    };
+    if let Some(from) = bound("from", &query.from)? {
+        select = select.filter(deployment::Column::DeployedAt.gte(from));
+    }
+    if let Some(to) = bound("to", &query.to)? {
+        select = select.filter(deployment::Column::DeployedAt.lt(to));
+    }
+    let mut services = Service::find();
+    let mut narrowed = false;
+    if !query.service.trim().is_empty() {
+        services = services.filter(service::Column::Slug.eq(query.service.trim()));
+        narrowed = true;
+    }
+    if !query.team.trim().is_empty() {
+        services = services.filter(service::Column::Team.eq(query.team.trim()));
+        narrowed = true;
+    }
+    if narrowed {
+        let services = services.all(db).await?;
+        if services.is_empty() {
+            return Err(AppError::field(
+                "service",
+                "No service matches this filter.",
+            ));
+        }
+        select = select.filter(deployment::Column::ServiceId.is_in(services.iter().map(|s| s.id)));
+    }
+    if query.failed == "true" {
+        let failed = IncidentDeployment::find()
+            .filter(incident_deployment::Column::DismissedBy.is_null())
+            .select_only()
+            .column(incident_deployment::Column::DeploymentId)
+            .into_query();
+        select = select.filter(deployment::Column::Id.in_subquery(failed));
+    }
+    let rows = select
+        .order_by_desc(deployment::Column::DeployedAt)
+        .order_by_desc(deployment::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?;
+    let links = IncidentDeployment::find()
+        .filter(incident_deployment::Column::DeploymentId.is_in(rows.iter().map(|d| d.id)))
+        .filter(incident_deployment::Column::DismissedBy.is_null())
+        .all(db)
+        .await?;
+    let titles: Vec<(i64, String)> = Incident::find()
+        .filter(incident::Column::Id.is_in(links.iter().map(|l| l.incident_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.title))
+        .collect();
+    let names = service_names(db, rows.iter().map(|d| d.service_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| DeploymentListRow {
+            id: d.id,
+            service: names
+                .iter()
+                .find(|(id, _)| *id == d.service_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            incidents: links
+                .iter()
+                .filter(|l| l.deployment_id == d.id)
+                .filter_map(|l| titles.iter().find(|(id, _)| *id == l.incident_id).cloned())
+                .collect(),
+            version: d.version,
+            environment: d.environment,
+            status: d.status,
+            deployed_at: d.deployed_at,
+            url: d.url,
+        })
+        .collect())
 }

@@ -212,6 +212,29 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
     assert_eq!(dashboard["changes"]["failure_rate"], 0.5);
     assert_eq!(dashboard["changes"]["failures"][0]["version"], "v2.42");
 
+    // The figures link to the deployments behind them.
+    let failed_href = dashboard["changes"]["failed_href"].as_str().unwrap();
+    assert!(
+        failed_href.starts_with("/deployments?from="),
+        "{failed_href}"
+    );
+    assert!(failed_href.ends_with("&failed=true"), "{failed_href}");
+    let response = app
+        .call("deployments/list", &[("query[failed]", "true")])
+        .await;
+    let failed: Value = response.json().await.unwrap();
+    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
+    assert_eq!(failed[0]["version"], "v2.42");
+    assert_eq!(failed[0]["incidents"][0][1], "Card payments declined");
+    let response = app
+        .call("deployments/list", &[("query[service]", "payments-api")])
+        .await;
+    let all: Value = response.json().await.unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let page = app.get(failed_href).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("v2.42"));
+
     // A viewer cannot link.
     let viewer = app.client_as(Role::Viewer).await;
     let response = app

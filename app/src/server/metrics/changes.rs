@@ -3,6 +3,7 @@
 
 use sea_orm::ConnectionTrait;
 
+use super::links::Links;
 use super::sql::{Scope, Sql, count};
 use crate::api::metrics::{ChangeFigures, FailedDeployment, WeekPoint};
 use crate::domain::metrics::{Period, change_failure_rate, per_week, week_start};
@@ -36,6 +37,7 @@ pub async fn figures(
     db: &impl ConnectionTrait,
     period: &Period,
     scope: &Scope,
+    links: &Links,
 ) -> Result<ChangeFigures, AppError> {
     let backend = db.get_database_backend();
     let mut totals = Sql::new(backend);
@@ -119,5 +121,7 @@ pub async fn figures(
         per_week: per_week(deployments, period.days()),
         weekly,
         failures,
+        href: links.deployments(false),
+        failed_href: links.deployments(true),
     })
 }

@@ -2,7 +2,7 @@
 //! and pipeline-test backlog, narrowed to the dashboard's period and filters where they can be.
 
 use super::sql::{Scope, link_time};
-use crate::api::incidents::IncidentQuery;
+use crate::api::incidents::{IncidentQuery, encode};
 use crate::domain::Severity;
 use crate::domain::metrics::Period;
 
@@ -46,14 +46,32 @@ impl Links {
         format!("/incidents?{}", query.to_query_string(None))
     }
 
+    /// The deployment list for the period and the service or team (only the failed ones when
+    /// `failed`).
+    pub fn deployments(&self, failed: bool) -> String {
+        let pairs = [
+            ("from", self.base.from.as_str()),
+            ("to", &self.base.to),
+            ("service", &self.base.service),
+            ("team", &self.base.team),
+            ("failed", if failed { "true" } else { "" }),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        format!("/deployments?{}", query.join("&"))
+    }
+
     /// The problem queue, filtered by state or priority (and the dashboard's service).
     pub fn problems(&self, key: &str, value: &str) -> String {
         let mut pairs = Vec::new();
         if !key.is_empty() {
-            pairs.push(format!("{key}={value}"));
+            pairs.push(format!("{key}={}", encode(value)));
         }
         if let Some(service) = &self.service {
-            pairs.push(format!("service={service}"));
+            pairs.push(format!("service={}", encode(service)));
         }
         if pairs.is_empty() {
             "/problems".to_owned()

@@ -73,7 +73,7 @@ pub async fn dashboard(
         postmortems: followups::postmortems(db, &period, &scope, today, &links).await?,
         actions: followups::actions(db, &period, &scope, today).await?,
         problems: followups::problems(db, &scope, now, &links).await?,
-        changes: changes::figures(db, &period, &scope).await?,
+        changes: changes::figures(db, &period, &scope, &links).await?,
     })
 }
 

@@ -1,0 +1,83 @@
+//! The deployment list (`/deployments`): what shipped, where and when, and the incidents each
+//! caused; the dashboard's deployment figures link here with their period and filters.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::deployments::{DeploymentListRow, DeploymentQuery, list_deployments};
+use crate::components::{DataTable, ErrorsView};
+
+/// The page.
+#[component]
+pub fn DeploymentsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|p| {
+            let get = |k: &str| p.get(k).unwrap_or_default();
+            DeploymentQuery {
+                from: get("from"),
+                to: get("to"),
+                service: get("service"),
+                team: get("team"),
+                failed: get("failed"),
+            }
+        })
+    };
+    let rows = Resource::new(query, list_deployments);
+    view! {
+        <Title text="Deployments · Postmortem" />
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/dashboard">"Dashboard"</a>
+        </nav>
+        <h1>{move || if query().failed == "true" { "Deployments linked to an incident" } else { "Deployments" }}</h1>
+        <p class="muted">
+            {move || {
+                let q = query();
+                let mut parts = Vec::new();
+                if !q.from.is_empty() { parts.push(format!("from {}", q.from.replace('T', " "))); }
+                if !q.to.is_empty() { parts.push(format!("until {}", q.to.replace('T', " "))); }
+                if !q.service.is_empty() { parts.push(format!("service {}", q.service)); }
+                if !q.team.is_empty() { parts.push(format!("team {}", q.team)); }
+                if parts.is_empty() { "The newest 500.".to_owned() } else { format!("{} (UTC); the newest 500.", parts.join(", ")) }
+            }}
+            " Change figures count successful deployments to production."
+        </p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || Suspend::new(async move { rows.await.map(|rows| view! { <Deployments rows /> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn Deployments(rows: Vec<DeploymentListRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="muted">"No deployments match."</p> }.into_any();
+    }
+    view! {
+        <DataTable headings=&["Deployed (UTC)", "Service", "Version", "Environment", "Result", "Caused"]>
+            {rows.into_iter().map(|d| view! {
+                <tr data-testid="deployment-row">
+                    <td class="mono small">{d.deployed_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                    <td>{d.service}</td>
+                    <td>
+                        {match d.url {
+                            Some(url) => view! { <a href=url rel="external noopener noreferrer">{d.version.clone()}</a> }.into_any(),
+                            None => view! { <span>{d.version.clone()}</span> }.into_any(),
+                        }}
+                    </td>
+                    <td>{d.environment}</td>
+                    <td>{d.status}</td>
+                    <td class="small">
+                        {d.incidents.into_iter().map(|(id, title)| view! {
+                            <a href=format!("/incidents/{id}")>{format!("#{id} {title}")}</a><br />
+                        }).collect_view()}
+                    </td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
+    }
+    .into_any()
+}
