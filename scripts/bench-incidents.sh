@@ -10,7 +10,7 @@
 #      database, with 1 and with 10 alerts per delivery;
 #   4. prints a summary table. Targets: list p99 < 20 ms; intake >= 1,000 alerts/s.
 # With BENCH_MODE=dashboard (`make bench-dashboard`) it seeds the same incidents plus about 200,000
-# action items (4 each on postmortems of every sixth incident whose postmortem started) and
+# action items (7 each on postmortems of every sixth incident whose postmortem started) and
 # measures the dashboard for 90 days instead (server function and page, 1 connection so the
 # latency is the server's time per request; target p99 < 200 ms).
 # Settings: BENCH_SECONDS (10) per wrk run, BENCH_ENGINES ("sqlite postgres"), BENCH_INCIDENTS
@@ -624,7 +624,7 @@ bench_sqlite() {
   echo "   deep page: after=$cursor (row $(( incidents < 1000000 ? incidents * 9 / 10 : 900000 )) newest first); filter: service=$slug&severity=SEV1"
   if [[ $mode == dashboard ]]; then
     t=$(now)
-    echo "   follow-ups: $(helper sqlite-followups "$db" 4) in $(since "$t")s"
+    echo "   follow-ups: $(helper sqlite-followups "$db" 7) in $(since "$t")s"
     start_server "$url" false
     echo "== SQLite: dashboard at $incidents incidents"
     measure_dashboard sqlite "$slug"
@@ -682,7 +682,7 @@ bench_postgres() { # runs under scripts/with-postgres.sh, which exports TEST_DAT
   postmaster_pid=$(head -n 1 "$(psql -XAt "$pg_url" -c "SHOW data_directory")/postmaster.pid" 2>/dev/null || echo 0)
   if [[ $mode == dashboard ]]; then
     t=$(now)
-    helper pg-followups-sql 4 "$member" | { echo "\\set ON_ERROR_STOP on"; cat; } | psql -qX "$pg_url" >/dev/null
+    helper pg-followups-sql 7 "$member" | { echo "\\set ON_ERROR_STOP on"; cat; } | psql -qX "$pg_url" >/dev/null
     psql -qX "$pg_url" -c "VACUUM ANALYZE postmortems" -c "VACUUM ANALYZE action_items" -c "VACUUM ANALYZE postmortem_incidents" >/dev/null
     echo "   follow-ups: $(psql -XAt "$pg_url" -c "SELECT (SELECT count(*) FROM postmortems) || ' postmortems, ' || (SELECT count(*) FROM action_items) || ' action items'") in $(since "$t")s"
     start_server "$pg_url" false

@@ -220,11 +220,17 @@ async fn burndown(
     scope: &Scope,
 ) -> Result<Vec<WeekPoint>, AppError> {
     let backend = db.get_database_backend();
+    // Working out each test's service is the expensive part: only when a filter needs it.
+    let service = if scope.service.is_some() || scope.team.is_some() {
+        ITEM_SERVICE
+    } else {
+        "NULL"
+    };
     let scoped = |select: &str, condition: &dyn Fn(&mut Sql)| {
         let mut sql = Sql::new(backend);
         sql.push(&format!(
             "SELECT {select} FROM (SELECT a.created_at AS created_at, a.done_at AS done_at, \
-             {ITEM_SERVICE} AS svc FROM action_items a WHERE a.kind = 'pipeline_test') t WHERE"
+             {service} AS svc FROM action_items a WHERE a.kind = 'pipeline_test') t WHERE"
         ));
         condition(&mut sql);
         backlog_scope(&mut sql, scope);

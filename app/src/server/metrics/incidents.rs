@@ -70,16 +70,13 @@ pub async fn figures(
     for measure in Measure::ALL {
         recovery.push(RecoveryFigure {
             measure,
-            summary: summary(db, backend, period, scope, measure, false)
+            summary: summary(db, backend, period, scope, measure)
                 .await?
                 .into_iter()
                 .next()
                 .map(|(_, s)| s)
                 .unwrap_or_default(),
-            weekly: weekly(
-                period,
-                summary(db, backend, period, scope, measure, true).await?,
-            ),
+            weekly: weekly_means(db, backend, period, scope, measure).await?,
             href: links.incidents(&[]),
         });
     }
@@ -94,31 +91,63 @@ pub async fn figures(
     })
 }
 
-/// The measure's summary for the whole period (one group) or per week.
+/// The measure's durations in the period: `SELECT <group> AS g, <seconds> AS s FROM …`.
+fn durations(sql: &mut Sql, period: &Period, scope: &Scope, measure: Measure, group: &str) {
+    let (from, to) = measure.columns();
+    let (start, end) = (
+        sql.epoch(&format!("i.{from}")),
+        sql.epoch(&format!("i.{to}")),
+    );
+    sql.push(&format!(
+        "SELECT {group} AS g, {end} - {start} AS s FROM incidents i WHERE i.{from} IS NOT NULL \
+         AND i.{to} IS NOT NULL AND i.{to} >= i.{from} AND"
+    ))
+    .incidents_in(period, scope);
+}
+
+/// The measure's weekly means and counts, every week of the period (a plain aggregate: the
+/// charts show means, so no week needs its median).
+async fn weekly_means(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    period: &Period,
+    scope: &Scope,
+    measure: Measure,
+) -> Result<Vec<WeekPoint>, AppError> {
+    let mut sql = Sql::new(backend);
+    let week = sql.week("i.opened_at", period);
+    let mean = sql.float("AVG(s)");
+    sql.push(&format!("SELECT g, COUNT(*) AS n, {mean} AS mean FROM ("));
+    durations(&mut sql, period, scope, measure, &week);
+    sql.push(") d GROUP BY g");
+    let rows: Vec<(i64, Summary)> = sql
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "g")?,
+                Summary {
+                    count: count(row, "n")?,
+                    mean: row.try_get("", "mean")?,
+                    median: None,
+                },
+            ))
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(weekly(period, rows))
+}
+
+/// The measure's mean and median over the whole period.
 async fn summary(
     db: &impl ConnectionTrait,
     backend: DbBackend,
     period: &Period,
     scope: &Scope,
     measure: Measure,
-    by_week: bool,
 ) -> Result<Vec<(i64, Summary)>, AppError> {
-    let (from, to) = measure.columns();
     let sql = summary_by_group(Sql::new(backend), |sql| {
-        let group = if by_week {
-            sql.week("i.opened_at", period)
-        } else {
-            "0".to_owned()
-        };
-        let (start, end) = (
-            sql.epoch(&format!("i.{from}")),
-            sql.epoch(&format!("i.{to}")),
-        );
-        sql.push(&format!(
-            "SELECT {group} AS g, {end} - {start} AS s FROM incidents i WHERE i.{from} IS NOT NULL \
-             AND i.{to} IS NOT NULL AND i.{to} >= i.{from} AND"
-        ))
-        .incidents_in(period, scope);
+        durations(sql, period, scope, measure, "0");
     });
     Ok(summary_rows(&sql.all(db).await?)?
         .into_iter()

@@ -46,11 +46,12 @@ impl Sql {
     }
 
     /// Whole seconds since the Unix epoch of the timestamp `column` (fractions dropped, so both
-    /// engines give the same durations).
+    /// engines give the same durations). On SQLite, `julianday` is several times cheaper than
+    /// `strftime('%s')`; its float error (under 0.0001 s) is absorbed before truncating.
     pub fn epoch(&self, column: &str) -> String {
         match self.backend {
             DbBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
-            _ => format!("CAST(strftime('%s', {column}) AS INTEGER)"),
+            _ => format!("CAST((julianday({column}) - 2440587.5) * 86400.0 + 0.001 AS INTEGER)"),
         }
     }
 
