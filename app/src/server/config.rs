@@ -157,7 +157,7 @@ impl Settings {
                 reason,
             })?,
             deployment_link_minutes: match get("DEPLOYMENT_LINK_MINUTES") {
-                Some(v) => positive("DEPLOYMENT_LINK_MINUTES", &v)? as i64,
+                Some(v) => positive("DEPLOYMENT_LINK_MINUTES", &v)?,
                 None => 120,
             },
             metrics_token: get("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),

@@ -299,7 +299,6 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         )
         .map_err(failed)?;
     }
-    drop(row);
     let bytes = out.into_inner().map_err(|e| {
         AppError::Db(sea_orm::DbErr::Custom(format!(
             "the CSV could not be written: {e}"

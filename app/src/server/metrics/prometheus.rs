@@ -65,7 +65,7 @@ pub fn record_webhook(hook: &str, status: u16) {
 }
 
 /// A gauge family filled with `rows` of (labels, value).
-fn gauges<'a>(
+fn gauges(
     registry: &mut Registry,
     name: &str,
     help: &str,
