@@ -13,9 +13,9 @@ use crate::pages::{
     UsersPage,
 };
 use crate::pages::{
-    BacklogPage, DashboardPage, DeploymentsPage, GithubPage, IntegrationsPage, NewPostmortemPage,
-    NewProblemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage, ProblemPage,
-    ProblemsPage, TemplatesPage,
+    ActionItemsPage, BacklogPage, DashboardPage, DeploymentsPage, GithubPage, IntegrationsPage,
+    NewPostmortemPage, NewProblemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
+    ProblemPage, ProblemsPage, TemplatesPage,
 };
 
 /// The document around the app, rendered on the server for every page.
@@ -164,6 +164,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/github") view=GithubPage ssr=SsrMode::Async />
                         <Route path=path!("/backlog") view=BacklogPage ssr=SsrMode::Async />
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/actions") view=ActionItemsPage ssr=SsrMode::Async />
                         <Route path=path!("/deployments") view=DeploymentsPage ssr=SsrMode::Async />
                         <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                         <Route

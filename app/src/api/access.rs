@@ -328,6 +328,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ),
     // The scoreboard and deployments
     (
+        "/api/action-items/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
         "/api/deployments/list",
         Access::Requires(Permission::ViewRecords),
     ),

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod action_items;
 pub mod audit;
 pub mod auth;
 pub mod deployments;

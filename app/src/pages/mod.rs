@@ -1,6 +1,7 @@
 //! One component per route; they fetch through server functions and lay out components.
 
 mod account;
+mod action_items_list;
 mod admin_github;
 mod admin_integrations;
 mod admin_templates;
@@ -32,6 +33,7 @@ mod setup;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use action_items_list::ActionItemsPage;
 pub use admin_github::GithubPage;
 pub use admin_integrations::IntegrationsPage;
 pub use admin_templates::TemplatesPage;

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, state, storage, workflows and rendering helpers.
 
+pub mod action_items;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -973,6 +973,43 @@ async fn postmortem_action_item_and_problem_figures(engine: Engine) {
         pairs(&actions["by_owner"], "open"),
         labelled(&[("No owner", 3.0)])
     );
+    // The Fix row links to the list of exactly those items, and its overdue one.
+    let fix = actions["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Fix")
+        .unwrap();
+    let href = fix["href"].as_str().unwrap();
+    assert!(href.starts_with("/actions?from="), "{href}");
+    assert!(href.ends_with("&kind=fix"), "{href}");
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(href.split_once('?').unwrap().1.as_bytes())
+            .map(|(k, v)| (format!("query[{k}]"), v.into_owned()))
+            .collect();
+    let form: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let listed: Value = app
+        .call("action-items/list", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    let mut overdue = form.clone();
+    overdue.push(("query[status]", "overdue"));
+    let late: Value = app
+        .call("action-items/list", &overdue)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
+    assert_eq!(late[0]["overdue"], true);
+    let page = app.get(href).await;
+    assert_eq!(page.status(), 200);
 
     let problems = &view["problems"];
     assert_eq!(problems["open"], 3, "{problems}");

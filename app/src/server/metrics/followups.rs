@@ -96,12 +96,16 @@ pub async fn actions(
     period: &Period,
     scope: &Scope,
     today: NaiveDate,
+    links: &Links,
 ) -> Result<ActionFigures, AppError> {
     let backend = db.get_database_backend();
-    let grouped = |group: &str, join: &str| {
+    // `key` groups (and filters the linked list), `label` names the group.
+    let grouped = |key: &str, label: &str, join: &str| {
+        let group = key;
         let mut sql = Sql::new(backend);
         sql.push(&format!(
-            "SELECT {group} AS label, SUM(CASE WHEN a.status = 'open' THEN 1 ELSE 0 END) AS open, \
+            "SELECT CAST({key} AS TEXT) AS k, MAX({label}) AS label, \
+             SUM(CASE WHEN a.status = 'open' THEN 1 ELSE 0 END) AS open, \
              SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END) AS done, \
              SUM(CASE WHEN a.status = 'open' AND a.due_on < "
         ))
@@ -118,10 +122,12 @@ pub async fn actions(
         ));
         sql
     };
-    let rows = |rows: Vec<sea_orm::QueryResult>, label: &dyn Fn(String) -> (String, String)| {
+    let rows = |rows: Vec<sea_orm::QueryResult>,
+                label: &dyn Fn(String, String) -> (String, String)| {
         rows.iter()
             .map(|row| {
                 let (text, href) = label(
+                    row.try_get::<Option<String>>("", "k")?.unwrap_or_default(),
                     row.try_get::<Option<String>>("", "label")?
                         .unwrap_or_default(),
                 );
@@ -135,26 +141,30 @@ pub async fn actions(
             })
             .collect::<Result<Vec<_>, AppError>>()
     };
-    let by_kind = rows(grouped("a.kind", "").all(db).await?, &|kind| {
-        let parsed = ActionKind::parse(&kind);
-        let href = if parsed == Some(ActionKind::PipelineTest) {
-            "/backlog".to_owned()
-        } else {
-            "/postmortems".to_owned()
-        };
-        (parsed.map(|k| k.label().to_owned()).unwrap_or(kind), href)
-    })?;
+    let by_kind = rows(
+        grouped("a.kind", "a.kind", "").all(db).await?,
+        &|kind, _| {
+            let href = links.actions(&[("kind", &kind)]);
+            let label = ActionKind::parse(&kind)
+                .map(|k| k.label().to_owned())
+                .unwrap_or(kind);
+            (label, href)
+        },
+    )?;
     let by_owner = rows(
-        grouped("u.display_name", "LEFT JOIN users u ON u.id = a.owner_id")
-            .all(db)
-            .await?,
-        &|owner| {
-            let label = if owner.is_empty() {
-                "No owner".to_owned()
+        grouped(
+            "a.owner_id",
+            "u.display_name",
+            "LEFT JOIN users u ON u.id = a.owner_id",
+        )
+        .all(db)
+        .await?,
+        &|owner, name| {
+            if owner.is_empty() {
+                ("No owner".to_owned(), links.actions(&[("owner", "none")]))
             } else {
-                owner
-            };
-            (label, "/postmortems".to_owned())
+                (name, links.actions(&[("owner", &owner)]))
+            }
         },
     )?;
     Ok(ActionFigures {

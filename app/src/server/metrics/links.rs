@@ -46,6 +46,24 @@ impl Links {
         format!("/incidents?{}", query.to_query_string(None))
     }
 
+    /// The action-item list for the period and filters, with `extra` filters (kind, owner).
+    pub fn actions(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs = vec![
+            ("from", self.base.from.as_str()),
+            ("to", &self.base.to),
+            ("service", &self.base.service),
+            ("team", &self.base.team),
+            ("severity", &self.base.severity),
+        ];
+        pairs.extend_from_slice(extra);
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        format!("/actions?{}", query.join("&"))
+    }
+
     /// The deployment list for the period and the service or team (only the failed ones when
     /// `failed`).
     pub fn deployments(&self, failed: bool) -> String {

@@ -71,7 +71,7 @@ pub async fn dashboard(
             .collect(),
         incidents: incidents::figures(db, &period, &scope, &links).await?,
         postmortems: followups::postmortems(db, &period, &scope, today, &links).await?,
-        actions: followups::actions(db, &period, &scope, today).await?,
+        actions: followups::actions(db, &period, &scope, today, &links).await?,
         problems: followups::problems(db, &scope, now, &links).await?,
         changes: changes::figures(db, &period, &scope, &links).await?,
     })

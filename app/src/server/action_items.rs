@@ -1,0 +1,134 @@
+//! The action-item list across postmortems: by kind, owner, status (overdue included), when made,
+//! and the service, team or severity of the postmortem's incidents.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::api::action_items::{ActionListRow, ActionQuery};
+use crate::api::problems::Named;
+use crate::domain::Severity;
+use crate::domain::incident::parse_time;
+use crate::domain::postmortem::{ActionKind, ActionStatus};
+use crate::server::AppError;
+use crate::server::entities::action_item::{self, Entity as ActionItem};
+use crate::server::entities::postmortem::{self, Entity as Postmortem};
+use crate::server::entities::user::{self, Entity as User};
+use crate::server::metrics::sql::{Scope, Sql};
+
+/// The newest 500 items matching `query`, as of `today` for "overdue".
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &ActionQuery,
+    today: NaiveDate,
+) -> Result<Vec<ActionListRow>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT a.id AS id FROM action_items a WHERE 1 = 1");
+    if !query.kind.is_empty() {
+        let kind = ActionKind::parse(&query.kind)
+            .ok_or_else(|| AppError::field("kind", "Choose an action kind."))?;
+        sql.push(" AND a.kind = ").bind(kind.as_str());
+    }
+    match query.owner.as_str() {
+        "" => {}
+        "none" => {
+            sql.push(" AND a.owner_id IS NULL");
+        }
+        id => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| AppError::field("owner", "Choose an owner."))?;
+            sql.push(" AND a.owner_id = ").bind(id);
+        }
+    }
+    match query.status.as_str() {
+        "" => {}
+        "open" | "done" => {
+            sql.push(" AND a.status = ").bind(query.status.clone());
+        }
+        "overdue" => {
+            sql.push(" AND a.status = 'open' AND a.due_on < ")
+                .bind(today);
+        }
+        _ => return Err(AppError::field("status", "Choose open, done or overdue.")),
+    }
+    for (field, text, op) in [("from", &query.from, ">="), ("to", &query.to, "<")] {
+        if let Some(at) = parse_time(text).map_err(|m| AppError::field(field, &m))? {
+            sql.push(&format!(" AND a.created_at {op} ")).bind(at);
+        }
+    }
+    let scope = Scope {
+        service: Some(query.service.trim().to_owned()).filter(|s| !s.is_empty()),
+        team: Some(query.team.trim().to_owned()).filter(|s| !s.is_empty()),
+        severity: match query.severity.trim() {
+            "" => None,
+            text => Some(
+                Severity::parse(text)
+                    .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4."))?
+                    .rank(),
+            ),
+        },
+    };
+    if scope.service.is_some() || scope.team.is_some() || scope.severity.is_some() {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM postmortem_incidents pi JOIN incidents i ON i.id = pi.incident_id \
+             WHERE pi.postmortem_id = a.postmortem_id",
+        )
+        .incident_scope(&scope)
+        .push(")");
+    }
+    sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT 500");
+    let ids: Vec<i64> = sql
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "id"))
+        .collect::<Result<_, _>>()?;
+    let mut items = ActionItem::find()
+        .filter(action_item::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
+    let postmortems: Vec<(i64, String)> = Postmortem::find()
+        .filter(postmortem::Column::Id.is_in(items.iter().map(|i| i.postmortem_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let owners: Vec<(i64, String)> = User::find()
+        .filter(user::Column::Id.is_in(items.iter().filter_map(|i| i.owner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let name = |list: &[(i64, String)], id: i64| {
+        list.iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let status = ActionStatus::parse(&item.status).unwrap_or(ActionStatus::Open);
+            ActionListRow {
+                id: item.id,
+                kind: ActionKind::parse(&item.kind).unwrap_or(ActionKind::Fix),
+                overdue: status == ActionStatus::Open && item.due_on.is_some_and(|d| d < today),
+                status,
+                owner: item
+                    .owner_id
+                    .map(|id| name(&owners, id))
+                    .unwrap_or_default(),
+                due_on: item.due_on,
+                postmortem: Named {
+                    id: item.postmortem_id,
+                    name: name(&postmortems, item.postmortem_id),
+                },
+                created_at: item.created_at,
+                title: item.title,
+            }
+        })
+        .collect())
+}
