@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::links::Links;
-use super::sql::{Scope, Sql, count, summary_by_group, summary_rows};
+use super::sql::{self, Scope, Sql, count};
 use crate::api::metrics::{
     ActionFigures, ActionRow, BacklogRow, Bar, KnownErrorRow, PostmortemFigures, ProblemFigures,
     WeekPoint,
@@ -39,7 +39,7 @@ pub async fn postmortems(
         .incidents_in(period, scope);
     let row = counts.one(db).await?;
 
-    let to_publish = summary_by_group(Sql::new(backend), |sql| {
+    let to_publish = sql::summary(db, |sql| {
         let (published, resolved) = (sql.epoch("p.published_at"), sql.epoch("i.resolved_at"));
         sql.push(&format!(
             "SELECT 0 AS g, {published} - {resolved} AS s FROM incidents i \
@@ -49,8 +49,8 @@ pub async fn postmortems(
              AND p.published_at >= i.resolved_at AND"
         ))
         .incidents_in(period, scope);
-    });
-    let to_publish = summary_rows(&to_publish.all(db).await?)?.into_iter().next();
+    })
+    .await?;
 
     let mut overdue = Sql::new(backend);
     overdue
@@ -69,8 +69,8 @@ pub async fn postmortems(
         required: count(&row, "required")?,
         started: count(&row, "started")?,
         published: count(&row, "published")?,
-        median_days_to_publish: to_publish.as_ref().and_then(|s| s.median).map(|s| s / DAY),
-        publish_count: to_publish.map(|s| s.count).unwrap_or(0),
+        median_days_to_publish: to_publish.median.map(|s| s / DAY),
+        publish_count: to_publish.count,
         overdue,
         required_href: links.incidents(&[("postmortem", "required")]),
         waiting_href: links.incidents(&[("postmortem", "waiting")]),
@@ -377,15 +377,15 @@ pub async fn problems(
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let age = summary_by_group(Sql::new(backend), |sql| {
+    let age = sql::summary(db, |sql| {
         let created = sql.epoch("p.created_at");
         sql.push(&format!(
             "SELECT 0 AS g, {} - {created} AS s FROM problems p WHERE",
             now.timestamp()
         ));
         in_open(sql);
-    });
-    let age = summary_rows(&age.all(db).await?)?.into_iter().next();
+    })
+    .await?;
     let mut oldest = Sql::new(backend);
     oldest.push("SELECT MIN(p.created_at) AS oldest FROM problems p WHERE");
     in_open(&mut oldest);
@@ -419,7 +419,7 @@ pub async fn problems(
         open,
         by_state,
         by_priority,
-        median_age_days: age.and_then(|a| a.median).map(|s| s / DAY),
+        median_age_days: age.median.map(|s| s / DAY),
         oldest_age_days: oldest.map(|at| (now - at).num_seconds() as f64 / DAY),
         known_errors,
         href: links.problems("", ""),

@@ -5,7 +5,7 @@
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::links::Links;
-use super::sql::{Scope, Sql, count, summary_by_group, summary_rows};
+use super::sql::{self, Scope, Sql, count};
 use crate::api::metrics::{Bar, IncidentFigures, RecoveryFigure, WeekPoint};
 use crate::domain::Severity;
 use crate::domain::metrics::{Measure, Period, Summary, week_start};
@@ -70,12 +70,7 @@ pub async fn figures(
     for measure in Measure::ALL {
         recovery.push(RecoveryFigure {
             measure,
-            summary: summary(db, backend, period, scope, measure)
-                .await?
-                .into_iter()
-                .next()
-                .map(|(_, s)| s)
-                .unwrap_or_default(),
+            summary: summary(db, period, scope, measure).await?,
             weekly: weekly_means(db, backend, period, scope, measure).await?,
             href: links.incidents(&[]),
         });
@@ -141,27 +136,11 @@ async fn weekly_means(
 /// The measure's mean and median over the whole period.
 async fn summary(
     db: &impl ConnectionTrait,
-    backend: DbBackend,
     period: &Period,
     scope: &Scope,
     measure: Measure,
-) -> Result<Vec<(i64, Summary)>, AppError> {
-    let sql = summary_by_group(Sql::new(backend), |sql| {
-        durations(sql, period, scope, measure, "0");
-    });
-    Ok(summary_rows(&sql.all(db).await?)?
-        .into_iter()
-        .map(|r| {
-            (
-                r.group,
-                Summary {
-                    count: r.count,
-                    mean: r.mean,
-                    median: r.median,
-                },
-            )
-        })
-        .collect())
+) -> Result<Summary, AppError> {
+    sql::summary(db, |sql| durations(sql, period, scope, measure, "0")).await
 }
 
 /// Every week of the period, with the mean of the weeks that have data.
