@@ -9,7 +9,7 @@ use app::server::auth::{
     CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_SIGNED_IN_AT, SESSION_USER_ID, tokens, users,
 };
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -107,6 +107,16 @@ fn is_asset(path: &str) -> bool {
         || matches!(path, "/favicon.svg" | "/healthz" | "/readyz" | "/metrics")
 }
 
+/// The token of an `Authorization: Bearer <token>` header; empty for any other header.
+pub(crate) fn bearer_token(authorization: &HeaderValue) -> &str {
+    authorization
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default()
+}
+
 /// The user behind a bearer token or the browser session. A bad token is refused outright rather
 /// than falling back to the session, so automation never acts as someone unexpected.
 async fn identify(
@@ -115,12 +125,7 @@ async fn identify(
     headers: &HeaderMap,
 ) -> Result<Option<CurrentUser>, Response> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
+        let token = bearer_token(value);
         return match tokens::authenticate(&state.db, token).await {
             Ok(Some(user)) => Ok(Some(current_user(user, true))),
             Ok(None) => Err(api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized)),

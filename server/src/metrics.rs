@@ -66,9 +66,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
     if let Some(expected) = &state.settings.metrics_token {
         let presented = headers
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .map(crate::auth::bearer_token)
             .unwrap_or_default();
         if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
             return (

@@ -212,9 +212,7 @@ async fn receive_deployment(
 ) -> Response {
     let token = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .map(crate::auth::bearer_token)
         .unwrap_or_default();
     let user = match app::server::auth::tokens::authenticate(&state.db, token).await {
         Ok(Some(user)) => user,
