@@ -8,11 +8,7 @@ use crate::server::AppError;
 pub fn write(view: &DashboardView) -> Result<String, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(["section", "figure", "breakdown", "value", "count", "unit"])
-        .map_err(|e| {
-            AppError::Db(sea_orm::DbErr::Custom(format!(
-                "the CSV could not be written: {e}"
-            )))
-        })?;
+        .map_err(failed)?;
     let mut row = |section: &str,
                    figure: &str,
                    breakdown: &str,
@@ -27,11 +23,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             &count.map(|c| c.to_string()).unwrap_or_default(),
             unit,
         ])
-    };
-    let failed = |e: csv::Error| {
-        AppError::Db(sea_orm::DbErr::Custom(format!(
-            "the CSV could not be written: {e}"
-        )))
+        .map_err(failed)
     };
     let week = |p: &WeekPoint| format!("week of {}", p.week);
     row(
@@ -41,9 +33,8 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         None,
         None,
         "date",
-    )
-    .map_err(failed)?;
-    row("period", "to", &view.to_day.to_string(), None, None, "date").map_err(failed)?;
+    )?;
+    row("period", "to", &view.to_day.to_string(), None, None, "date")?;
 
     let i = &view.incidents;
     row(
@@ -53,8 +44,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(i.total as f64),
         Some(i.total),
         "count",
-    )
-    .map_err(failed)?;
+    )?;
     row(
         "incidents",
         "open",
@@ -62,8 +52,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(i.open as f64),
         Some(i.open),
         "count",
-    )
-    .map_err(failed)?;
+    )?;
     for b in &i.by_severity {
         row(
             "incidents",
@@ -72,8 +61,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(b.value),
             None,
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     for b in &i.by_service {
         row(
@@ -83,8 +71,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(b.value),
             None,
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     for f in &i.recovery {
         let name = f.measure.abbreviation();
@@ -95,8 +82,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             f.summary.mean,
             Some(f.summary.count),
             "seconds",
-        )
-        .map_err(failed)?;
+        )?;
         row(
             "recovery",
             name,
@@ -104,8 +90,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             f.summary.median,
             Some(f.summary.count),
             "seconds",
-        )
-        .map_err(failed)?;
+        )?;
         for p in &f.weekly {
             row(
                 "recovery",
@@ -114,8 +99,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
                 p.value,
                 Some(p.count),
                 "seconds",
-            )
-            .map_err(failed)?;
+            )?;
         }
     }
     let p = &view.postmortems;
@@ -132,8 +116,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(n as f64),
             Some(n),
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     row(
         "postmortems",
@@ -142,8 +125,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         p.median_days_to_publish,
         Some(p.publish_count),
         "days",
-    )
-    .map_err(failed)?;
+    )?;
     for (by, rows) in [
         ("kind", &view.actions.by_kind),
         ("owner", &view.actions.by_owner),
@@ -157,8 +139,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
                     Some(n as f64),
                     Some(n),
                     "count",
-                )
-                .map_err(failed)?;
+                )?;
             }
         }
     }
@@ -175,8 +156,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
                 Some(n as f64),
                 Some(n),
                 "count",
-            )
-            .map_err(failed)?;
+            )?;
         }
     }
     for p in &view.actions.burndown {
@@ -187,8 +167,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             p.value,
             Some(p.count),
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     let pr = &view.problems;
     row(
@@ -198,8 +177,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(pr.open as f64),
         Some(pr.open),
         "count",
-    )
-    .map_err(failed)?;
+    )?;
     for b in &pr.by_state {
         row(
             "problems",
@@ -208,8 +186,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(b.value),
             None,
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     for b in &pr.by_priority {
         row(
@@ -219,8 +196,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(b.value),
             None,
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     row(
         "problems",
@@ -229,8 +205,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         pr.median_age_days,
         Some(pr.open),
         "days",
-    )
-    .map_err(failed)?;
+    )?;
     row(
         "problems",
         "oldest age",
@@ -238,8 +213,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         pr.oldest_age_days,
         Some(pr.open),
         "days",
-    )
-    .map_err(failed)?;
+    )?;
     for k in &pr.known_errors {
         row(
             "problems",
@@ -248,8 +222,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             Some(k.recurrences as f64),
             Some(k.recurrences),
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
     let c = &view.changes;
     row(
@@ -259,8 +232,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(c.deployments as f64),
         Some(c.deployments),
         "count",
-    )
-    .map_err(failed)?;
+    )?;
     row(
         "changes",
         "failed deployments",
@@ -268,8 +240,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(c.failed as f64),
         Some(c.failed),
         "count",
-    )
-    .map_err(failed)?;
+    )?;
     row(
         "changes",
         "change failure rate",
@@ -277,8 +248,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         c.failure_rate,
         Some(c.deployments),
         "ratio",
-    )
-    .map_err(failed)?;
+    )?;
     row(
         "changes",
         "deployment frequency",
@@ -286,8 +256,7 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
         Some(c.per_week),
         Some(c.deployments),
         "per week",
-    )
-    .map_err(failed)?;
+    )?;
     for p in &c.weekly {
         row(
             "changes",
@@ -296,13 +265,14 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
             p.value,
             Some(p.count),
             "count",
-        )
-        .map_err(failed)?;
+        )?;
     }
-    let bytes = out.into_inner().map_err(|e| {
-        AppError::Db(sea_orm::DbErr::Custom(format!(
-            "the CSV could not be written: {e}"
-        )))
-    })?;
+    let bytes = out.into_inner().map_err(failed)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn failed(error: impl std::fmt::Display) -> AppError {
+    AppError::Db(sea_orm::DbErr::Custom(format!(
+        "the CSV could not be written: {error}"
+    )))
 }
