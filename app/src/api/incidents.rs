@@ -92,16 +92,24 @@ pub struct IncidentQuery {
 impl IncidentQuery {
     /// The query string for this query (without the cursor unless given).
     pub fn to_query_string(&self, after: Option<&str>) -> String {
-        let mut pairs = url_pairs(self);
-        if let Some(after) = after {
-            pairs.push(("after", after.to_owned()));
-        }
-        pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        let pairs = url_pairs(self);
+        query_string(
+            pairs
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain(after.map(|after| ("after", after))),
+        )
     }
+}
+
+/// `key=value` pairs as a query string, encoded, leaving out those with an empty value.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn url_pairs(query: &IncidentQuery) -> Vec<(&'static str, String)> {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::incidents::encode;
+use crate::api::incidents::query_string;
 use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard};
 use crate::components::chart::{BarChart, LineChart};
 use crate::components::{DataTable, ErrorsView};
@@ -50,20 +50,15 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
-fn query_string(q: &DashboardQuery) -> String {
-    [
-        ("range", &q.range),
+fn dashboard_query_string(q: &DashboardQuery) -> String {
+    query_string([
+        ("range", q.range.as_str()),
         ("from", &q.from),
         ("to", &q.to),
         ("service", &q.service),
         ("severity", &q.severity),
         ("team", &q.team),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| format!("{k}={}", encode(v)))
-    .collect::<Vec<_>>()
-    .join("&")
+    ])
 }
 
 #[component]
@@ -115,7 +110,7 @@ fn Filters(
                 </select>
             </label>
             <button type="submit" class="button">"Apply"</button>
-            <a class="button secondary" href=format!("/dashboard.csv?{}", query_string(&query)) download="" data-testid="csv">"Download CSV"</a>
+            <a class="button secondary" href=format!("/dashboard.csv?{}", dashboard_query_string(&query)) download="" data-testid="csv">"Download CSV"</a>
         </form>
     }
 }

@@ -1,12 +1,13 @@
 //! The action-item list across postmortems: by kind, owner, status (overdue included), when made,
 //! and the service, team or severity of the postmortem's incidents.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::api::action_items::{ActionListRow, ActionQuery};
 use crate::api::problems::Named;
-use crate::domain::Severity;
 use crate::domain::incident::parse_time;
 use crate::domain::postmortem::{ActionKind, ActionStatus};
 use crate::server::AppError;
@@ -59,23 +60,9 @@ pub async fn list(
     let scope = Scope {
         service: Some(query.service.trim().to_owned()).filter(|s| !s.is_empty()),
         team: Some(query.team.trim().to_owned()).filter(|s| !s.is_empty()),
-        severity: match query.severity.trim() {
-            "" => None,
-            text => Some(
-                Severity::parse(text)
-                    .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4."))?
-                    .rank(),
-            ),
-        },
+        severity: Scope::severity_rank(&query.severity)?,
     };
-    if scope.service.is_some() || scope.team.is_some() || scope.severity.is_some() {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM postmortem_incidents pi JOIN incidents i ON i.id = pi.incident_id \
-             WHERE pi.postmortem_id = a.postmortem_id",
-        )
-        .incident_scope(&scope)
-        .push(")");
-    }
+    sql.action_scope(&scope);
     sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT 500");
     let ids: Vec<i64> = sql
         .all(db)
@@ -87,27 +74,23 @@ pub async fn list(
         .filter(action_item::Column::Id.is_in(ids.clone()))
         .all(db)
         .await?;
-    items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
-    let postmortems: Vec<(i64, String)> = Postmortem::find()
+    let order: HashMap<i64, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
+    items.sort_by_key(|item| order.get(&item.id).copied());
+    let postmortems: HashMap<i64, String> = Postmortem::find()
         .filter(postmortem::Column::Id.is_in(items.iter().map(|i| i.postmortem_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.title))
         .collect();
-    let owners: Vec<(i64, String)> = User::find()
+    let owners: HashMap<i64, String> = User::find()
         .filter(user::Column::Id.is_in(items.iter().filter_map(|i| i.owner_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let name = |list: &[(i64, String)], id: i64| {
-        list.iter()
-            .find(|(k, _)| *k == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
+    let name = |names: &HashMap<i64, String>, id: i64| names.get(&id).cloned().unwrap_or_default();
     Ok(items
         .into_iter()
         .map(|item| {

@@ -2,6 +2,8 @@
 //! automatic links from change entries in an incident's timeline, and links people make or
 //! remove by hand. A deployment linked to any incident counts as failed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -258,11 +260,7 @@ pub async fn for_incident(
         let link = links.iter().find(|l| l.deployment_id == d.id);
         let row = DeploymentRow {
             id: d.id,
-            service: names
-                .iter()
-                .find(|(id, _)| *id == d.service_id)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default(),
+            service: names.get(&d.service_id).cloned().unwrap_or_default(),
             version: d.version,
             environment: d.environment,
             status: d.status,
@@ -280,10 +278,11 @@ pub async fn for_incident(
     Ok(DeploymentLinks { linked, candidates })
 }
 
+/// Service names by id.
 async fn service_names(
     db: &impl ConnectionTrait,
     ids: impl Iterator<Item = i64>,
-) -> Result<Vec<(i64, String)>, AppError> {
+) -> Result<HashMap<i64, String>, AppError> {
     Ok(Service::find()
         .filter(service::Column::Id.is_in(ids.collect::<Vec<_>>()))
         .all(db)
@@ -446,7 +445,7 @@ pub async fn list(
         .filter(incident_deployment::Column::DismissedBy.is_null())
         .all(db)
         .await?;
-    let titles: Vec<(i64, String)> = Incident::find()
+    let titles: HashMap<i64, String> = Incident::find()
         .filter(incident::Column::Id.is_in(links.iter().map(|l| l.incident_id)))
         .all(db)
         .await?
@@ -458,15 +457,11 @@ pub async fn list(
         .into_iter()
         .map(|d| DeploymentListRow {
             id: d.id,
-            service: names
-                .iter()
-                .find(|(id, _)| *id == d.service_id)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default(),
+            service: names.get(&d.service_id).cloned().unwrap_or_default(),
             incidents: links
                 .iter()
                 .filter(|l| l.deployment_id == d.id)
-                .filter_map(|l| titles.iter().find(|(id, _)| *id == l.incident_id).cloned())
+                .filter_map(|l| Some((l.incident_id, titles.get(&l.incident_id)?.clone())))
                 .collect(),
             version: d.version,
             environment: d.environment,

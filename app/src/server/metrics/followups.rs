@@ -78,19 +78,6 @@ pub async fn postmortems(
     })
 }
 
-/// Keeps action items (aliased `a`) whose postmortem covers an incident of the scope.
-fn action_scope(sql: &mut Sql, scope: &Scope) {
-    if scope.service.is_none() && scope.team.is_none() && scope.severity.is_none() {
-        return;
-    }
-    sql.push(
-        " AND EXISTS (SELECT 1 FROM postmortem_incidents pi JOIN incidents i ON i.id = pi.incident_id \
-         WHERE pi.postmortem_id = a.postmortem_id",
-    )
-    .incident_scope(scope)
-    .push(")");
-}
-
 pub async fn actions(
     db: &impl ConnectionTrait,
     period: &Period,
@@ -116,7 +103,7 @@ pub async fn actions(
         .bind(period.from)
         .push(" AND a.created_at < ")
         .bind(period.to);
-        action_scope(&mut sql, scope);
+        sql.action_scope(scope);
         sql.push(&format!(
             " GROUP BY {group} ORDER BY open DESC, {group} LIMIT 12"
         ));

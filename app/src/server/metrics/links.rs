@@ -1,15 +1,14 @@
-//! Addresses of the records behind each figure: the incident list, problem queue, postmortem list
-//! and pipeline-test backlog, narrowed to the dashboard's period and filters where they can be.
+//! Addresses of the records behind each figure: the incident, action-item and deployment lists
+//! and the problem queue, narrowed to the dashboard's period and filters where they can be.
 
 use super::sql::{Scope, link_time};
-use crate::api::incidents::{IncidentQuery, encode};
+use crate::api::incidents::{IncidentQuery, query_string};
 use crate::domain::Severity;
 use crate::domain::metrics::Period;
 
 /// The dashboard's period and filters, as the lists take them.
 pub struct Links {
     base: IncidentQuery,
-    service: Option<String>,
 }
 
 impl Links {
@@ -26,7 +25,6 @@ impl Links {
                 to: link_time(period.to),
                 ..Default::default()
             },
-            service: scope.service.clone(),
         }
     }
 
@@ -56,12 +54,7 @@ impl Links {
             ("severity", &self.base.severity),
         ];
         pairs.extend_from_slice(extra);
-        let query: Vec<String> = pairs
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        format!("/actions?{}", query.join("&"))
+        format!("/actions?{}", query_string(pairs))
     }
 
     /// The deployment list for the period and the service or team (only the failed ones when
@@ -74,27 +67,16 @@ impl Links {
             ("team", &self.base.team),
             ("failed", if failed { "true" } else { "" }),
         ];
-        let query: Vec<String> = pairs
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        format!("/deployments?{}", query.join("&"))
+        format!("/deployments?{}", query_string(pairs))
     }
 
     /// The problem queue, filtered by state or priority (and the dashboard's service).
     pub fn problems(&self, key: &str, value: &str) -> String {
-        let mut pairs = Vec::new();
-        if !key.is_empty() {
-            pairs.push(format!("{key}={}", encode(value)));
-        }
-        if let Some(service) = &self.service {
-            pairs.push(format!("service={}", encode(service)));
-        }
-        if pairs.is_empty() {
+        let query = query_string([(key, value), ("service", self.base.service.as_str())]);
+        if query.is_empty() {
             "/problems".to_owned()
         } else {
-            format!("/problems?{}", pairs.join("&"))
+            format!("/problems?{query}")
         }
     }
 }

@@ -15,7 +15,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use self::links::Links;
 use self::sql::Scope;
 use crate::api::metrics::{DashboardView, FilterOption};
-use crate::domain::Severity;
 use crate::domain::metrics::{DashboardQuery, Period};
 use crate::server::entities::service::{self, Entity as Service};
 use crate::server::{AppError, AppState};
@@ -103,14 +102,7 @@ fn scope_of(
             ));
         }
     };
-    let severity = match query.severity.trim() {
-        "" => None,
-        text => Some(
-            Severity::parse(text)
-                .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4."))?
-                .rank(),
-        ),
-    };
+    let severity = Scope::severity_rank(&query.severity)?;
     Ok(Scope {
         service,
         team,

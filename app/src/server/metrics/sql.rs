@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
+use crate::domain::Severity;
 use crate::domain::metrics::{FIRST_MONDAY_SECONDS, Period, Summary, WEEK_SECONDS};
 use crate::server::AppError;
 
@@ -14,6 +15,18 @@ pub struct Scope {
     pub service: Option<String>,
     pub team: Option<String>,
     pub severity: Option<i16>,
+}
+
+impl Scope {
+    /// The severity rank a filter names (`SEV1`…`SEV4`), if any.
+    pub fn severity_rank(text: &str) -> Result<Option<i16>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            text => Severity::parse(text)
+                .map(|s| Some(s.rank()))
+                .ok_or_else(|| AppError::field("severity", "Choose SEV1 to SEV4.")),
+        }
+    }
 }
 
 /// A statement being written: SQL with `?` placeholders and their values.
@@ -107,6 +120,20 @@ impl Sql {
             .push(")");
         }
         self
+    }
+
+    /// Appends ` AND …` conditions keeping action items (aliased `a`) whose postmortem covers an
+    /// incident of the scope.
+    pub fn action_scope(&mut self, scope: &Scope) -> &mut Self {
+        if scope.service.is_none() && scope.team.is_none() && scope.severity.is_none() {
+            return self;
+        }
+        self.push(
+            " AND EXISTS (SELECT 1 FROM postmortem_incidents pi JOIN incidents i ON i.id = pi.incident_id \
+             WHERE pi.postmortem_id = a.postmortem_id",
+        )
+        .incident_scope(scope)
+        .push(")")
     }
 
     /// Appends ` AND …` conditions keeping services (aliased `alias`) of the scope.
