@@ -11,6 +11,7 @@ mod m20261127_000006_create_problems;
 mod m20261127_000007_dismissed_suggestions;
 mod m20261127_000008_github_sync;
 mod m20261128_000009_deployments;
+mod m20261128_000010_dashboard_rollup;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_dismissed_suggestions::Migration),
             Box::new(m20261127_000008_github_sync::Migration),
             Box::new(m20261128_000009_deployments::Migration),
+            Box::new(m20261128_000010_dashboard_rollup::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ pub enum StartError {
     Database(#[from] db::ConnectError),
     #[error("cannot add the demo data: {0}")]
     Seed(#[from] app::server::AppError),
+    #[error("cannot build the dashboard's roll-up: {0}")]
+    Rollup(app::server::AppError),
     #[error("cannot open the session store: {0}")]
     Sessions(#[from] tower_sessions_sqlx_store::sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -51,6 +53,11 @@ impl Application {
         let db = db::connect_and_migrate(&settings.database_url).await?;
         app::server::problems::reprioritise(&db, &settings.priority_matrix).await?;
         let seeded_demo = settings.seed_demo && seed::seed_demo_data(&db).await?;
+        // Counted now rather than by the first dashboard request (a long job after an upgrade or
+        // a change of REPORT_UTC_OFFSET on a large database).
+        app::server::metrics::rollup::settle(&db, settings.report_offset)
+            .await
+            .map_err(StartError::Rollup)?;
         let session_store = sessions::Store::connect(&settings.database_url).await?;
         let leptos_options = leptos_options(&settings);
         let github = Arc::new(app::server::github::SyncRuntime::from_settings(&settings));

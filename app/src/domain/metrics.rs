@@ -49,8 +49,8 @@ pub struct Period {
 }
 
 impl Period {
-    /// The period `query` asks for, ending `now` for a preset; custom days are whole days in
-    /// `offset`, the last one included.
+    /// The period `query` asks for: whole days in `offset`, the last one included; a preset's
+    /// last day is today.
     pub fn parse(
         query: &DashboardQuery,
         now: DateTime<Utc>,
@@ -71,9 +71,11 @@ impl Period {
                         )
                     })?,
             };
+            // Whole days: today (in the reporting zone) and the days before it.
+            let today = now.with_timezone(&offset).date_naive();
             return Ok(Self {
-                from: now - Duration::days(days),
-                to: now,
+                from: local_midnight(today - Duration::days(days - 1), offset),
+                to: local_midnight(today + Duration::days(1), offset),
                 offset,
             });
         }
@@ -108,6 +110,14 @@ impl Period {
     pub fn weeks(&self) -> std::ops::RangeInclusive<i64> {
         let last = self.to - Duration::seconds(1);
         week_index(self.from, self.offset)..=week_index(last.max(self.from), self.offset)
+    }
+
+    /// The period's first day and the day after its last, as [`day_number`]s.
+    pub fn day_numbers(&self) -> (i64, i64) {
+        (
+            day_number(self.from, self.offset),
+            day_number(self.to - Duration::seconds(1), self.offset) + 1,
+        )
     }
 
     /// The offset in seconds east of UTC, as the SQL bucketing needs it.
@@ -163,6 +173,22 @@ pub fn parse_offset(input: &str) -> Result<FixedOffset, String> {
 pub fn week_index(at: DateTime<Utc>, offset: FixedOffset) -> i64 {
     let local_seconds = at.timestamp() + i64::from(offset.local_minus_utc());
     (local_seconds - FIRST_MONDAY_SECONDS).div_euclid(WEEK_SECONDS)
+}
+
+/// The day `at` falls on in `offset`, counted in days from 1970-01-01.
+pub fn day_number(at: DateTime<Utc>, offset: FixedOffset) -> i64 {
+    (at.timestamp() + i64::from(offset.local_minus_utc())).div_euclid(86_400)
+}
+
+/// The first instant of a [`day_number`] in `offset`.
+pub fn day_start(day: i64, offset: FixedOffset) -> DateTime<Utc> {
+    DateTime::from_timestamp(day * 86_400 - i64::from(offset.local_minus_utc()), 0)
+        .expect("a day number in range")
+}
+
+/// The week (see [`week_index`]) a [`day_number`] falls in.
+pub fn week_of_day(day: i64) -> i64 {
+    (day - FIRST_MONDAY_SECONDS / 86_400).div_euclid(7)
 }
 
 /// The Monday a week index starts on.
@@ -263,6 +289,21 @@ impl Measure {
         }
     }
 
+    /// The duration in whole seconds (each end's fraction dropped), when both ends are known
+    /// and in order.
+    pub fn seconds(self, m: &super::Milestones) -> Option<i64> {
+        let (start, end) = match self {
+            Measure::Detect => (m.impact_started_at, m.detected_at),
+            Measure::Acknowledge => (m.detected_at, m.acknowledged_at),
+            Measure::Mitigate => (m.impact_started_at, m.mitigated_at),
+            Measure::Resolve => (m.impact_started_at, m.resolved_at),
+        };
+        match (start, end) {
+            (Some(start), Some(end)) if end >= start => Some(end.timestamp() - start.timestamp()),
+            _ => None,
+        }
+    }
+
     /// The duration for one incident's milestones, when both ends are known and in order.
     pub fn of(self, m: &super::Milestones) -> Option<Duration> {
         let d = m.durations();
@@ -357,13 +398,23 @@ mod tests {
     }
 
     #[test]
-    fn presets_end_now_and_default_to_thirty_days() {
+    fn presets_are_whole_days_up_to_today_and_default_to_thirty_days() {
         let now = at("2026-11-28T12:00:00Z");
         for (range, days) in [("", 30), ("7", 7), ("30", 30), ("90", 90)] {
             let p = Period::parse(&query(range, "", ""), now, utc()).unwrap();
-            assert_eq!(p.to, now);
-            assert_eq!(p.from, now - Duration::days(days), "{range}");
+            assert_eq!(p.to, at("2026-11-29T00:00:00Z"));
+            assert_eq!(
+                p.from,
+                at("2026-11-29T00:00:00Z") - Duration::days(days),
+                "{range}"
+            );
+            assert_eq!(p.days(), days as f64);
         }
+        // Late evening in UTC is already tomorrow in +02:00.
+        let plus2 = parse_offset("+02:00").unwrap();
+        let late = Period::parse(&query("7", "", ""), at("2026-11-28T23:00:00Z"), plus2).unwrap();
+        assert_eq!(late.to, at("2026-11-29T22:00:00Z"));
+        assert_eq!(late.from, at("2026-11-22T22:00:00Z"));
         let e = Period::parse(&query("14", "", ""), now, utc()).unwrap_err();
         assert_eq!(e.0[0].field, "range");
     }
@@ -434,6 +485,54 @@ mod tests {
             week_index(at("2026-11-23T01:00:00Z"), parse_offset("-05:00").unwrap()),
             utc_week
         );
+    }
+
+    #[test]
+    fn days_are_counted_in_the_reporting_zone_and_agree_with_weeks() {
+        let plus2 = parse_offset("+02:00").unwrap();
+        let minus5 = parse_offset("-05:00").unwrap();
+        let sunday_night = at("2026-11-22T23:30:00Z");
+        assert_eq!(
+            day_number(sunday_night, plus2),
+            day_number(sunday_night, utc()) + 1
+        );
+        assert_eq!(day_number(at("1970-01-01T00:00:00Z"), utc()), 0);
+        assert_eq!(day_number(at("1970-01-01T03:00:00Z"), minus5), -1);
+        for offset in [utc(), plus2, minus5] {
+            let day = day_number(sunday_night, offset);
+            assert!(day_start(day, offset) <= sunday_night);
+            assert!(day_start(day + 1, offset) > sunday_night);
+            assert_eq!(week_of_day(day), week_index(sunday_night, offset));
+            assert_eq!(
+                week_of_day(day + 1),
+                week_index(day_start(day + 1, offset), offset)
+            );
+        }
+        let p = Period::parse(
+            &query("custom", "2026-11-01", "2026-11-07"),
+            sunday_night,
+            plus2,
+        )
+        .unwrap();
+        let (first, end) = p.day_numbers();
+        assert_eq!(end - first, 7);
+        assert_eq!(day_start(first, plus2), p.from);
+        assert_eq!(day_start(end, plus2), p.to);
+    }
+
+    #[test]
+    fn measures_count_whole_seconds_between_known_milestones_in_order() {
+        let m = Milestones {
+            impact_started_at: Some(at("2026-11-01T10:00:00.900Z")),
+            detected_at: Some(at("2026-11-01T10:07:00.100Z")),
+            acknowledged_at: None,
+            mitigated_at: Some(at("2026-11-01T09:00:00Z")),
+            resolved_at: Some(at("2026-11-01T12:30:00Z")),
+        };
+        assert_eq!(Measure::Detect.seconds(&m), Some(420));
+        assert_eq!(Measure::Acknowledge.seconds(&m), None);
+        assert_eq!(Measure::Mitigate.seconds(&m), None);
+        assert_eq!(Measure::Resolve.seconds(&m), Some(9000));
     }
 
     #[test]

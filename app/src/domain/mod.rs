@@ -9,6 +9,7 @@ pub mod coach;
 pub mod deployment;
 pub mod github;
 pub mod github_connection;
+pub mod histogram;
 pub mod incident;
 pub mod integration;
 pub mod metrics;

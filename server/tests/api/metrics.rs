@@ -7,7 +7,7 @@ use app::server::entities::{
     postmortem_incident, problem,
 };
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, Set};
 use serde_json::Value;
 
 use crate::helpers::{Engine, PASSWORD, TestApp, client, spawn_app, spawn_empty_app};
@@ -25,6 +25,9 @@ on_both_engines!(
     the_csv_export_has_one_figure_per_row_for_a_signed_in_reader,
     metrics_text_needs_no_token_unless_one_is_set,
     metrics_needs_the_bearer_token_when_one_is_set,
+    the_dashboard_follows_every_change_made_after_it_was_read,
+    the_roll_up_is_counted_again_for_another_reporting_offset,
+    a_service_and_a_team_together_must_agree,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1295,4 +1298,160 @@ async fn metrics_needs_the_bearer_token_when_one_is_set(engine: Engine) {
         .await;
     assert!(response.status().is_success());
     assert_eq!(app.get("/metrics").await.status(), 401);
+}
+
+/// Reads an incident back to change it.
+async fn stored_incident(app: &TestApp, id: i64) -> incident::ActiveModel {
+    incident::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the incident exists")
+        .into_active_model()
+}
+
+async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let payments = service(&app, "Payments API", "payments-api", "Payments").await;
+    let search = service(&app, "Search", "search", "Discovery").await;
+    let first = opened(2, days_ago(6)).detected(10).resolved(60).required();
+    let resolved_at = first.after(first.resolved).unwrap();
+    let first = first.insert(&app, &[payments]).await;
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(view["incidents"]["total"], 1);
+    assert_summary(&view, "Resolve", 1, Some((3600.0, 3600.0)));
+
+    // A new severity and a later resolution.
+    let mut changed = stored_incident(&app, first).await;
+    changed.severity = Set(1);
+    changed.resolved_at = Set(Some(resolved_at + Duration::minutes(60)));
+    changed.update(&app.db).await.unwrap();
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(
+        pairs(&view["incidents"]["by_severity"], "value"),
+        labelled(&[("SEV1", 1.0)])
+    );
+    assert_summary(&view, "Resolve", 1, Some((7200.0, 7200.0)));
+
+    // A second incident, on another team's service; then that service moves to the team.
+    let second = opened(3, days_ago(2))
+        .detected(20)
+        .insert(&app, &[search])
+        .await;
+    let team = dashboard(&app, &[("team", "Payments")]).await;
+    assert_eq!(team["incidents"]["total"], 1);
+    assert_eq!(dashboard(&app, &[]).await["incidents"]["open"], 1);
+    let mut moved = app::server::entities::service::Entity::find_by_id(search)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    moved.team = Set("Payments".into());
+    moved.update(&app.db).await.unwrap();
+    let team = dashboard(&app, &[("team", "Payments")]).await;
+    assert_eq!(team["incidents"]["total"], 2);
+    assert_summary(&team, "Detect", 2, Some((900.0, 900.0)));
+
+    // The first incident's postmortem is published two days after the resolution; a pipeline
+    // test is made in it and then done.
+    let postmortem = seed_postmortem(&app, "draft", &[first], None, None).await;
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(view["postmortems"]["started"], 1);
+    assert_eq!(view["postmortems"]["published"], 0);
+    let mut publish = postmortem::Entity::find_by_id(postmortem)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    publish.status = Set("published".into());
+    publish.published_at = Set(Some(
+        resolved_at + Duration::minutes(60) + Duration::days(2),
+    ));
+    publish.update(&app.db).await.unwrap();
+    seed_action(&app, postmortem, "pipeline_test", "open", None, days_ago(1)).await;
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(view["postmortems"]["published"], 1);
+    assert_near(
+        &view["postmortems"]["median_days_to_publish"],
+        2.0,
+        "days to publish",
+    );
+    let backlog = &view["actions"]["backlog"];
+    assert_eq!(backlog[0]["service"], "Payments API", "{backlog}");
+    assert_eq!(backlog[0]["open"], 1, "{backlog}");
+    let burndown = view["actions"]["burndown"].as_array().unwrap();
+    assert_eq!(burndown.last().unwrap()["count"], 1);
+    let test = action_item::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut done = test.clone().into_active_model();
+    done.status = Set("done".into());
+    done.done_at = Set(Some(now()));
+    done.update(&app.db).await.unwrap();
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(view["actions"]["backlog"][0]["unverified"], 1);
+    assert_eq!(view["actions"]["backlog"][0]["open"], 0);
+    let burndown = view["actions"]["burndown"].as_array().unwrap();
+    assert_eq!(burndown.last().unwrap()["count"], 0);
+    test.delete(&app.db).await.unwrap();
+    assert!(
+        dashboard(&app, &[]).await["actions"]["backlog"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Deleting an incident takes it out.
+    incident::Entity::delete_by_id(second)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let view = dashboard(&app, &[]).await;
+    assert_eq!(view["incidents"]["total"], 1);
+    assert_eq!(view["incidents"]["open"], 0);
+}
+
+async fn the_roll_up_is_counted_again_for_another_reporting_offset(engine: Engine) {
+    use app::domain::metrics::{day_number, parse_offset};
+    use app::server::metrics::rollup;
+
+    let app = spawn_app(engine).await;
+    // 23:30 UTC is the next day in +02:00.
+    let late = (now() - Duration::days(3))
+        .date_naive()
+        .and_hms_opt(23, 30, 0)
+        .unwrap()
+        .and_utc();
+    opened(2, late).detected(5).insert(&app, &[]).await;
+    let utc = parse_offset("Z").unwrap();
+    let plus2 = parse_offset("+02:00").unwrap();
+    let day = day_number(late, utc);
+    let on = |day: i64| rollup::read(&app.db, day, day + 1, rollup::ALL, None);
+
+    rollup::settle(&app.db, utc).await.unwrap();
+    assert_eq!(on(day).await.unwrap().total().incidents, 1);
+    assert_eq!(on(day + 1).await.unwrap().total().incidents, 0);
+
+    rollup::settle(&app.db, plus2).await.unwrap();
+    assert_eq!(day_number(late, plus2), day + 1);
+    assert_eq!(on(day).await.unwrap().total().incidents, 0);
+    let next = on(day + 1).await.unwrap();
+    assert_eq!(next.total().incidents, 1);
+    assert_eq!(next.histogram("detect").summary().mean, Some(300.0));
+}
+
+async fn a_service_and_a_team_together_must_agree(engine: Engine) {
+    let app = spawn_app(engine).await;
+    service(&app, "Payments API", "payments-api", "Payments").await;
+    service(&app, "Search", "search", "Discovery").await;
+    assert_eq!(
+        refused_fields(&app, &[("service", "search"), ("team", "Payments")]).await,
+        ["team"]
+    );
+    let both = dashboard(&app, &[("service", "payments-api"), ("team", "Payments")]).await;
+    assert_eq!(both["incidents"]["total"], 0);
 }

@@ -2,56 +2,38 @@
 //! made in the period by kind and owner, the pipeline-test backlog per service with its weekly
 //! burn-down, and the problems open now. All aggregated by the database.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::links::Links;
+use super::rollup::{PUBLISH, Rolled};
 use super::sql::{self, Scope, Sql, count};
 use crate::api::metrics::{
     ActionFigures, ActionRow, BacklogRow, Bar, KnownErrorRow, PostmortemFigures, ProblemFigures,
     WeekPoint,
 };
-use crate::domain::metrics::{Period, week_start};
+use crate::domain::metrics::{FIRST_MONDAY_SECONDS, Period, week_start};
 use crate::domain::postmortem::ActionKind;
 use crate::domain::problem::ProblemState;
 use crate::server::AppError;
 
 const DAY: f64 = 86_400.0;
+/// The day number of the Monday 1970-01-05 weeks are counted from.
+const FIRST_MONDAY_DAY: i64 = FIRST_MONDAY_SECONDS / 86_400;
 
 pub async fn postmortems(
     db: &impl ConnectionTrait,
     period: &Period,
     scope: &Scope,
+    rolled: &Rolled,
     today: NaiveDate,
     links: &Links,
 ) -> Result<PostmortemFigures, AppError> {
     let backend = db.get_database_backend();
-    let mut counts = Sql::new(backend);
-    counts
-        .push(
-            "SELECT SUM(CASE WHEN i.postmortem_required THEN 1 ELSE 0 END) AS required, \
-             SUM(CASE WHEN i.postmortem_required AND EXISTS (SELECT 1 FROM postmortem_incidents pi \
-             WHERE pi.incident_id = i.id) THEN 1 ELSE 0 END) AS started, \
-             SUM(CASE WHEN i.postmortem_required AND EXISTS (SELECT 1 FROM postmortem_incidents pi \
-             JOIN postmortems p ON p.id = pi.postmortem_id WHERE pi.incident_id = i.id \
-             AND p.status = 'published') THEN 1 ELSE 0 END) AS published FROM incidents i WHERE",
-        )
-        .incidents_in(period, scope);
-    let row = counts.one(db).await?;
-
-    let to_publish = sql::summary(db, |sql| {
-        let (published, resolved) = (sql.epoch("p.published_at"), sql.epoch("i.resolved_at"));
-        sql.push(&format!(
-            "SELECT 0 AS g, {published} - {resolved} AS s FROM incidents i \
-             JOIN postmortem_incidents pi ON pi.incident_id = i.id \
-             JOIN postmortems p ON p.id = pi.postmortem_id \
-             WHERE p.published_at IS NOT NULL AND i.resolved_at IS NOT NULL \
-             AND p.published_at >= i.resolved_at AND"
-        ))
-        .incidents_in(period, scope);
-    })
-    .await?;
-
+    let counts = rolled.total();
+    let to_publish = rolled.histogram(PUBLISH).summary();
     let mut overdue = Sql::new(backend);
     overdue
         .push(
@@ -66,9 +48,9 @@ pub async fn postmortems(
     let overdue = count(&overdue.one(db).await?, "n")?;
 
     Ok(PostmortemFigures {
-        required: count(&row, "required")?,
-        started: count(&row, "started")?,
-        published: count(&row, "published")?,
+        required: counts.required as u64,
+        started: counts.started as u64,
+        published: counts.published as u64,
         median_days_to_publish: to_publish.median.map(|s| s / DAY),
         publish_count: to_publish.count,
         overdue,
@@ -168,7 +150,7 @@ pub async fn actions(
 /// incidents. Returns the expression and the joins it needs: SQLite is fastest with correlated
 /// sub-queries, PostgreSQL with the names worked out once per problem and postmortem (measured
 /// at 1M incidents: 240 ms vs 390 ms on SQLite, 570 ms vs 150 ms on PostgreSQL).
-fn item_service(backend: DbBackend) -> (&'static str, &'static str) {
+pub(super) fn item_service(backend: DbBackend) -> (&'static str, &'static str) {
     match backend {
         DbBackend::Postgres => (
             "COALESCE(pb.name, pm.name)",
@@ -190,105 +172,86 @@ fn item_service(backend: DbBackend) -> (&'static str, &'static str) {
     }
 }
 
-/// Keeps pipeline tests (the subquery's `svc`) of the scope's service or team.
+/// Keeps roll-up rows (their `service`) of the scope's service or team.
 fn backlog_scope(sql: &mut Sql, scope: &Scope) {
     if scope.service.is_none() && scope.team.is_none() {
         return;
     }
-    sql.push(" AND t.svc IN (SELECT sv.name FROM services sv WHERE 1 = 1");
+    sql.push(" AND service IN (SELECT sv.name FROM services sv WHERE 1 = 1");
     sql.service_scope("sv", scope);
     sql.push(")");
 }
 
+/// The pipeline-test backlog per service, from the roll-up.
 async fn backlog(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<BacklogRow>, AppError> {
-    let backend = db.get_database_backend();
-    let (service, joins) = item_service(backend);
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT t.svc AS svc, SUM(CASE WHEN t.v = 'open' THEN 1 ELSE 0 END) AS open, \
-         SUM(CASE WHEN t.v = 'closed_unverified' THEN 1 ELSE 0 END) AS unverified, \
-         SUM(CASE WHEN t.v = 'verified' THEN 1 ELSE 0 END) AS verified FROM (\
-         SELECT {service} AS svc, COALESCE(g.verification, CASE WHEN a.status = 'done' \
-         THEN 'closed_unverified' ELSE 'open' END) AS v FROM action_items a \
-         LEFT JOIN github_issues g ON g.action_item_id = a.id {joins} WHERE a.kind = 'pipeline_test') t WHERE 1 = 1"
-    ));
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT service, open, unverified, verified FROM rollup_backlog WHERE 1 = 1");
     backlog_scope(&mut sql, scope);
-    sql.push(" GROUP BY t.svc ORDER BY t.svc");
-    sql.all(db)
+    sql.push(" ORDER BY service");
+    let mut rows = sql
+        .all(db)
         .await?
         .iter()
         .map(|row| {
-            let service: Option<String> = row.try_get("", "svc")?;
+            let service: String = row.try_get("", "service")?;
             Ok(BacklogRow {
-                service: service.unwrap_or_else(|| "No service".to_owned()),
+                service: if service.is_empty() {
+                    "No service".to_owned()
+                } else {
+                    service
+                },
                 open: count(row, "open")?,
                 unverified: count(row, "unverified")?,
                 verified: count(row, "verified")?,
                 href: "/backlog".to_owned(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    // Tests without a service come last.
+    rows.sort_by_key(|r| r.service == "No service");
+    Ok(rows)
 }
 
 /// Open pipeline tests at the end of each week: those open when the period began, plus those
-/// made, minus those done, week by week. Reopened tests count as open from when they were made.
+/// made, minus those done, week by week (from the roll-up's per-day counts). Reopened tests count
+/// as open from when they were made.
 async fn burndown(
     db: &impl ConnectionTrait,
     period: &Period,
     scope: &Scope,
 ) -> Result<Vec<WeekPoint>, AppError> {
     let backend = db.get_database_backend();
-    // Working out each test's service is the expensive part: only when a filter needs it.
-    let (service, joins) = if scope.service.is_some() || scope.team.is_some() {
-        item_service(backend)
-    } else {
-        ("NULL", "")
-    };
-    let scoped = |select: &str, condition: &dyn Fn(&mut Sql)| {
-        let mut sql = Sql::new(backend);
-        sql.push(&format!(
-            "SELECT {select} FROM (SELECT a.created_at AS created_at, a.done_at AS done_at, \
-             {service} AS svc FROM action_items a {joins} WHERE a.kind = 'pipeline_test') t WHERE"
-        ));
-        condition(&mut sql);
-        backlog_scope(&mut sql, scope);
-        sql
-    };
-    let at_start = scoped("COUNT(*) AS n", &|sql| {
-        sql.push(" t.created_at < ")
-            .bind(period.from)
-            .push(" AND (t.done_at IS NULL OR t.done_at >= ")
-            .bind(period.from)
-            .push(")");
-    });
-    let open_at_start = count(&at_start.one(db).await?, "n")? as i64;
-    let per_week = |column: &'static str| {
-        let week = Sql::new(backend).week(&format!("t.{column}"), period);
-        let mut sql = scoped(&format!("{week} AS g, COUNT(*) AS n"), &|sql| {
-            sql.push(&format!(" t.{column} >= "))
-                .bind(period.from)
-                .push(&format!(" AND t.{column} < "))
-                .bind(period.to);
-        });
-        sql.push(" GROUP BY g");
-        sql
-    };
-    let made = weekly_counts(&per_week("created_at").all(db).await?)?;
-    let done = weekly_counts(&per_week("done_at").all(db).await?)?;
-    let mut open = open_at_start;
+    let (first, end) = period.day_numbers();
+    let mut before = Sql::new(backend);
+    before
+        .push("SELECT CAST(SUM(made) AS BIGINT) AS made, CAST(SUM(done) AS BIGINT) AS done FROM rollup_tests WHERE day < ")
+        .bind(first);
+    backlog_scope(&mut before, scope);
+    let before = before.one(db).await?;
+    let mut open = count(&before, "made")? as i64 - count(&before, "done")? as i64;
+    let mut weekly = Sql::new(backend);
+    weekly
+        .push(&format!(
+            "SELECT (day - {FIRST_MONDAY_DAY}) / 7 AS g, CAST(SUM(made) AS BIGINT) AS made, CAST(SUM(done) AS BIGINT) AS done \
+             FROM rollup_tests WHERE day >= "
+        ))
+        .bind(first)
+        .push(" AND day < ")
+        .bind(end);
+    backlog_scope(&mut weekly, scope);
+    weekly.push(" GROUP BY g");
+    let mut changes = HashMap::new();
+    for row in weekly.all(db).await? {
+        let week: i64 = row.try_get("", "g")?;
+        changes.insert(
+            week,
+            count(&row, "made")? as i64 - count(&row, "done")? as i64,
+        );
+    }
     Ok(period
         .weeks()
         .map(|week| {
-            open += made
-                .iter()
-                .filter(|(g, _)| *g == week)
-                .map(|(_, n)| n)
-                .sum::<i64>();
-            open -= done
-                .iter()
-                .filter(|(g, _)| *g == week)
-                .map(|(_, n)| n)
-                .sum::<i64>();
+            open += changes.get(&week).copied().unwrap_or(0);
             WeekPoint {
                 week: week_start(week),
                 count: open.max(0) as u64,
@@ -296,12 +259,6 @@ async fn burndown(
             }
         })
         .collect())
-}
-
-fn weekly_counts(rows: &[sea_orm::QueryResult]) -> Result<Vec<(i64, i64)>, AppError> {
-    rows.iter()
-        .map(|row| Ok((row.try_get("", "g")?, count(row, "n")? as i64)))
-        .collect()
 }
 
 /// Keeps problems (aliased `p`) on a service of the scope.

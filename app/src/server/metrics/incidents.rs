@@ -1,159 +1,122 @@
 //! Incident figures of the dashboard: how many, open, by severity and service, and the four
-//! recovery measures (MTTD, MTTA, MTTM, MTTR) for the period and per week, aggregated by the
-//! database.
+//! recovery measures (MTTD, MTTA, MTTM, MTTR) for the period and per week, read from the
+//! roll-up (`rollup`): per-day counts, sums and duration histograms.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
 
 use super::links::Links;
-use super::sql::{self, Scope, Sql, count};
+use super::rollup::{Rolled, service_key};
+use super::sql::{Scope, Sql, count};
 use crate::api::metrics::{Bar, IncidentFigures, RecoveryFigure, WeekPoint};
 use crate::domain::Severity;
-use crate::domain::metrics::{Measure, Period, Summary, week_start};
+use crate::domain::metrics::{Measure, Period, week_start};
 use crate::server::AppError;
+use crate::server::entities::service;
 
 pub async fn figures(
     db: &impl ConnectionTrait,
     period: &Period,
     scope: &Scope,
+    rolled: &Rolled,
+    services: &[service::Model],
     links: &Links,
 ) -> Result<IncidentFigures, AppError> {
-    let backend = db.get_database_backend();
-    let mut totals = Sql::new(backend);
-    totals
-        .push("SELECT COUNT(*) AS n, SUM(CASE WHEN i.status <> 'resolved' THEN 1 ELSE 0 END) AS open FROM incidents i WHERE")
-        .incidents_in(period, scope);
-    let row = totals.one(db).await?;
-
-    let mut by_severity = Sql::new(backend);
-    by_severity
-        .push("SELECT i.severity AS severity, COUNT(*) AS n FROM incidents i WHERE")
-        .incidents_in(period, scope)
-        .push(" GROUP BY i.severity ORDER BY i.severity");
-    let by_severity = by_severity
-        .all(db)
-        .await?
+    let by_severity = rolled
+        .by_severity
         .iter()
-        .map(|row| {
-            let severity = Severity::from_rank(row.try_get("", "severity")?);
-            Ok(Bar {
+        .filter(|(_, c)| c.incidents > 0)
+        .map(|(rank, c)| {
+            let severity = Severity::from_rank(*rank);
+            Bar {
                 label: severity.as_str().to_owned(),
-                value: count(row, "n")? as f64,
+                value: c.incidents as f64,
                 href: links.incidents(&[("severity", severity.as_str())]),
-            })
+            }
         })
-        .collect::<Result<Vec<_>, AppError>>()?;
-
-    let mut by_service = Sql::new(backend);
-    by_service
-        .push(
-            "SELECT s.name AS name, s.slug AS slug, COUNT(*) AS n FROM incidents i \
-             JOIN incident_services x ON x.incident_id = i.id JOIN services s ON s.id = x.service_id WHERE",
-        )
-        .incidents_in(period, scope)
-        .service_scope("s", scope)
-        .push(" GROUP BY s.name, s.slug ORDER BY n DESC, s.name LIMIT 12");
-    let by_service = by_service
-        .all(db)
-        .await?
-        .iter()
-        .map(|row| {
-            let slug: String = row.try_get("", "slug")?;
-            Ok(Bar {
-                label: row.try_get("", "name")?,
-                value: count(row, "n")? as f64,
-                href: links.incidents(&[("service", &slug)]),
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
-
-    let mut recovery = Vec::new();
-    for measure in Measure::ALL {
-        recovery.push(RecoveryFigure {
+        .collect();
+    let recovery = Measure::ALL
+        .into_iter()
+        .map(|measure| RecoveryFigure {
             measure,
-            summary: summary(db, period, scope, measure).await?,
-            weekly: weekly_means(db, backend, period, scope, measure).await?,
+            summary: rolled.histogram(measure.key()).summary(),
+            weekly: period
+                .weeks()
+                .map(|week| {
+                    let (n, total) = rolled.week(measure.key(), week).unwrap_or_default();
+                    WeekPoint {
+                        week: week_start(week),
+                        count: n,
+                        value: (n > 0).then(|| total as f64 / n as f64),
+                    }
+                })
+                .collect(),
             href: links.incidents(&[]),
-        });
-    }
+        })
+        .collect();
+    let total = rolled.total();
     Ok(IncidentFigures {
-        total: count(&row, "n")?,
-        open: count(&row, "open")?,
+        total: total.incidents as u64,
+        open: total.open as u64,
         href: links.incidents(&[]),
         open_href: links.incidents(&[("status", "open")]),
         by_severity,
-        by_service,
+        by_service: by_service(db, period, scope, services, links).await?,
         recovery,
     })
 }
 
-/// The measure's durations in the period: `SELECT <group> AS g, <seconds> AS s FROM …`.
-fn durations(sql: &mut Sql, period: &Period, scope: &Scope, measure: Measure, group: &str) {
-    let (from, to) = measure.columns();
-    let (start, end) = (
-        sql.epoch(&format!("i.{from}")),
-        sql.epoch(&format!("i.{to}")),
-    );
-    sql.push(&format!(
-        "SELECT {group} AS g, {end} - {start} AS s FROM incidents i WHERE i.{from} IS NOT NULL \
-         AND i.{to} IS NOT NULL AND i.{to} >= i.{from} AND"
-    ))
-    .incidents_in(period, scope);
-}
-
-/// The measure's weekly means and counts, every week of the period (a plain aggregate: the
-/// charts show means, so no week needs its median).
-async fn weekly_means(
+/// The twelve services of the scope with the most incidents in the period.
+async fn by_service(
     db: &impl ConnectionTrait,
-    backend: DbBackend,
     period: &Period,
     scope: &Scope,
-    measure: Measure,
-) -> Result<Vec<WeekPoint>, AppError> {
-    let mut sql = Sql::new(backend);
-    let week = sql.week("i.opened_at", period);
-    let mean = sql.float("AVG(s)");
-    sql.push(&format!("SELECT g, COUNT(*) AS n, {mean} AS mean FROM ("));
-    durations(&mut sql, period, scope, measure, &week);
-    sql.push(") d GROUP BY g");
-    let rows: Vec<(i64, Summary)> = sql
-        .all(db)
-        .await?
+    services: &[service::Model],
+    links: &Links,
+) -> Result<Vec<Bar>, AppError> {
+    let in_scope: HashMap<String, &service::Model> = services
         .iter()
-        .map(|row| {
-            Ok((
-                row.try_get("", "g")?,
-                Summary {
-                    count: count(row, "n")?,
-                    mean: row.try_get("", "mean")?,
-                    median: None,
-                },
-            ))
-        })
-        .collect::<Result<_, AppError>>()?;
-    Ok(weekly(period, rows))
-}
-
-/// The measure's mean and median over the whole period.
-async fn summary(
-    db: &impl ConnectionTrait,
-    period: &Period,
-    scope: &Scope,
-    measure: Measure,
-) -> Result<Summary, AppError> {
-    sql::summary(db, |sql| durations(sql, period, scope, measure, "0")).await
-}
-
-/// Every week of the period, with the mean of the weeks that have data.
-fn weekly(period: &Period, rows: Vec<(i64, Summary)>) -> Vec<WeekPoint> {
-    period
-        .weeks()
-        .map(|week| {
-            let found = rows.iter().find(|(g, _)| *g == week).map(|(_, s)| *s);
-            WeekPoint {
-                week: week_start(week),
-                count: found.map(|s| s.count).unwrap_or(0),
-                value: found.and_then(|s| s.mean),
-            }
-        })
-        .collect()
+        .filter(|s| scope.service.as_ref().is_none_or(|slug| s.slug == *slug))
+        .filter(|s| scope.team.as_ref().is_none_or(|team| s.team.trim() == team))
+        .map(|s| (service_key(s.id), s))
+        .collect();
+    if in_scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (first, end) = period.day_numbers();
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT scope, CAST(SUM(incidents) AS BIGINT) AS n FROM rollup_cells WHERE day >= ")
+        .bind(first)
+        .push(" AND day < ")
+        .bind(end);
+    if let Some(severity) = scope.severity {
+        sql.push(" AND severity = ").bind(severity);
+    }
+    sql.push(" AND scope IN (");
+    for (n, key) in in_scope.keys().enumerate() {
+        sql.push(if n == 0 { "" } else { ", " }).bind(key.clone());
+    }
+    sql.push(") GROUP BY scope");
+    let mut bars = Vec::new();
+    for row in sql.all(db).await? {
+        let key: String = row.try_get("", "scope")?;
+        let (Some(service), n) = (in_scope.get(&key), count(&row, "n")?) else {
+            continue;
+        };
+        if n > 0 {
+            bars.push(Bar {
+                label: service.name.clone(),
+                value: n as f64,
+                href: links.incidents(&[("service", &service.slug)]),
+            });
+        }
+    }
+    bars.sort_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    bars.truncate(12);
+    Ok(bars)
 }

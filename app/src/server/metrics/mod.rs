@@ -7,10 +7,11 @@ pub mod followups;
 pub mod incidents;
 pub mod links;
 pub mod prometheus;
+pub mod rollup;
 pub mod sql;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use self::links::Links;
 use self::sql::Scope;
@@ -28,11 +29,15 @@ pub async fn dashboard(
     let db = &state.db;
     let offset = state.settings.report_offset;
     let period = Period::parse(query, now, offset).map_err(AppError::Validation)?;
-    let services = Service::find()
-        .filter(service::Column::ArchivedAt.is_null())
+    rollup::settle(db, offset).await?;
+    let all_services = Service::find()
         .order_by_asc(service::Column::Name)
         .all(db)
         .await?;
+    let services: Vec<&service::Model> = all_services
+        .iter()
+        .filter(|s| s.archived_at.is_none())
+        .collect();
     let mut teams: Vec<String> = services
         .iter()
         .map(|s| s.team.trim().to_owned())
@@ -43,6 +48,15 @@ pub async fn dashboard(
 
     let scope = scope_of(query, &services, &teams)?;
     let links = Links::new(&period, &scope);
+    let (first_day, end_day) = period.day_numbers();
+    let rolled = rollup::read(
+        db,
+        first_day,
+        end_day,
+        &rollup_key(&scope, &all_services),
+        scope.severity,
+    )
+    .await?;
     let today = now.with_timezone(&offset).date_naive();
     let mut normalised = query.clone();
     if normalised.range.trim().is_empty() {
@@ -68,29 +82,26 @@ pub async fn dashboard(
                 label: t.clone(),
             })
             .collect(),
-        incidents: incidents::figures(db, &period, &scope, &links).await?,
-        postmortems: followups::postmortems(db, &period, &scope, today, &links).await?,
+        incidents: incidents::figures(db, &period, &scope, &rolled, &all_services, &links).await?,
+        postmortems: followups::postmortems(db, &period, &scope, &rolled, today, &links).await?,
         actions: followups::actions(db, &period, &scope, today, &links).await?,
         problems: followups::problems(db, &scope, now, &links).await?,
         changes: changes::figures(db, &period, &scope, &links).await?,
     })
 }
 
-/// The service, team and severity asked for, each checked against what exists.
+/// The service, team and severity asked for, each checked against what exists (a service and a
+/// team together only when the service is the team's).
 fn scope_of(
     query: &DashboardQuery,
-    services: &[service::Model],
+    services: &[&service::Model],
     teams: &[String],
 ) -> Result<Scope, AppError> {
     let service = match query.service.trim() {
         "" => None,
-        slug if services.iter().any(|s| s.slug == slug) => Some(slug.to_owned()),
-        slug => {
-            return Err(AppError::field(
-                "service",
-                &format!("No service with the slug `{slug}`."),
-            ));
-        }
+        slug => Some(services.iter().find(|s| s.slug == slug).ok_or_else(|| {
+            AppError::field("service", &format!("No service with the slug `{slug}`."))
+        })?),
     };
     let team = match query.team.trim() {
         "" => None,
@@ -102,10 +113,32 @@ fn scope_of(
             ));
         }
     };
+    if let (Some(service), Some(team)) = (service, &team)
+        && service.team.trim() != team
+    {
+        return Err(AppError::field(
+            "team",
+            &format!("{} is not a service of the team `{team}`.", service.name),
+        ));
+    }
+    let service = service.map(|s| s.slug.clone());
     let severity = Scope::severity_rank(&query.severity)?;
     Ok(Scope {
         service,
         team,
         severity,
     })
+}
+
+/// The roll-up scope the filters read: a service's, else a team's, else everything's.
+fn rollup_key(scope: &Scope, services: &[service::Model]) -> String {
+    if let Some(slug) = &scope.service
+        && let Some(service) = services.iter().find(|s| s.slug == *slug)
+    {
+        return rollup::service_key(service.id);
+    }
+    match &scope.team {
+        Some(team) => rollup::team_key(team),
+        None => rollup::ALL.to_owned(),
+    }
 }
