@@ -15,7 +15,8 @@
 # latency is the server's time per request; target p99 < 200 ms).
 # Settings: BENCH_SECONDS (10) per wrk run, BENCH_ENGINES ("sqlite postgres"), BENCH_INCIDENTS
 # (1000000) rows to seed, BENCH_CONNECTIONS (8) concurrent connections per wrk run (2 threads;
-# 1 measures each request's own latency, 8 the latency under saturation of the 2 cores).
+# 1 measures each request's own latency, 8 the latency under saturation of the 2 cores);
+# BENCH_KEEP=1 keeps the seeded databases for a closer look.
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
@@ -49,6 +50,10 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  if [[ -n ${BENCH_KEEP:-} ]]; then
+    echo "kept (BENCH_KEEP): $workdir${pg_url:+ and $pg_url}"
+    return
+  fi
   if [[ -n $pg_url ]]; then
     psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
   fi

@@ -73,35 +73,23 @@ pub async fn settle(db: &DatabaseConnection, offset: FixedOffset) -> Result<(), 
         days.extend(day_column(&all.all(&txn).await?)?);
         tests = true;
     }
-    let mut last = Sql::new(backend);
-    last.push("SELECT MAX(id) AS last FROM rollup_dirty");
-    let last: Option<i64> = last.one(&txn).await?.try_get("", "last")?;
-    if let Some(last) = last {
-        let mut noted = Sql::new(backend);
-        let day = day_expression(&noted, "at", offset_seconds);
-        noted
-            .push(&format!(
-                "SELECT DISTINCT {day} AS day FROM rollup_dirty WHERE at IS NOT NULL AND id <= "
-            ))
-            .bind(last);
-        days.extend(day_column(&noted.all(&txn).await?)?);
-        let mut flagged = Sql::new(backend);
-        flagged
-            .push("SELECT COUNT(*) AS n FROM rollup_dirty WHERE at IS NULL AND id <= ")
-            .bind(last);
-        tests |= count(&flagged.one(&txn).await?, "n")? > 0;
+    // Take the notes visible now; ones committed meanwhile stay for the next settle.
+    let mut taken = Sql::new(backend);
+    let day = day_expression(&taken, "at", offset_seconds);
+    taken.push(&format!("DELETE FROM rollup_dirty RETURNING {day} AS day"));
+    for row in taken.all(&txn).await? {
+        match row.try_get::<Option<i64>>("", "day")? {
+            Some(day) => {
+                days.insert(day);
+            }
+            None => tests = true,
+        }
     }
     for pass in passes(&days) {
         recount_days(&txn, backend, offset, &pass).await?;
     }
     if tests {
         recount_tests(&txn, backend, offset_seconds).await?;
-    }
-    if let Some(last) = last {
-        let mut done = Sql::new(backend);
-        done.push("DELETE FROM rollup_dirty WHERE id <= ")
-            .bind(last);
-        txn.execute_raw(done.statement()).await?;
     }
     txn.commit().await?;
     Ok(())
