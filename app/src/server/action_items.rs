@@ -52,17 +52,20 @@ pub async fn list(
         }
         _ => return Err(AppError::field("status", "Choose open, done or overdue.")),
     }
-    for (field, text, op) in [("from", &query.from, ">="), ("to", &query.to, "<")] {
-        if let Some(at) = parse_time(text).map_err(|m| AppError::field(field, &m))? {
-            sql.push(&format!(" AND a.created_at {op} ")).bind(at);
-        }
+    let from = parse_time(&query.from).map_err(|m| AppError::field("from", &m))?;
+    let to = parse_time(&query.to).map_err(|m| AppError::field("to", &m))?;
+    if let Some(from) = from {
+        sql.push(" AND a.created_at >= ").bind(from);
+    }
+    if let Some(to) = to {
+        sql.push(" AND a.created_at < ").bind(to);
     }
     let scope = Scope {
         service: Some(query.service.trim().to_owned()).filter(|s| !s.is_empty()),
         team: Some(query.team.trim().to_owned()).filter(|s| !s.is_empty()),
         severity: Scope::severity_rank(&query.severity)?,
     };
-    sql.action_scope(&scope);
+    sql.action_scope(&scope, (from, to));
     sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT 500");
     let ids: Vec<i64> = sql
         .all(db)

@@ -69,7 +69,9 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<usize, AppError> {
         else {
             continue;
         };
-        let mut day = 89;
+        // The oldest one stays inside "the last 90 days" (today and the 89 days before it) at
+        // any hour: 88 days and 5 hours ago is at worst early on the first of those days.
+        let mut day = 88;
         let mut n = 1;
         while day >= 0 {
             let at = now - Duration::days(day) - Duration::hours(5);

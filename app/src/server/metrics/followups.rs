@@ -85,7 +85,7 @@ pub async fn actions(
         .bind(period.from)
         .push(" AND a.created_at < ")
         .bind(period.to);
-        sql.action_scope(scope);
+        sql.action_scope(scope, (Some(period.from), Some(period.to)));
         sql.push(&format!(
             " GROUP BY {group} ORDER BY open DESC, {group} LIMIT 12"
         ));
