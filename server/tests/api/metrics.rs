@@ -1417,7 +1417,7 @@ async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engin
 
 async fn the_roll_up_is_counted_again_for_another_reporting_offset(engine: Engine) {
     use app::domain::metrics::{day_number, parse_offset};
-    use app::server::metrics::rollup;
+    use app::server::metrics::{rolled, rollup};
 
     let app = spawn_app(engine).await;
     // 23:30 UTC is the next day in +02:00.
@@ -1430,7 +1430,7 @@ async fn the_roll_up_is_counted_again_for_another_reporting_offset(engine: Engin
     let utc = parse_offset("Z").unwrap();
     let plus2 = parse_offset("+02:00").unwrap();
     let day = day_number(late, utc);
-    let on = |day: i64| rollup::read(&app.db, day, day + 1, rollup::ALL, None);
+    let on = |day: i64| rolled::read(&app.db, day, day + 1, rollup::ALL, None);
 
     rollup::settle(&app.db, utc).await.unwrap();
     assert_eq!(on(day).await.unwrap().total().incidents, 1);

@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::links::Links;
-use super::rollup::{PUBLISH, Rolled};
+use super::rolled::Rolled;
+use super::rollup::PUBLISH;
 use super::sql::{self, Scope, Sql, count};
 use crate::api::metrics::{
     ActionFigures, ActionRow, BacklogRow, Bar, KnownErrorRow, PostmortemFigures, ProblemFigures,

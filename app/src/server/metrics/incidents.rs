@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 
 use super::links::Links;
-use super::rollup::{Rolled, service_key};
+use super::rolled::Rolled;
+use super::rollup::service_key;
 use super::sql::{Scope, Sql, count};
 use crate::api::metrics::{Bar, IncidentFigures, RecoveryFigure, WeekPoint};
 use crate::domain::Severity;

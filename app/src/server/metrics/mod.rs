@@ -7,6 +7,7 @@ pub mod followups;
 pub mod incidents;
 pub mod links;
 pub mod prometheus;
+pub mod rolled;
 pub mod rollup;
 pub mod sql;
 
@@ -49,7 +50,7 @@ pub async fn dashboard(
     let scope = scope_of(query, &services, &teams)?;
     let links = Links::new(&period, &scope);
     let (first_day, end_day) = period.day_numbers();
-    let rolled = rollup::read(
+    let rolled = rolled::read(
         db,
         first_day,
         end_day,

@@ -10,10 +10,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
 };
 
-use super::sql::{Sql, count};
+use super::sql::Sql;
 use crate::domain::Milestones;
 use crate::domain::histogram::Histogram;
-use crate::domain::metrics::{Measure, day_number, day_start, week_of_day};
+use crate::domain::metrics::{Measure, day_number, day_start};
 use crate::server::AppError;
 use crate::server::db::begin_write;
 use crate::server::entities::incident::{self, Entity as Incident};
@@ -22,6 +22,8 @@ use crate::server::entities::incident::{self, Entity as Incident};
 pub const PUBLISH: &str = "publish";
 /// Consecutive days counted again together.
 const DAYS_PER_PASS: usize = 14;
+/// So many notes at once are a bulk load, after which PostgreSQL gets a `VACUUM`.
+const BULK: usize = 10_000;
 /// Rows per multi-row `INSERT`.
 const ROWS_PER_INSERT: usize = 200;
 
@@ -77,7 +79,8 @@ pub async fn settle(db: &DatabaseConnection, offset: FixedOffset) -> Result<(), 
     let mut taken = Sql::new(backend);
     let day = day_expression(&taken, "at", offset_seconds);
     taken.push(&format!("DELETE FROM rollup_dirty RETURNING {day} AS day"));
-    for row in taken.all(&txn).await? {
+    let notes = taken.all(&txn).await?;
+    for row in &notes {
         match row.try_get::<Option<i64>>("", "day")? {
             Some(day) => {
                 days.insert(day);
@@ -92,6 +95,13 @@ pub async fn settle(db: &DatabaseConnection, offset: FixedOffset) -> Result<(), 
         recount_tests(&txn, backend, offset_seconds).await?;
     }
     txn.commit().await?;
+    if backend == DbBackend::Postgres && (notes.len() >= BULK || days.len() >= BULK / 100) {
+        // After a bulk load PostgreSQL's index on the notes is full of dead entries that every
+        // "anything to do?" check would walk (13 ms at 2M) until autovacuum came by; and the
+        // planner should know the roll-up's new size.
+        db.execute_unprepared("VACUUM (ANALYZE) rollup_dirty, rollup_cells, rollup_measures")
+            .await?;
+    }
     Ok(())
 }
 
@@ -387,108 +397,6 @@ async fn recount_tests(
     ))
     .await?;
     Ok(())
-}
-
-/// What the dashboard reads of the roll-up for a period, scope key and severity.
-#[derive(Debug, Default)]
-pub struct Rolled {
-    /// Counts per severity.
-    pub by_severity: BTreeMap<i16, CellCounts>,
-    /// Per measure key: the period's histogram, and per week the count and sum of seconds.
-    pub measures: HashMap<String, (Histogram, BTreeMap<i64, (u64, i64)>)>,
-}
-
-impl Rolled {
-    /// The counts over every severity read.
-    pub fn total(&self) -> CellCounts {
-        self.by_severity
-            .values()
-            .fold(CellCounts::default(), |t, c| CellCounts {
-                incidents: t.incidents + c.incidents,
-                open: t.open + c.open,
-                required: t.required + c.required,
-                started: t.started + c.started,
-                published: t.published + c.published,
-            })
-    }
-
-    /// A measure's histogram over the period (empty when nothing was measured).
-    pub fn histogram(&self, measure: &str) -> Histogram {
-        self.measures
-            .get(measure)
-            .map(|(h, _)| h.clone())
-            .unwrap_or_default()
-    }
-
-    /// A measure's count and sum of seconds in a week.
-    pub fn week(&self, measure: &str, week: i64) -> Option<(u64, i64)> {
-        self.measures.get(measure)?.1.get(&week).copied()
-    }
-}
-
-/// Reads the period's roll-up rows for `key` (see [`ALL`], [`service_key`], [`team_key`]) and
-/// the severity, if one is asked for.
-pub async fn read(
-    db: &impl ConnectionTrait,
-    first_day: i64,
-    end_day: i64,
-    key: &str,
-    severity: Option<i16>,
-) -> Result<Rolled, AppError> {
-    let backend = db.get_database_backend();
-    let mut rolled = Rolled::default();
-    let mut cells = Sql::new(backend);
-    cells
-        .push(
-            "SELECT severity, CAST(SUM(incidents) AS BIGINT) AS incidents, CAST(SUM(open) AS BIGINT) AS open, CAST(SUM(required) AS BIGINT) AS required, \
-             CAST(SUM(started) AS BIGINT) AS started, CAST(SUM(published) AS BIGINT) AS published FROM rollup_cells WHERE scope = ",
-        )
-        .bind(key.to_owned())
-        .push(" AND day >= ")
-        .bind(first_day)
-        .push(" AND day < ")
-        .bind(end_day);
-    if let Some(severity) = severity {
-        cells.push(" AND severity = ").bind(severity);
-    }
-    cells.push(" GROUP BY severity");
-    for row in cells.all(db).await? {
-        let number = |column| count(&row, column).map(|n| n as i64);
-        rolled.by_severity.insert(
-            row.try_get("", "severity")?,
-            CellCounts {
-                incidents: number("incidents")?,
-                open: number("open")?,
-                required: number("required")?,
-                started: number("started")?,
-                published: number("published")?,
-            },
-        );
-    }
-    let mut measures = Sql::new(backend);
-    measures
-        .push("SELECT measure, day, n, total, histogram FROM rollup_measures WHERE scope = ")
-        .bind(key.to_owned())
-        .push(" AND severity = ")
-        .bind(severity.unwrap_or(0))
-        .push(" AND day >= ")
-        .bind(first_day)
-        .push(" AND day < ")
-        .bind(end_day);
-    for row in measures.all(db).await? {
-        let measure: String = row.try_get("", "measure")?;
-        let day: i64 = row.try_get("", "day")?;
-        let (n, total): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "total")?);
-        let histogram: String = row.try_get("", "histogram")?;
-        let (period, weeks) = rolled.measures.entry(measure).or_default();
-        period
-            .merge_encoded(&histogram)
-            .map_err(|e| AppError::Db(sea_orm::DbErr::Custom(format!("dashboard roll-up: {e}"))))?;
-        let week = weeks.entry(week_of_day(day)).or_default();
-        week.0 += n.max(0) as u64;
-        week.1 += total;
-    }
-    Ok(rolled)
 }
 
 #[cfg(test)]
