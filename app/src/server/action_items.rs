@@ -13,6 +13,7 @@ use crate::domain::postmortem::{ActionKind, ActionStatus};
 use crate::server::AppError;
 use crate::server::entities::action_item::{self, Entity as ActionItem};
 use crate::server::entities::postmortem::{self, Entity as Postmortem};
+use crate::server::entities::service::Entity as Service;
 use crate::server::entities::user::{self, Entity as User};
 use crate::server::metrics::sql::{Scope, Sql};
 
@@ -60,11 +61,12 @@ pub async fn list(
     if let Some(to) = to {
         sql.push(" AND a.created_at < ").bind(to);
     }
-    let scope = Scope {
-        service: Some(query.service.trim().to_owned()).filter(|s| !s.is_empty()),
-        team: Some(query.team.trim().to_owned()).filter(|s| !s.is_empty()),
-        severity: Scope::severity_rank(&query.severity)?,
-    };
+    let scope = Scope::new(
+        Some(query.service.trim().to_owned()).filter(|s| !s.is_empty()),
+        Some(query.team.trim().to_owned()).filter(|s| !s.is_empty()),
+        Scope::severity_rank(&query.severity)?,
+        &Service::find().all(db).await?,
+    );
     sql.action_scope(&scope, (from, to));
     sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT 500");
     let ids: Vec<i64> = sql

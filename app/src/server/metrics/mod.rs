@@ -47,7 +47,7 @@ pub async fn dashboard(
     teams.sort();
     teams.dedup();
 
-    let scope = scope_of(query, &services, &teams)?;
+    let scope = scope_of(query, &services, &teams, &all_services)?;
     let links = Links::new(&period, &scope);
     let (first_day, end_day) = period.day_numbers();
     let rolled = rolled::read(
@@ -97,6 +97,7 @@ fn scope_of(
     query: &DashboardQuery,
     services: &[&service::Model],
     teams: &[String],
+    all_services: &[service::Model],
 ) -> Result<Scope, AppError> {
     let service = match query.service.trim() {
         "" => None,
@@ -124,11 +125,7 @@ fn scope_of(
     }
     let service = service.map(|s| s.slug.clone());
     let severity = Scope::severity_rank(&query.severity)?;
-    Ok(Scope {
-        service,
-        team,
-        severity,
-    })
+    Ok(Scope::new(service, team, severity, all_services))
 }
 
 /// The roll-up scope the filters read: a service's, else a team's, else everything's.

@@ -15,9 +15,36 @@ pub struct Scope {
     pub service: Option<String>,
     pub team: Option<String>,
     pub severity: Option<i16>,
+    /// The ids of the services the service or team filter stands for (`None`: no such filter).
+    /// Queries over incidents test these ids rather than joining `services` by slug or team, so
+    /// PostgreSQL estimates how many incidents a service has from the column's own statistics.
+    pub service_ids: Option<Vec<i64>>,
 }
 
 impl Scope {
+    /// The scope of a service slug and a team, their ids looked up in `services`.
+    pub fn new(
+        service: Option<String>,
+        team: Option<String>,
+        severity: Option<i16>,
+        services: &[crate::server::entities::service::Model],
+    ) -> Self {
+        let service_ids = (service.is_some() || team.is_some()).then(|| {
+            services
+                .iter()
+                .filter(|s| service.as_ref().is_none_or(|slug| s.slug == *slug))
+                .filter(|s| team.as_ref().is_none_or(|team| s.team.trim() == team))
+                .map(|s| s.id)
+                .collect()
+        });
+        Self {
+            service,
+            team,
+            severity,
+            service_ids,
+        }
+    }
+
     /// The severity rank a filter names (`SEV1`…`SEV4`), if any.
     pub fn severity_rank(text: &str) -> Result<Option<i16>, AppError> {
         match text.trim() {
@@ -103,23 +130,26 @@ impl Sql {
         if let Some(severity) = scope.severity {
             self.push(" AND i.severity = ").bind(severity);
         }
-        if let Some(slug) = &scope.service {
+        if let Some(ids) = &scope.service_ids {
             self.push(
-                " AND EXISTS (SELECT 1 FROM incident_services xs JOIN services ss ON ss.id = xs.service_id \
-                 WHERE xs.incident_id = i.id AND ss.slug = ",
+                " AND EXISTS (SELECT 1 FROM incident_services xs WHERE xs.incident_id = i.id AND",
             )
-            .bind(slug.clone())
-            .push(")");
-        }
-        if let Some(team) = &scope.team {
-            self.push(
-                " AND EXISTS (SELECT 1 FROM incident_services xt JOIN services st ON st.id = xt.service_id \
-                 WHERE xt.incident_id = i.id AND st.team = ",
-            )
-            .bind(team.clone())
+            .service_in("xs", ids)
             .push(")");
         }
         self
+    }
+
+    /// Appends ` <alias>.service_id IN (…)` (never true for no ids).
+    pub fn service_in(&mut self, alias: &str, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.push(" 1 = 0");
+        }
+        self.push(&format!(" {alias}.service_id IN ("));
+        for (n, id) in ids.iter().enumerate() {
+            self.push(if n == 0 { "" } else { ", " }).bind(*id);
+        }
+        self.push(")")
     }
 
     /// Appends ` AND …` conditions keeping action items (aliased `a`) whose postmortem covers an
@@ -132,18 +162,15 @@ impl Sql {
         scope: &Scope,
         made: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     ) -> &mut Self {
-        if scope.service.is_none() && scope.team.is_none() && scope.severity.is_none() {
+        if scope.service_ids.is_none() && scope.severity.is_none() {
             return self;
         }
         self.push(" AND a.postmortem_id IN (SELECT pi.postmortem_id FROM postmortem_incidents pi");
         if scope.severity.is_some() {
             self.push(" JOIN incidents i ON i.id = pi.incident_id");
         }
-        if scope.service.is_some() || scope.team.is_some() {
-            self.push(
-                " JOIN incident_services xs ON xs.incident_id = pi.incident_id \
-                 JOIN services ss ON ss.id = xs.service_id",
-            );
+        if scope.service_ids.is_some() {
+            self.push(" JOIN incident_services xs ON xs.incident_id = pi.incident_id");
         }
         self.push(
             " WHERE pi.postmortem_id IN (SELECT b.postmortem_id FROM action_items b WHERE 1 = 1",
@@ -158,11 +185,8 @@ impl Sql {
         if let Some(severity) = scope.severity {
             self.push(" AND i.severity = ").bind(severity);
         }
-        if let Some(slug) = &scope.service {
-            self.push(" AND ss.slug = ").bind(slug.clone());
-        }
-        if let Some(team) = &scope.team {
-            self.push(" AND ss.team = ").bind(team.clone());
+        if let Some(ids) = &scope.service_ids {
+            self.push(" AND").service_in("xs", ids);
         }
         self.push(")")
     }
