@@ -16,8 +16,15 @@ use crate::server::AppError;
 pub struct Rolled {
     /// Counts per severity.
     pub by_severity: BTreeMap<i16, CellCounts>,
-    /// Per measure key: the period's histogram, and per week the count and sum of seconds.
-    pub measures: HashMap<String, (Histogram, BTreeMap<i64, (u64, i64)>)>,
+    /// Per measure key.
+    pub measures: HashMap<String, MeasureRollup>,
+}
+
+/// One measure over the period: its merged histogram, and per week the count and sum of seconds.
+#[derive(Debug, Default)]
+pub struct MeasureRollup {
+    pub period: Histogram,
+    pub weeks: BTreeMap<i64, (u64, i64)>,
 }
 
 impl Rolled {
@@ -38,13 +45,13 @@ impl Rolled {
     pub fn histogram(&self, measure: &str) -> Histogram {
         self.measures
             .get(measure)
-            .map(|(h, _)| h.clone())
+            .map(|m| m.period.clone())
             .unwrap_or_default()
     }
 
     /// A measure's count and sum of seconds in a week.
     pub fn week(&self, measure: &str, week: i64) -> Option<(u64, i64)> {
-        self.measures.get(measure)?.1.get(&week).copied()
+        self.measures.get(measure)?.weeks.get(&week).copied()
     }
 }
 
@@ -102,11 +109,12 @@ pub async fn read(
         let day: i64 = row.try_get("", "day")?;
         let (n, total): (i64, i64) = (row.try_get("", "n")?, row.try_get("", "total")?);
         let histogram: String = row.try_get("", "histogram")?;
-        let (period, weeks) = rolled.measures.entry(measure).or_default();
-        period
+        let rollup = rolled.measures.entry(measure).or_default();
+        rollup
+            .period
             .merge_encoded(&histogram)
             .map_err(|e| AppError::Db(sea_orm::DbErr::Custom(format!("dashboard roll-up: {e}"))))?;
-        let week = weeks.entry(week_of_day(day)).or_default();
+        let week = rollup.weeks.entry(week_of_day(day)).or_default();
         week.0 += n.max(0) as u64;
         week.1 += total;
     }

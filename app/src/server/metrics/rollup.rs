@@ -155,6 +155,9 @@ fn passes(days: &BTreeSet<i64>) -> Vec<Vec<i64>> {
     passes
 }
 
+/// One of an incident's postmortems: whether it is published, and when.
+pub type Review = (bool, Option<DateTime<Utc>>);
+
 /// What the roll-up needs to know of one incident.
 #[derive(Clone, Debug, Default)]
 pub struct IncidentFacts {
@@ -165,8 +168,7 @@ pub struct IncidentFacts {
     pub milestones: Milestones,
     /// Its services' scope keys and its teams' (each once).
     pub scopes: Vec<String>,
-    /// Its postmortems: whether each is published, and when.
-    pub postmortems: Vec<(bool, Option<DateTime<Utc>>)>,
+    pub postmortems: Vec<Review>,
 }
 
 /// Counts of one cell: incidents, open, needing a postmortem, with one started, with one
@@ -281,7 +283,7 @@ async fn recount_days(
          JOIN incidents i ON i.id = pi.incident_id",
     );
     opened_in(&mut postmortems);
-    let mut reviews: HashMap<i64, Vec<(bool, Option<DateTime<Utc>>)>> = HashMap::new();
+    let mut reviews: HashMap<i64, Vec<Review>> = HashMap::new();
     for row in postmortems.all(txn).await? {
         let status: String = row.try_get("", "status")?;
         reviews
