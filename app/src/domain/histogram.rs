@@ -67,10 +67,6 @@ impl Histogram {
         self.buckets.values().map(|(_, s)| s).sum()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.buckets.is_empty()
-    }
-
     /// The stored form: `bucket:count:sum` entries separated by commas.
     pub fn encode(&self) -> String {
         let mut text = String::with_capacity(self.buckets.len() * 12);
