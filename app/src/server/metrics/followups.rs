@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::ConnectionTrait;
 
 use super::links::Links;
 use super::rolled::Rolled;
@@ -144,33 +144,6 @@ pub async fn actions(
         burndown: burndown(db, period, scope).await?,
         backlog_href: "/backlog".to_owned(),
     })
-}
-
-/// The service a pipeline test (aliased `a`) belongs to, as the backlog page and GitHub sync
-/// choose it: its problem's first service by name, else the first service of its postmortem's
-/// incidents. Returns the expression and the joins it needs: SQLite is fastest with correlated
-/// sub-queries, PostgreSQL with the names worked out once per problem and postmortem (measured
-/// at 1M incidents: 240 ms vs 390 ms on SQLite, 570 ms vs 150 ms on PostgreSQL).
-pub(super) fn item_service(backend: DbBackend) -> (&'static str, &'static str) {
-    match backend {
-        DbBackend::Postgres => (
-            "COALESCE(pb.name, pm.name)",
-            "LEFT JOIN (SELECT ps.problem_id AS id, MIN(s.name) AS name FROM problem_services ps \
-             JOIN services s ON s.id = ps.service_id GROUP BY ps.problem_id) pb ON pb.id = a.problem_id \
-             LEFT JOIN (SELECT pi.postmortem_id AS id, MIN(s.name) AS name FROM postmortem_incidents pi \
-             JOIN incident_services x ON x.incident_id = pi.incident_id JOIN services s ON s.id = x.service_id \
-             WHERE pi.postmortem_id IN (SELECT postmortem_id FROM action_items WHERE kind = 'pipeline_test') \
-             GROUP BY pi.postmortem_id) pm ON pm.id = a.postmortem_id",
-        ),
-        _ => (
-            "COALESCE(\
-             (SELECT MIN(s.name) FROM problem_services ps JOIN services s ON s.id = ps.service_id \
-             WHERE ps.problem_id = a.problem_id), \
-             (SELECT MIN(s.name) FROM postmortem_incidents pi JOIN incident_services x ON x.incident_id = pi.incident_id \
-             JOIN services s ON s.id = x.service_id WHERE pi.postmortem_id = a.postmortem_id))",
-            "",
-        ),
-    }
 }
 
 /// Keeps roll-up rows (their `service`) of the scope's service or team.

@@ -78,8 +78,12 @@ async fn by_service(
 ) -> Result<Vec<Bar>, AppError> {
     let in_scope: HashMap<String, &service::Model> = services
         .iter()
-        .filter(|s| scope.service.as_ref().is_none_or(|slug| s.slug == *slug))
-        .filter(|s| scope.team.as_ref().is_none_or(|team| s.team.trim() == team))
+        .filter(|s| {
+            scope
+                .service_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&s.id))
+        })
         .map(|s| (service_key(s.id), s))
         .collect();
     if in_scope.is_empty() {

@@ -50,14 +50,7 @@ pub async fn dashboard(
     let scope = scope_of(query, &services, &teams, &all_services)?;
     let links = Links::new(&period, &scope);
     let (first_day, end_day) = period.day_numbers();
-    let rolled = rolled::read(
-        db,
-        first_day,
-        end_day,
-        &rollup_key(&scope, &all_services),
-        scope.severity,
-    )
-    .await?;
+    let rolled = rolled::read(db, first_day, end_day, &rollup_key(&scope), scope.severity).await?;
     let today = now.with_timezone(&offset).date_naive();
     let mut normalised = query.clone();
     if normalised.range.trim().is_empty() {
@@ -129,11 +122,11 @@ fn scope_of(
 }
 
 /// The roll-up scope the filters read: a service's, else a team's, else everything's.
-fn rollup_key(scope: &Scope, services: &[service::Model]) -> String {
-    if let Some(slug) = &scope.service
-        && let Some(service) = services.iter().find(|s| s.slug == *slug)
+fn rollup_key(scope: &Scope) -> String {
+    if scope.service.is_some()
+        && let Some([id]) = scope.service_ids.as_deref()
     {
-        return rollup::service_key(service.id);
+        return rollup::service_key(*id);
     }
     match &scope.team {
         Some(team) => rollup::team_key(team),
