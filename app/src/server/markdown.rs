@@ -1,6 +1,28 @@
-//! Markdown to safe HTML: render with pulldown-cmark, then sanitise with ammonia.
+//! Markdown to safe HTML: render with pulldown-cmark, then sanitise with ammonia, remembering
+//! recent results so a page that shows the same texts again does not sanitise them again.
+
+use std::sync::{Arc, LazyLock};
 
 use pulldown_cmark::{Options, Parser, html};
+use quick_cache::{Weighter, sync::Cache};
+
+/// How many bytes of sources and their HTML are remembered, at most.
+const REMEMBERED_BYTES: u64 = 16 * 1024 * 1024;
+/// Shorter sources are rendered every time: remembering them would cost about as much.
+const REMEMBER_FROM_BYTES: usize = 256;
+
+#[derive(Clone)]
+struct Bytes;
+
+impl Weighter<String, Arc<str>> for Bytes {
+    fn weight(&self, source: &String, html: &Arc<str>) -> u64 {
+        (source.len() + html.len()) as u64
+    }
+}
+
+/// Rendered HTML by its source text: the result depends on nothing else.
+static RENDERED: LazyLock<Cache<String, Arc<str>, Bytes>> =
+    LazyLock::new(|| Cache::with_weighter(4096, REMEMBERED_BYTES, Bytes));
 
 /// Renders untrusted Markdown to HTML that is safe to insert into a page.
 ///
@@ -8,6 +30,18 @@ use pulldown_cmark::{Options, Parser, html};
 /// afterwards: scripts, event handlers and `javascript:` links are removed, and links get
 /// `rel="noopener noreferrer nofollow"`.
 pub fn render_markdown(source: &str) -> String {
+    if source.len() < REMEMBER_FROM_BYTES {
+        return render(source);
+    }
+    if let Some(html) = RENDERED.get(source) {
+        return html.to_string();
+    }
+    let html = render(source);
+    RENDERED.insert(source.to_owned(), Arc::from(html.as_str()));
+    html
+}
+
+fn render(source: &str) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
@@ -27,6 +61,21 @@ pub fn render_markdown(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::render_markdown;
+
+    #[test]
+    fn a_remembered_long_text_renders_the_same_and_stays_sanitised() {
+        let source = format!(
+            "{}\n\n<script>alert(1)</script><a href=\"javascript:alert(2)\">x</a>",
+            "A **long** paragraph about the payments gateway. ".repeat(20)
+        );
+        assert!(source.len() >= super::REMEMBER_FROM_BYTES);
+        let first = render_markdown(&source);
+        let second = render_markdown(&source);
+        assert_eq!(first, second);
+        assert_eq!(first, super::render(&source));
+        assert!(first.contains("<strong>long</strong>"));
+        assert!(!first.contains("<script") && !first.contains("javascript:"));
+    }
 
     #[test]
     fn markdown_becomes_html() {
