@@ -33,11 +33,15 @@ e2e: deps-test
 	scripts/build-site.sh
 	scripts/e2e.sh
 
-## make release: an optimised build (server binary and wasm bundle) in target/release and target/site.
+## make release: an optimised build (server binary and wasm bundle) in target/release and target/site,
+## with the bundle, its script and the stylesheet also stored gzipped and brotli-compressed, which the
+## server sends as they are instead of compressing them on every download.
 release: deps-build
 	@if ! command -v wasm-opt >/dev/null; then \
 	  mkdir -p .tools && npm install --prefix .tools --no-save --no-audit --no-fund binaryen@$(BINARYEN_VERSION); fi
-	cargo leptos build --release
+	cargo leptos build --release --precompress
+	@# cargo-leptos gzips at a fast level; gzip -9 makes the bundle a fifth smaller for gzip-only clients.
+	@for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do gzip -9 -c "$$f" >"$$f.gz"; done
 
 ## make bench: load figures (wrk on loopback) for pages and server functions of a release build.
 bench: release
