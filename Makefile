@@ -14,6 +14,8 @@ BINARYEN_VERSION := 132
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
 	@echo "Building and starting Postmortem on http://127.0.0.1:3000 (SQLite in ./data, demo data on first start)"
+	@# A release build's compressed copies would be sent instead of the development bundle.
+	rm -f target/site/pkg/*.br target/site/pkg/*.gz
 	cargo leptos serve
 
 ## make test: formatting, lints, unit and integration tests (SQLite and PostgreSQL), browser tests.

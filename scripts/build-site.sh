@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+# A release build leaves brotli and gzip copies here, which the server would prefer to these files.
+rm -rf target/site/pkg
 mkdir -p target/site/pkg
 wasm-bindgen --target web --no-typescript --out-dir target/site/pkg --out-name postmortem \
   target/wasm32-unknown-unknown/debug/app.wasm
