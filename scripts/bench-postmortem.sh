@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 [[ -x target/release/server ]] || { echo "run 'make release' first" >&2; exit 1; }
-cargo build --release -q -p server --example live_fanout
+cargo build --release -q -p live-fanout
 
 workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
 trap 'kill "${server_pid:-}" 2>/dev/null; wait 2>/dev/null; rm -rf "$workdir"' EXIT
@@ -68,7 +68,7 @@ python3 -c "print(f'   SSR / static ceiling = {float($ssr)/float($ceiling):.2f} 
 
 echo "== live fan-out: ${BENCH_CLIENTS:-100} participants, one save"
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-./target/release/examples/live_fanout "$base" "$cookie" "$pm" "${BENCH_CLIENTS:-100}" &
+./target/release/live-fanout "$base" "$cookie" "$pm" "${BENCH_CLIENTS:-100}" &
 fanout=$!
 sleep 3
 rss_with=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)

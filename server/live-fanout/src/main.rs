@@ -1,7 +1,7 @@
 //! Live fan-out benchmark: opens N event streams on one postmortem, saves one field, and reports how
 //! long the change took to reach every client (from just before the save request).
 //!
-//! `cargo run --release -p server --example live_fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS]`
+//! `cargo run --release -p live-fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS]`
 //! (scripts/bench-postmortem.sh runs it against a release server).
 
 use std::time::{Duration, Instant};
