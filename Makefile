@@ -62,8 +62,8 @@ bench-dashboard:
 	cargo build --release -p server
 	BENCH_MODE=dashboard scripts/bench-incidents.sh
 
-## make bench-postmortem: a large postmortem's server-side render against the same bytes served
-## statically (the ceiling), live fan-out to 100 participants (delivery p99, server memory), and the
+## make bench-postmortem: a large postmortem's server-side render (as served, remembered between
+## writes, and rendered on every request) against the same bytes served statically (the ceiling), live fan-out to 100 participants (delivery p99, server memory), and the
 ## gzipped release wasm bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run.
 bench-postmortem: release
 	scripts/bench-postmortem.sh

@@ -2,7 +2,8 @@
 # Postmortem benchmarks on loopback, against the release build:
 #  1. server-side render of a large postmortem (200 timeline entries, 50 action items, 20 factors,
 #     about 5,000 words of Markdown) compared with serving the same HTML bytes as a static file
-#     (the ceiling), with wrk;
+#     (the ceiling), with wrk: as served by default (the page remembered between writes), and
+#     rendered on every request (PAGE_CACHE_MB=0, a second server on the same database);
 #  2. live fan-out: 100 participants connected, one save, time until every client has it, and the
 #     server's memory with them connected;
 #  3. the release wasm bundle, gzipped.
@@ -56,15 +57,22 @@ curl -fsS -H "Cookie: $cookie" -H "Accept: text/html" "$base/postmortems/$pm" >"
 echo "Postmortem #$pm: $(wc -c <"$workdir/site/bench/postmortem.html") bytes of HTML, $words words of Markdown"
 
 duration=${BENCH_SECONDS:-10}
-echo "== server-side render (GET /postmortems/$pm)"
-wrk -t2 -c16 -d"${duration}s" --latency -H "Cookie: $cookie" -H "Accept: text/html" "$base/postmortems/$pm" \
-  | tee "$workdir/ssr.out" | grep -E "Requests/sec|99%|Non-2xx" | sed 's/^/   /'
+# wrk against $1 with the session; the summary lines into $workdir/$2.out.
+load() {
+  wrk -t2 -c16 -d"${duration}s" --latency -H "Cookie: $cookie" -H "Accept: text/html" "$base$1" \
+    | tee "$workdir/$2.out" | grep -E "Requests/sec|99%|Non-2xx" | sed 's/^/   /'
+}
+ratio() { # the requests/s of $1.out over the ceiling's, labelled $2, with a note $3
+  local mine ceiling
+  mine=$(awk '/Requests\/sec/ {print $2}' "$workdir/$1.out")
+  ceiling=$(awk '/Requests\/sec/ {print $2}' "$workdir/static.out")
+  python3 -c "print(f'   $2 / static ceiling = {$mine / $ceiling:.2f} $3')"
+}
+echo "== server-side render (GET /postmortems/$pm), as served by default: remembered between writes"
+load "/postmortems/$pm" ssr
 echo "== the same bytes as a static file (GET /bench/postmortem.html)"
-wrk -t2 -c16 -d"${duration}s" --latency -H "Cookie: $cookie" "$base/bench/postmortem.html" \
-  | tee "$workdir/static.out" | grep -E "Requests/sec|99%|Non-2xx" | sed 's/^/   /'
-ssr=$(awk '/Requests\/sec/ {print $2}' "$workdir/ssr.out")
-ceiling=$(awk '/Requests\/sec/ {print $2}' "$workdir/static.out")
-python3 -c "print(f'   SSR / static ceiling = {float($ssr)/float($ceiling):.2f} (target >= 0.5)')"
+load /bench/postmortem.html static
+ratio ssr "SSR" "(target >= 0.5)"
 
 echo "== live fan-out: ${BENCH_CLIENTS:-100} participants, one save"
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
@@ -74,6 +82,12 @@ sleep 3
 rss_with=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 wait $fanout
 echo "   server memory: ${rss_before} kB before, ${rss_with} kB with the participants connected"
+
+echo "== server-side render on every request (PAGE_CACHE_MB=0: a second server on the same database)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+PAGE_CACHE_MB=0 start_server "sqlite://$workdir/bench.db?mode=rwc" true
+load "/postmortems/$pm" render
+ratio render "Rendering every request" ""
 
 echo "== release wasm bundle"
 wasm=$(ls target/site/pkg/*.wasm | head -1)

@@ -6,6 +6,7 @@ mod health;
 mod live;
 mod metrics;
 mod middleware;
+mod page_cache;
 pub mod sessions;
 pub mod telemetry;
 mod webhooks;
@@ -19,6 +20,9 @@ use axum::serve::ListenerExt;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+
+/// How long a remembered meeting page may be sent again, at most.
+pub use page_cache::FRESH_FOR as PAGE_FRESH_FOR;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]

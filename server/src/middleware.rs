@@ -1,5 +1,5 @@
-//! The middleware every response passes through: tracing, request counting, compression, body
-//! limit, security headers.
+//! The middleware every response passes through: tracing, request counting, noting writes,
+//! compression, security headers, the page cache and the body limit.
 
 use app::server::AppState;
 use app::server::csp::{NonceSlot, STATIC_POLICY, page_policy};
@@ -8,23 +8,34 @@ use axum::extract::Request;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 
+use crate::page_cache::{self, PageCache};
 use crate::{auth, csrf, sessions};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Wraps `router` in the middleware stack (the last layer added is the outermost): a request
-/// passes tracing, compression, security headers, the cross-site check, the session, the
-/// authentication and authorisation check and the body limit, in that order.
+/// passes tracing, request counting, write noting, compression, security headers, the cross-site
+/// check, the session, the authentication and authorisation check, the page cache and the body
+/// limit, in that order.
 pub fn apply(
     router: Router<AppState>,
     state: &AppState,
     session_store: sessions::Store,
 ) -> Router<AppState> {
+    let router = router.layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes));
+    let router = match state.settings.page_cache_bytes {
+        0 => router,
+        bytes => router.layer(from_fn_with_state(
+            (state.clone(), Arc::new(PageCache::new(bytes))),
+            page_cache::serve,
+        )),
+    };
     router
-        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(sessions::layer(session_store, &state.settings))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site))
@@ -47,8 +58,23 @@ pub fn apply(
             HeaderValue::from_static("DENY"),
         ))
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(state.clone(), note_writes))
         .layer(from_fn(count_request))
         .layer(TraceLayer::new_for_http())
+}
+
+/// After any request that may have written (every method but GET, HEAD and OPTIONS, whatever its
+/// answer), tells remembered pages here and on other instances that they may be out of date.
+async fn note_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let may_write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if may_write {
+        state.live.wrote(&state.db).await;
+    }
+    response
 }
 
 /// Counts every answered request by method and status for `/metrics`.

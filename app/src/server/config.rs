@@ -46,6 +46,9 @@ pub struct Settings {
     pub deployment_link_minutes: i64,
     /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// `PAGE_CACHE_MB`: memory for rendered meeting pages served again until something is
+    /// written (default 32; 0 renders every request).
+    pub page_cache_bytes: u64,
 }
 
 /// A setting that could not be understood.
@@ -161,6 +164,18 @@ impl Settings {
                 None => 120,
             },
             metrics_token: get("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
+            page_cache_bytes: match get("PAGE_CACHE_MB") {
+                Some(v) => match parse::<u64>("PAGE_CACHE_MB", &v)? {
+                    mb @ 0..=4096 => mb * 1024 * 1024,
+                    _ => {
+                        return Err(ConfigError {
+                            name: "PAGE_CACHE_MB",
+                            reason: "must be between 0 and 4096".into(),
+                        });
+                    }
+                },
+                None => 32 * 1024 * 1024,
+            },
             priority_matrix: match get("PROBLEM_PRIORITY_MATRIX") {
                 Some(v) => crate::domain::problem::PriorityMatrix::parse(&v).map_err(|reason| {
                     ConfigError {
@@ -281,5 +296,20 @@ mod tests {
     fn an_https_base_url_is_recognised() {
         let s = settings(&[("PUBLIC_BASE_URL", "https://postmortems.example.com")]).unwrap();
         assert!(s.is_https());
+    }
+
+    #[test]
+    fn the_page_cache_is_sized_in_megabytes_and_can_be_turned_off() {
+        assert_eq!(settings(&[]).unwrap().page_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(
+            settings(&[("PAGE_CACHE_MB", "0")])
+                .unwrap()
+                .page_cache_bytes,
+            0
+        );
+        let err = settings(&[("PAGE_CACHE_MB", "lots")]).unwrap_err();
+        assert_eq!(err.name, "PAGE_CACHE_MB");
+        let err = settings(&[("PAGE_CACHE_MB", "5000")]).unwrap_err();
+        assert_eq!(err.name, "PAGE_CACHE_MB");
     }
 }

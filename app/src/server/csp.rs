@@ -16,7 +16,13 @@ impl NonceSlot {
         self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 
-    fn put(&self, nonce: &str) {
+    /// The nonce the page used, left in place for the CSP middleware.
+    pub fn peek(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// Records the nonce of the page being sent (a remembered page is sent with a fresh one).
+    pub fn put(&self, nonce: &str) {
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(nonce.to_owned());
         }

@@ -3,6 +3,7 @@
 //! every app instance on the database hears it. Presence is a table of open connections.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -21,6 +22,8 @@ use crate::api::postmortems::{LiveEvent, LiveMessage};
 
 /// The PostgreSQL channel instances announce changes on.
 pub const CHANNEL: &str = "postmortem_live";
+/// The NOTIFY payload (after the instance) of a write that is not a postmortem event.
+const WRITTEN: &str = "0:written";
 /// A connection not seen for this long no longer counts as present.
 pub const PRESENCE_TIMEOUT: Duration = Duration::from_secs(45);
 
@@ -42,11 +45,14 @@ pub enum Signal {
 }
 
 /// The in-process side of live updates: one channel every live connection of this instance
-/// listens to.
+/// listens to, and a count of the writes this instance has heard of.
 pub struct LiveBus {
     sender: broadcast::Sender<Signal>,
     /// Tells this instance's own NOTIFYs apart from other instances'.
     instance: String,
+    /// Grows after every committed write this instance makes or (on PostgreSQL) hears of from
+    /// another instance: a page rendered while it stayed the same shows current data.
+    writes: AtomicU64,
 }
 
 impl Default for LiveBus {
@@ -55,6 +61,7 @@ impl Default for LiveBus {
         Self {
             sender,
             instance: format!("{:016x}", rand::random::<u64>()),
+            writes: AtomicU64::new(0),
         }
     }
 }
@@ -73,6 +80,27 @@ impl LiveBus {
                 message: r.message.into(),
             });
         }
+    }
+
+    /// The count of writes heard of so far. Read it before reading the data a page shows: the
+    /// page is current for as long as the count has not moved.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    /// Notes a committed write (call after the commit), here and, on PostgreSQL, on every other
+    /// instance of the database.
+    pub async fn wrote(&self, db: &impl ConnectionTrait) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        if let Err(error) = notify(db, self, WRITTEN).await {
+            tracing::warn!(%error, "could not tell other instances of a write");
+        }
+    }
+
+    /// Notes a write this instance cannot see the details of (another instance's, or any while
+    /// the listener was reconnecting).
+    fn wrote_elsewhere(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
     }
 
     fn presence_changed(&self, postmortem_id: i64, people: &[String]) {
@@ -301,6 +329,8 @@ async fn listen(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
+    // Whatever other instances wrote while this one was not listening is unknown.
+    bus.wrote_elsewhere();
     loop {
         let notification = listener.recv().await?;
         let mut parts = notification.payload().splitn(3, ':');
@@ -315,6 +345,7 @@ async fn listen(
         if instance == bus.instance {
             continue;
         }
+        bus.wrote_elsewhere();
         if what == "presence" {
             bus.presence_changed(postmortem_id, &present(db, postmortem_id).await?);
         } else if let Ok(id) = what.parse::<i64>() {

@@ -11,6 +11,7 @@ mod health;
 mod incidents;
 mod integrations;
 mod metrics;
+mod page_cache;
 mod pages;
 mod postmortems;
 mod problems;

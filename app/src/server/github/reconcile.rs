@@ -18,8 +18,13 @@ pub async fn run(state: AppState) {
     every.tick().await;
     loop {
         every.tick().await;
-        if let Err(error) = reconcile(&state).await {
+        let outcome = reconcile(&state).await;
+        if let Err(error) = &outcome {
             tracing::warn!(%error, "the GitHub reconcile failed");
+        }
+        if !matches!(outcome, Ok(0)) {
+            // Repaired items show a new state on their pages.
+            state.live.wrote(&state.db).await;
         }
     }
 }

@@ -75,7 +75,12 @@ pub async fn run(state: AppState) {
     let owner = format!("worker-{:016x}", rand::random::<u64>());
     let mut pacer: Option<(i64, Pacer)> = None;
     loop {
-        let pass = match run_once(&state, &owner, &mut pacer).await {
+        let outcome = run_once(&state, &owner, &mut pacer).await;
+        if !matches!(outcome, Ok(Pass::Idle)) {
+            // A job ran, at least in part: its item's sync state (shown on pages) may have changed.
+            state.live.wrote(&state.db).await;
+        }
+        let pass = match outcome {
             Ok(pass) => pass,
             Err(error) => {
                 tracing::warn!(%error, "the GitHub sync worker could not run a job");

@@ -22,6 +22,7 @@ type FloatGauge = Gauge<f64, AtomicU64>;
 struct Telemetry {
     requests: Family<Labels, Counter>,
     webhooks: Family<Labels, Counter>,
+    pages: Family<Labels, Counter>,
 }
 
 fn telemetry() -> &'static Telemetry {
@@ -29,6 +30,7 @@ fn telemetry() -> &'static Telemetry {
     TELEMETRY.get_or_init(|| Telemetry {
         requests: Family::default(),
         webhooks: Family::default(),
+        pages: Family::default(),
     })
 }
 
@@ -61,6 +63,16 @@ pub fn record_webhook(hook: &str, status: u16) {
     telemetry()
         .webhooks
         .get_or_create(&labels(&[("hook", hook), ("outcome", outcome)]))
+        .inc();
+}
+
+/// Counts one request for a page the page cache keeps: `hit` when a remembered copy was sent,
+/// `miss` when it was rendered.
+pub fn record_page_cache(hit: bool) {
+    let outcome = if hit { "hit" } else { "miss" };
+    telemetry()
+        .pages
+        .get_or_create(&labels(&[("outcome", outcome)]))
         .inc();
 }
 
@@ -221,6 +233,11 @@ pub async fn render(state: &AppState, now: DateTime<Utc>) -> Result<String, AppE
         "webhook_deliveries",
         "Webhook deliveries since the server started, by hook and outcome",
         t.webhooks.clone(),
+    );
+    registry.register(
+        "page_cache_requests",
+        "Meeting page requests since the server started, sent remembered (hit) or rendered (miss)",
+        t.pages.clone(),
     );
     let mut text = String::new();
     encode(&mut text, &registry).map_err(|_| {
