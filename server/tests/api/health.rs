@@ -1,6 +1,6 @@
 //! Health checks, security headers, compression and limits that apply to every response.
 
-use crate::helpers::{Engine, spawn_app};
+use crate::helpers::{Engine, assert_scripts_carry_nonce, csp_nonce, spawn_app};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -47,31 +47,16 @@ async fn a_page_allows_only_its_own_scripts_by_nonce(engine: Engine) {
         .to_str()
         .unwrap()
         .to_owned();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("the page policy names a nonce");
+    let nonce = csp_nonce(&csp);
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = response.text().await.unwrap();
-    let script_tags: Vec<&str> = html
-        .split("<script")
-        .skip(1)
-        .map(|rest| rest.split('>').next().unwrap_or_default())
-        .collect();
-    assert!(!script_tags.is_empty(), "the page has hydration scripts");
-    for tag in script_tags {
-        assert!(
-            tag.contains(&format!("nonce=\"{nonce}\"")),
-            "script without the nonce: <script{tag}>"
-        );
-    }
+    assert_scripts_carry_nonce(&html, &nonce);
     let again = app.get("/services").await;
     assert!(
         !again.headers()["content-security-policy"]
             .to_str()
             .unwrap()
-            .contains(nonce),
+            .contains(&nonce),
         "a nonce is never reused"
     );
 }

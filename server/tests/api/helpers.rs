@@ -344,3 +344,28 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The nonce a page's Content-Security-Policy admits scripts by.
+pub fn csp_nonce(csp: &str) -> String {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the page policy names a nonce")
+        .to_owned()
+}
+
+/// Asserts that the page has scripts and that every one carries `nonce`.
+pub fn assert_scripts_carry_nonce(html: &str, nonce: &str) {
+    let script_tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or_default())
+        .collect();
+    assert!(!script_tags.is_empty(), "the page has hydration scripts");
+    for tag in script_tags {
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "script without the nonce: <script{tag}>"
+        );
+    }
+}
