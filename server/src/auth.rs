@@ -6,7 +6,8 @@ use app::api::ApiError;
 use app::api::access::{Access, PUBLIC_PAGES, endpoint_access};
 use app::server::AppState;
 use app::server::auth::{
-    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_SIGNED_IN_AT, SESSION_USER_ID, tokens, users,
+    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT,
+    SESSION_USER_ID, renewal_due, tokens, users,
 };
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -166,6 +167,7 @@ async fn identify(
     };
     match user {
         Some(user) if !too_old && epoch == Some(user.password_changed_at.timestamp_micros()) => {
+            keep_alive(session, state.settings.session_idle_seconds).await;
             Ok(Some(current_user(user, false)))
         }
         _ => {
@@ -175,6 +177,23 @@ async fn identify(
             }
             Ok(None)
         }
+    }
+}
+
+/// Moves a used session's idle expiry forward (when due): changing the session makes the session
+/// layer store it with a new expiry and send the cookie again after the response.
+async fn keep_alive(session: &Session, idle_seconds: i64) {
+    let now = chrono::Utc::now().timestamp();
+    let renewed_at = session
+        .get::<i64>(SESSION_RENEWED_AT)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if renewal_due(now, renewed_at, idle_seconds)
+        && let Err(error) = session.insert(SESSION_RENEWED_AT, now).await
+    {
+        tracing::warn!(%error, "could not renew a session");
     }
 }
 

@@ -8,7 +8,9 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use super::AppError;
-use super::auth::{SESSION_PASSWORD_EPOCH, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
+use super::auth::{
+    SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT, SESSION_USER_ID,
+};
 use super::entities::user;
 
 async fn session() -> Result<Session, AppError> {
@@ -26,8 +28,13 @@ pub async fn start(user: &user::Model) -> Result<(), AppError> {
         .insert(SESSION_USER_ID, user.id)
         .await
         .map_err(session_error)?;
+    let now = chrono::Utc::now().timestamp();
     session
-        .insert(SESSION_SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .insert(SESSION_SIGNED_IN_AT, now)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SESSION_RENEWED_AT, now)
         .await
         .map_err(session_error)?;
     session

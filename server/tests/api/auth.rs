@@ -18,6 +18,8 @@ on_both_engines!(
     signing_out_ends_the_session_for_good,
     a_plain_form_post_after_the_session_ended_goes_to_sign_in_and_back,
     an_idle_session_expires,
+    a_session_in_use_outlives_its_idle_limit,
+    using_a_session_does_not_rewrite_it_on_every_request,
     expired_sessions_are_deleted_from_the_store,
     a_session_past_its_maximum_age_expires_even_when_active,
     a_tampered_cookie_counts_as_signed_out,
@@ -287,6 +289,49 @@ async fn an_idle_session_expires(engine: Engine) {
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, "Unauthorized");
+}
+
+async fn a_session_in_use_outlives_its_idle_limit(engine: Engine) {
+    let app = spawn_empty_app(engine, &[("SESSION_IDLE_SECONDS", "2")]).await;
+    let browser = client();
+    app.sign_in_new(&browser, Role::Member, "busy-idle@test.example")
+        .await;
+    // 4.4 s of use, never 2 s apart: the idle limit counts from the last use, not from sign-in.
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(app.catalog_status(&browser).await, 200);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    assert_eq!(app.catalog_status(&browser).await, 401);
+}
+
+async fn using_a_session_does_not_rewrite_it_on_every_request(engine: Engine) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_empty_app(engine, &[]).await;
+    let browser = client();
+    app.sign_in_new(&browser, Role::Member, "reader@test.example")
+        .await;
+    // The stored expiry has sub-second precision: any rewrite changes it.
+    let sql = match engine {
+        Engine::Sqlite => "SELECT CAST(expiry_date AS TEXT) AS at FROM tower_sessions",
+        Engine::Postgres => "SELECT CAST(expiry_date AS TEXT) AS at FROM tower_sessions.session",
+    };
+    let stored_expiry = || async {
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "at").unwrap()
+    };
+    let at_sign_in = stored_expiry().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for _ in 0..3 {
+        assert_eq!(app.catalog_status(&browser).await, 200);
+    }
+    // Renewed at most once a minute under the default 8-hour idle limit.
+    assert_eq!(stored_expiry().await, at_sign_in);
 }
 
 async fn expired_sessions_are_deleted_from_the_store(engine: Engine) {
