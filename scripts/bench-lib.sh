@@ -24,11 +24,13 @@ start_server() {
   done
 }
 
-# Prints a session cookie for the demo member.
+# Prints a session cookie for the demo member, or for account $1 with password $2, signing in from
+# loopback address $3 (default 127.0.0.1; sign-in attempts are limited per address).
 sign_in() {
-  local cookie
-  cookie=$(curl -s -D - -o /dev/null -d "email=member@demo.example&password=demo-member-pass&next=/incidents" \
-    "$base/api/auth/sign-in" | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
-  [[ -n $cookie ]] || { echo "signing in as member@demo.example failed" >&2; exit 1; }
+  local cookie email=${1:-member@demo.example} password=${2:-demo-member-pass}
+  cookie=$(curl -s -D - -o /dev/null --interface "${3:-127.0.0.1}" --data-urlencode "email=$email" \
+    --data-urlencode "password=$password" -d "next=/incidents" "$base/api/auth/sign-in" \
+    | sed -n 's/^set-cookie: \(postmortem_session=[^;]*\).*/\1/ip' | tr -d '\r')
+  [[ -n $cookie ]] || { echo "signing in as $email failed" >&2; exit 1; }
   echo "$cookie"
 }

@@ -4,8 +4,8 @@
 #     about 5,000 words of Markdown) compared with serving the same HTML bytes as a static file
 #     (the ceiling), with wrk: as served by default (the page remembered between writes), and
 #     rendered on every request (PAGE_CACHE_MB=0, a second server on the same database);
-#  2. live fan-out: 100 participants connected, one save, time until every client has it, and the
-#     server's memory with them connected;
+#  2. live fan-out: 100 participants (100 people, each signed in) connected, one save, time until
+#     every client has it, and the server's memory with them connected;
 #  3. the release wasm bundle, gzipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,13 +74,24 @@ echo "== the same bytes as a static file (GET /bench/postmortem.html)"
 load /bench/postmortem.html static
 ratio ssr "SSR" "(target >= 0.5)"
 
-echo "== live fan-out: ${BENCH_CLIENTS:-100} participants, one save"
+clients=${BENCH_CLIENTS:-100}
+echo "== live fan-out: $clients participants, one save"
+# Each participant is a person of their own, so every arrival changes who is present. Sign-in
+# attempts are limited per client address: they come from several loopback addresses.
+admin=$(sign_in admin@demo.example demo-admin-pass)
+for i in $(seq 1 "$clients"); do
+  curl -fsS -H "Cookie: $admin" -H "Accept: application/json" "$base/api/users/create" \
+    --data-urlencode "display_name=Participant $i" -d "email=participant$i@bench.example" -d role=member \
+    -d password=bench-participant-pass -d password_confirmation=bench-participant-pass >/dev/null
+  sign_in "participant$i@bench.example" bench-participant-pass "127.0.1.$((i / 15 + 1))"
+done >"$workdir/participants"
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-./target/release/live-fanout "$base" "$cookie" "$pm" "${BENCH_CLIENTS:-100}" &
+./target/release/live-fanout "$base" "$cookie" "$pm" "$clients" "$workdir/participants" >"$workdir/fanout.out" &
 fanout=$!
-sleep 3
+until grep -q '^connected=' "$workdir/fanout.out" || ! kill -0 $fanout 2>/dev/null; do sleep 0.1; done
 rss_with=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 wait $fanout
+sed 's/^/   /' "$workdir/fanout.out"
 echo "   server memory: ${rss_before} kB before, ${rss_with} kB with the participants connected"
 
 echo "== server-side render on every request (PAGE_CACHE_MB=0: a second server on the same database)"

@@ -2,11 +2,13 @@
 //! Markdown export (`GET /postmortems/{id}/export.md`).
 //!
 //! A connection first replays what it missed (after `Last-Event-ID`, which browsers send when
-//! they reconnect), then passes on new events and presence changes. A comment every 15 seconds
-//! keeps proxies from closing it and marks the participant as still present.
+//! they reconnect), then passes on new events and who is present (only when that list changed for
+//! this participant). A comment every 15 seconds keeps proxies from closing it and marks the
+//! participant as still present.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::domain::Permission;
@@ -22,10 +24,13 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use futures::Stream;
 use serde::Deserialize;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc};
 
 /// How often a connection says it is still there.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// The most signals one connection takes in a row before it looks at its heartbeat again.
+const BATCH: usize = 64;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -104,6 +109,7 @@ async fn serve_connection(
         sender: &sender,
         sent: HashSet::new(),
         last: after,
+        people: None,
     };
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
@@ -118,17 +124,7 @@ async fn serve_connection(
         && feed.catch_up().await;
     while open {
         open = tokio::select! {
-            signal = signals.recv() => match signal {
-                Ok(Signal::Event { postmortem_id: pm, id, message }) if pm == postmortem_id => {
-                    feed.event(id, &message).await
-                }
-                Ok(Signal::Presence { postmortem_id: pm, people }) if pm == postmortem_id => {
-                    feed.send(Event::default().event("presence").data(&*people)).await
-                }
-                Ok(_) => true,
-                Err(broadcast::error::RecvError::Lagged(_)) => feed.catch_up().await,
-                Err(broadcast::error::RecvError::Closed) => false,
-            },
+            signal = signals.recv() => feed.pass_on(signal, &mut signals).await,
             _ = heartbeat.tick() => {
                 if let Err(error) = live::touch(&state.db, &state.live, postmortem_id, &connection).await {
                     tracing::warn!(%error, "could not refresh presence");
@@ -152,6 +148,8 @@ struct Feed<'a> {
     /// could skip one).
     sent: HashSet<i64>,
     last: i64,
+    /// The list of who is present that this participant has now.
+    people: Option<Arc<str>>,
 }
 
 impl Feed<'_> {
@@ -196,18 +194,84 @@ impl Feed<'_> {
         }
     }
 
-    async fn presence(&self) -> bool {
+    /// Passes on a signal and whatever else is already waiting (up to [`BATCH`]): changes in
+    /// order, then only the newest list of who is present. When many people join at once, each
+    /// participant gets one list instead of one per arrival.
+    async fn pass_on(
+        &mut self,
+        first: Result<Signal, RecvError>,
+        signals: &mut broadcast::Receiver<Signal>,
+    ) -> bool {
+        let mut people = None;
+        let mut lagged = false;
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(signal) = next {
+            let open = match signal {
+                Ok(Signal::Event {
+                    postmortem_id,
+                    id,
+                    message,
+                }) if postmortem_id == self.postmortem_id => self.event(id, &message).await,
+                Ok(Signal::Presence {
+                    postmortem_id,
+                    people: now,
+                }) if postmortem_id == self.postmortem_id => {
+                    people = Some(now);
+                    true
+                }
+                Ok(_) => true,
+                Err(RecvError::Lagged(_)) => {
+                    // Presence changes were dropped too: read the list again below.
+                    lagged = true;
+                    self.catch_up().await
+                }
+                Err(RecvError::Closed) => false,
+            };
+            if !open {
+                return false;
+            }
+            taken += 1;
+            next = match signals.try_recv() {
+                _ if taken == BATCH => None,
+                Ok(signal) => Some(Ok(signal)),
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                Err(TryRecvError::Empty) => None,
+            };
+        }
+        match people {
+            _ if lagged => self.presence().await,
+            Some(people) => self.send_people(people).await,
+            None => true,
+        }
+    }
+
+    /// Reads who is present and sends it.
+    async fn presence(&mut self) -> bool {
         match live::present(&self.state.db, self.postmortem_id).await {
             Ok(people) => {
                 let data = serde_json::to_string(&people).unwrap_or_default();
-                self.send(Event::default().event("presence").data(data))
-                    .await
+                self.send_people(data.into()).await
             }
             Err(error) => {
                 tracing::warn!(%error, "could not read presence");
                 true
             }
         }
+    }
+
+    /// Sends the list of who is present, unless this participant already has that list (e.g.
+    /// someone opened a second tab).
+    async fn send_people(&mut self, people: Arc<str>) -> bool {
+        if self.people.as_deref() == Some(&*people) {
+            return true;
+        }
+        let open = self
+            .send(Event::default().event("presence").data(&*people))
+            .await;
+        self.people = Some(people);
+        open
     }
 }
 

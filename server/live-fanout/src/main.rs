@@ -1,8 +1,10 @@
 //! Live fan-out benchmark: opens N event streams on one postmortem, saves one field, and reports how
 //! long the change took to reach every client (from just before the save request).
 //!
-//! `cargo run --release -p live-fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS]`
-//! (scripts/bench-postmortem.sh runs it against a release server).
+//! `cargo run --release -p live-fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS] [COOKIES_FILE]`
+//! (scripts/bench-postmortem.sh runs it against a release server). The save is made with COOKIE;
+//! the streams use the sessions listed in COOKIES_FILE (one per line, one per participant) in
+//! turn, or COOKIE when there is none.
 
 use std::time::{Duration, Instant};
 
@@ -13,13 +15,22 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (base, cookie, pm) = (&args[1], &args[2], &args[3]);
     let clients: usize = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
+    let participants: Vec<String> = match args.get(5) {
+        Some(file) => std::fs::read_to_string(file)
+            .expect("the cookies file is readable")
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => vec![cookie.clone()],
+    };
     let http = reqwest::Client::new();
     let marker = format!("fan-out marker {}", std::process::id());
     let mut streams = Vec::new();
-    for _ in 0..clients {
+    for participant in participants.iter().cycle().take(clients) {
         let mut response = http
             .get(format!("{base}/live/postmortems/{pm}"))
-            .header("Cookie", cookie)
+            .header("Cookie", participant)
             .send()
             .await
             .expect("stream opens");
@@ -27,7 +38,10 @@ async fn main() {
         read_until(&mut response, "event: presence").await;
         streams.push(response);
     }
-    println!("connected={clients}");
+    println!(
+        "connected={clients} people={}",
+        participants.len().min(clients)
+    );
     // Let the presence announcements of the late joiners settle.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let view: serde_json::Value = http

@@ -17,6 +17,7 @@ on_both_engines!(
     items_are_validated_and_markdown_is_sanitised,
     the_review_workflow_needs_complete_sections_and_another_reviewer,
     a_participant_sees_another_participants_save_live,
+    presence_lists_who_is_here_once_per_change,
     the_export_is_one_markdown_file_with_every_section,
 );
 
@@ -562,6 +563,53 @@ async fn a_participant_sees_another_participants_save_live(engine: Engine) {
         .unwrap();
     let replay = wait_for(&mut again, "Missed while away.").await;
     assert!(!replay.contains("Rollback took two minutes."), "{replay}");
+}
+
+/// The `data:` line of the last presence event in what a stream sent.
+fn last_presence(seen: &str) -> String {
+    let mut lines = seen.lines();
+    let mut last = None;
+    while let Some(line) = lines.next() {
+        if line == "event: presence" {
+            last = lines.next().map(str::to_owned);
+        }
+    }
+    last.unwrap_or_else(|| panic!("no presence event in {seen}"))
+}
+
+async fn presence_lists_who_is_here_once_per_change(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let pm = start_postmortem(
+        &app,
+        &incident(&app, "Queue backlog", "SEV3").await.to_string(),
+    )
+    .await;
+    let mut mine = open_stream(&app.client, &app.address, pm).await;
+    // A presence list ends with "]" and a blank line.
+    let alone = last_presence(&wait_for(&mut mine, "]\n\n").await);
+    // Someone else joins: both streams list both people.
+    let other = app.client_as(Role::Member).await;
+    let mut theirs = open_stream(&other, &app.address, pm).await;
+    let together = last_presence(&wait_for(&mut theirs, "]\n\n").await);
+    assert_ne!(together, alone);
+    wait_for(&mut mine, &together).await;
+    // The same person in a second tab changes nothing, so nothing is sent about it: the next
+    // thing this stream gets is a save made after the tab had joined.
+    let mut second_tab = open_stream(&other, &app.address, pm).await;
+    assert_eq!(
+        last_presence(&wait_for(&mut second_tab, "]\n\n").await),
+        together
+    );
+    let version = field(&get_pm(&app, pm).await, "went_badly")["version"]
+        .as_i64()
+        .unwrap();
+    save_field(&app, &other, pm, "went_badly", version, "Paging was slow.").await;
+    let next = wait_for(&mut mine, "Paging was slow.").await;
+    assert!(!next.contains("event: presence"), "{next}");
+    // When both of their tabs close, the list is back to one person.
+    drop(theirs);
+    drop(second_tab);
+    wait_for(&mut mine, &alone).await;
 }
 
 async fn the_export_is_one_markdown_file_with_every_section(engine: Engine) {
