@@ -63,8 +63,10 @@ bench-dashboard:
 	BENCH_MODE=dashboard scripts/bench-incidents.sh
 
 ## make bench-postmortem: a large postmortem's server-side render (as served, remembered between
-## writes, and rendered on every request) against the same bytes served statically (the ceiling), live fan-out to 100 participants (delivery p99, server memory), and the
-## gzipped release wasm bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run.
+## writes, and rendered on every request) against the same bytes served statically (the ceiling),
+## live fan-out to 100 participants (delivery p50/p99, server memory), and the gzipped release wasm
+## bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run, BENCH_CLIENTS sets the
+## participants (100) and BENCH_PEOPLE how many people they are (as many).
 bench-postmortem: release
 	scripts/bench-postmortem.sh
 

@@ -75,11 +75,13 @@ load /bench/postmortem.html static
 ratio ssr "SSR" "(target >= 0.5)"
 
 clients=${BENCH_CLIENTS:-100}
-echo "== live fan-out: $clients participants, one save"
-# Each participant is a person of their own, so every arrival changes who is present. Sign-in
-# attempts are limited per client address: they come from several loopback addresses.
+people=${BENCH_PEOPLE:-$clients}
+echo "== live fan-out: $clients participants ($people people), one save"
+# Each participant is a person of their own (unless BENCH_PEOPLE is smaller), so every arrival
+# changes who is present. Sign-in attempts are limited per client address: they come from several
+# loopback addresses.
 admin=$(sign_in admin@demo.example demo-admin-pass)
-for i in $(seq 1 "$clients"); do
+for i in $(seq 1 "$people"); do
   curl -fsS -H "Cookie: $admin" -H "Accept: application/json" "$base/api/users/create" \
     --data-urlencode "display_name=Participant $i" -d "email=participant$i@bench.example" -d role=member \
     -d password=bench-participant-pass -d password_confirmation=bench-participant-pass >/dev/null

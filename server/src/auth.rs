@@ -6,8 +6,8 @@ use app::api::ApiError;
 use app::api::access::{Access, PUBLIC_PAGES, endpoint_access};
 use app::server::AppState;
 use app::server::auth::{
-    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT,
-    SESSION_USER_ID, renewal_due, tokens, users,
+    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT, SESSION_USER_ID,
+    renewal_due, tokens, users,
 };
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

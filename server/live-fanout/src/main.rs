@@ -1,5 +1,6 @@
 //! Live fan-out benchmark: opens N event streams on one postmortem, saves one field, and reports how
-//! long the change took to reach every client (from just before the save request).
+//! long the change took to reach every client (from just before the save request). Like a browser,
+//! each stream asks only for what came after the document it loaded and is read as it arrives.
 //!
 //! `cargo run --release -p live-fanout -- BASE_URL COOKIE POSTMORTEM_ID [CLIENTS] [COOKIES_FILE]`
 //! (scripts/bench-postmortem.sh runs it against a release server). The save is made with COOKIE;
@@ -9,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
+use tokio::task::JoinHandle;
 
 #[tokio::main]
 async fn main() {
@@ -26,24 +28,6 @@ async fn main() {
     };
     let http = reqwest::Client::new();
     let marker = format!("fan-out marker {}", std::process::id());
-    let mut streams = Vec::new();
-    for participant in participants.iter().cycle().take(clients) {
-        let mut response = http
-            .get(format!("{base}/live/postmortems/{pm}"))
-            .header("Cookie", participant)
-            .send()
-            .await
-            .expect("stream opens");
-        // Wait for the first presence event: the connection is registered.
-        read_until(&mut response, "event: presence").await;
-        streams.push(response);
-    }
-    println!(
-        "connected={clients} people={}",
-        participants.len().min(clients)
-    );
-    // Let the presence announcements of the late joiners settle.
-    tokio::time::sleep(Duration::from_secs(1)).await;
     let view: serde_json::Value = http
         .post(format!("{base}/api/postmortems/get"))
         .header("Cookie", cookie)
@@ -63,14 +47,28 @@ async fn main() {
         .unwrap()["version"]
         .as_i64()
         .unwrap();
+    // Like the page, a participant asks only for what came after the document it loaded.
+    let after = view["last_event_id"].as_i64().unwrap();
+    let mut streams = Vec::new();
+    let mut received = 0;
+    for participant in participants.iter().cycle().take(clients) {
+        let mut response = http
+            .get(format!("{base}/live/postmortems/{pm}?after={after}"))
+            .header("Cookie", participant)
+            .send()
+            .await
+            .expect("stream opens");
+        // Wait for the first presence event: the connection is registered.
+        received += read_until(&mut response, "event: presence").await;
+        streams.push(read_in_background(response, marker.clone()));
+    }
+    println!(
+        "connected={clients} people={}",
+        participants.len().min(clients)
+    );
+    // Let the presence announcements of the late joiners settle.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let waiting = streams.iter_mut().map(|s| {
-        let marker = marker.clone();
-        async move {
-            read_until(s, &marker).await;
-            started.elapsed()
-        }
-    });
     let save = http
         .post(format!("{base}/api/postmortems/field"))
         .header("Cookie", cookie)
@@ -82,35 +80,66 @@ async fn main() {
             ("body", &marker),
         ])
         .send();
-    let (mut latencies, saved) = tokio::join!(join_all(waiting), save);
+    let save = async {
+        let response = save.await;
+        (response, started.elapsed())
+    };
+    let (saved, answered) = save.await;
     assert!(saved.unwrap().status().is_success());
+    let mut latencies = Vec::new();
+    for reader in join_all(streams).await {
+        let (arrived, read) = reader.expect("the reader finishes");
+        latencies.push(arrived - started);
+        received += read;
+    }
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p =
         |q: f64| ms(latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)]);
     println!(
-        "delivered={} p50_ms={:.1} p99_ms={:.1} max_ms={:.1}",
+        "delivered={} save_answered_ms={:.1} p50_ms={:.1} p99_ms={:.1} max_ms={:.1}",
         latencies.len(),
+        ms(answered),
         p(0.50),
         p(0.99),
         ms(*latencies.last().unwrap())
     );
+    // Everything the participants were sent from connecting to the save (presence, mostly).
+    println!(
+        "received_kb_per_participant={:.1}",
+        received as f64 / latencies.len() as f64 / 1024.0
+    );
 }
 
-/// Reads the stream until `wanted` has arrived. Only the newest bytes are searched (a chunk plus
-/// the tail of the one before), so a long backlog of presence events costs linear time.
-async fn read_until(response: &mut reqwest::Response, wanted: &str) {
+/// Reads the stream from now on, as a browser does, until `marker` arrives; answers when it did
+/// and how many bytes came with it.
+fn read_in_background(
+    mut response: reqwest::Response,
+    marker: String,
+) -> JoinHandle<(Instant, usize)> {
+    tokio::spawn(async move {
+        let read = read_until(&mut response, &marker).await;
+        (Instant::now(), read)
+    })
+}
+
+/// Reads the stream until `wanted` has arrived; answers how many bytes that took. Only the newest
+/// bytes are searched (a chunk plus the tail of the one before), so a long backlog of presence
+/// events costs linear time.
+async fn read_until(response: &mut reqwest::Response, wanted: &str) -> usize {
     let wanted = wanted.as_bytes();
     let mut window: Vec<u8> = Vec::new();
+    let mut read = 0;
     loop {
         let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
             .await
             .expect("the event arrives")
             .expect("the stream stays open")
             .expect("the stream stays open");
+        read += chunk.len();
         window.extend_from_slice(&chunk);
         if window.windows(wanted.len()).any(|w| w == wanted) {
-            return;
+            return read;
         }
         let keep = window.len().min(wanted.len());
         window.drain(..window.len() - keep);
