@@ -25,7 +25,7 @@ start() {
   local name=$1 seed=$2 port
   port=$(free_port)
   GITHUB_RECONCILE_SECONDS=5 DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
-    LEPTOS_OUTPUT_NAME=postmortem LEPTOS_SITE_ROOT=target/site RUST_LOG="${RUST_LOG:-warn}" \
+    LEPTOS_OUTPUT_NAME=postmortem LEPTOS_SITE_ROOT=target/e2e-site RUST_LOG="${RUST_LOG:-warn}" \
     ./target/debug/server >"$workdir/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do
