@@ -2,8 +2,9 @@
 # Builds the debug site the browser tests load (target/e2e-site) with plain cargo and wasm-bindgen,
 # as `cargo leptos build` would: the hydrating wasm bundle and its JavaScript glue in pkg/, the
 # stylesheet as pkg/postmortem.css and the public assets at the root. It has a directory of its own,
-# so the browser tests leave the site of `make release` or `make run` (target/site) as it was. The server binary the tests
-# start is the one `cargo test --workspace` builds, so the browser tests need no second server build.
+# so the browser tests leave the site of `make release` or `make run` (target/site) as it was. The
+# server binary the tests start is the one `cargo test --workspace` builds, so the browser tests
+# need no second server build.
 # Without cargo-leptos's compile-time LEPTOS_OUTPUT_NAME, Leptos loads the bundle as
 # pkg/postmortem_bg.wasm, which is the name wasm-bindgen gives it.
 set -euo pipefail

@@ -142,17 +142,10 @@ async fn identify(
     let Ok(Some(user_id)) = session.get::<i64>(SESSION_USER_ID).await else {
         return Ok(None);
     };
-    let signed_in_at = session
-        .get::<i64>(SESSION_SIGNED_IN_AT)
+    let signed_in_at = stored_number(session, SESSION_SIGNED_IN_AT)
         .await
-        .ok()
-        .flatten()
         .unwrap_or(0);
-    let epoch = session
-        .get::<i64>(SESSION_PASSWORD_EPOCH)
-        .await
-        .ok()
-        .flatten();
+    let epoch = stored_number(session, SESSION_PASSWORD_EPOCH).await;
     let too_old =
         chrono::Utc::now().timestamp() - signed_in_at > state.settings.session_max_seconds;
     let user = match users::find_active(&state.db, user_id).await {
@@ -184,17 +177,19 @@ async fn identify(
 /// layer store it with a new expiry and send the cookie again after the response.
 async fn keep_alive(session: &Session, idle_seconds: i64) {
     let now = chrono::Utc::now().timestamp();
-    let renewed_at = session
-        .get::<i64>(SESSION_RENEWED_AT)
+    let renewed_at = stored_number(session, SESSION_RENEWED_AT)
         .await
-        .ok()
-        .flatten()
         .unwrap_or(0);
     if renewal_due(now, renewed_at, idle_seconds)
         && let Err(error) = session.insert(SESSION_RENEWED_AT, now).await
     {
         tracing::warn!(%error, "could not renew a session");
     }
+}
+
+/// A number kept in the session under `key` (none when missing or unreadable).
+async fn stored_number(session: &Session, key: &str) -> Option<i64> {
+    session.get::<i64>(key).await.ok().flatten()
 }
 
 fn current_user(user: app::server::entities::user::Model, via_token: bool) -> CurrentUser {

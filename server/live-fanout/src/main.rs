@@ -69,7 +69,7 @@ async fn main() {
     // Let the presence announcements of the late joiners settle.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let save = http
+    let saved = http
         .post(format!("{base}/api/postmortems/field"))
         .header("Cookie", cookie)
         .header("Accept", "application/json")
@@ -79,12 +79,9 @@ async fn main() {
             ("version", &version.to_string()),
             ("body", &marker),
         ])
-        .send();
-    let save = async {
-        let response = save.await;
-        (response, started.elapsed())
-    };
-    let (saved, answered) = save.await;
+        .send()
+        .await;
+    let answered = started.elapsed();
     assert!(saved.unwrap().status().is_success());
     let mut latencies = Vec::new();
     for reader in join_all(streams).await {

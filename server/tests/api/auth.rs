@@ -4,7 +4,7 @@ use app::api::access::{Access, ENDPOINTS, PUBLIC_PAGES};
 use app::domain::Role;
 use serde_json::Value;
 
-use crate::helpers::{Engine, PASSWORD, client, spawn_app, spawn_empty_app};
+use crate::helpers::{Engine, PASSWORD, TestApp, client, spawn_app, spawn_empty_app};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -306,53 +306,46 @@ async fn a_session_in_use_outlives_its_idle_limit(engine: Engine) {
 }
 
 async fn using_a_session_does_not_rewrite_it_on_every_request(engine: Engine) {
-    use sea_orm::{ConnectionTrait, Statement};
     let app = spawn_empty_app(engine, &[]).await;
     let browser = client();
     app.sign_in_new(&browser, Role::Member, "reader@test.example")
         .await;
     // The stored expiry has sub-second precision: any rewrite changes it.
-    let sql = match engine {
-        Engine::Sqlite => "SELECT CAST(expiry_date AS TEXT) AS at FROM tower_sessions",
-        Engine::Postgres => "SELECT CAST(expiry_date AS TEXT) AS at FROM tower_sessions.session",
-    };
-    let stored_expiry = || async {
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<String>("", "at").unwrap()
-    };
-    let at_sign_in = stored_expiry().await;
+    let stored_expiry = "CAST(expiry_date AS TEXT)";
+    let at_sign_in: String = session_value(&app, engine, stored_expiry).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     for _ in 0..3 {
         assert_eq!(app.catalog_status(&browser).await, 200);
     }
     // Renewed at most once a minute under the default 8-hour idle limit.
-    assert_eq!(stored_expiry().await, at_sign_in);
+    assert_eq!(
+        session_value::<String>(&app, engine, stored_expiry).await,
+        at_sign_in
+    );
 }
 
-async fn expired_sessions_are_deleted_from_the_store(engine: Engine) {
+/// `select` (one value) from the table tower-sessions keeps sessions in on `engine`.
+async fn session_value<T: sea_orm::TryGetable>(app: &TestApp, engine: Engine, select: &str) -> T {
     use sea_orm::{ConnectionTrait, Statement};
-    let app = spawn_empty_app(engine, &[("SESSION_IDLE_SECONDS", "1")]).await;
-    app.sign_in_new(&client(), Role::Member, "gone@test.example")
-        .await;
     let table = match engine {
         Engine::Sqlite => "tower_sessions",
         Engine::Postgres => "tower_sessions.session",
     };
-    let count = || async {
-        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
-    };
+    let sql = format!("SELECT {select} AS v FROM {table}");
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<T>("", "v").unwrap()
+}
+
+async fn expired_sessions_are_deleted_from_the_store(engine: Engine) {
+    let app = spawn_empty_app(engine, &[("SESSION_IDLE_SECONDS", "1")]).await;
+    app.sign_in_new(&client(), Role::Member, "gone@test.example")
+        .await;
+    let count = || session_value::<i64>(&app, engine, "COUNT(*)");
     assert_eq!(count().await, 1);
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let store = server::sessions::Store::connect(&app.database_url)
