@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::resource::{Json, resource};
+
 use crate::api::ApiError;
 use crate::api::auth::{CreateFirstAdmin, SessionUser, SignIn, SignOut, current_user};
 use crate::domain::Permission;
@@ -10,7 +12,7 @@ use crate::domain::Permission;
 #[derive(Clone, Copy)]
 pub struct Auth {
     /// The signed-in person (reloaded after signing in or out).
-    pub user: Resource<Result<Option<SessionUser>, ApiError>>,
+    pub user: Resource<Result<Option<SessionUser>, ApiError>, Json>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     pub setup: ServerAction<CreateFirstAdmin>,
@@ -21,7 +23,7 @@ pub fn provide_auth() -> Auth {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let setup = ServerAction::<CreateFirstAdmin>::new();
-    let user = Resource::new(
+    let user = resource(
         move || {
             (
                 sign_in.version().get(),

@@ -4,11 +4,13 @@ pub mod auth;
 pub mod chart;
 pub mod errors;
 pub mod field;
+pub mod resource;
 pub mod sync;
 pub mod table;
 
 pub use auth::{Auth, Can, provide_auth, use_auth};
 pub use errors::{ErrorNotice, ErrorsView};
 pub use field::{Field, FieldKind, field_message, form_notice};
+pub use resource::{Json, resource};
 pub use sync::{SyncBadgeView, SyncNowButton};
 pub use table::DataTable;

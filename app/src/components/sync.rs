@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use super::resource;
+
 use super::ErrorNotice;
 use crate::api::github::{RetrySync, SyncBadge, SyncNow, github_progress};
 use crate::domain::github::{SyncState, Verification};
@@ -75,7 +77,7 @@ pub fn SyncBadgeView(
 pub fn SyncNowButton(#[prop(optional)] service: Option<i64>) -> impl IntoView {
     let sync = ServerAction::<SyncNow>::new();
     let tick = RwSignal::new(0_u32);
-    let progress = Resource::new(
+    let progress = resource(
         move || (sync.version().get(), tick.get()),
         |_| github_progress(),
     );

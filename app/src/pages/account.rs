@@ -1,6 +1,8 @@
 //! One's own account: change the password, create and revoke personal API tokens.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
@@ -41,7 +43,7 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn GithubLogin() -> impl IntoView {
     let save = ServerAction::<SaveGithubLogin>::new();
-    let current = Resource::new(move || save.version().get(), |_| my_github_login());
+    let current = resource(move || save.version().get(), |_| my_github_login());
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
@@ -121,7 +123,7 @@ fn PasswordForm() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );

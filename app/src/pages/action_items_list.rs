@@ -2,6 +2,8 @@
 //! when they were made; the dashboard's action-item figures link here with their filters.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -27,7 +29,7 @@ pub fn ActionItemsPage() -> impl IntoView {
             }
         })
     };
-    let rows = Resource::new(query, list_action_items);
+    let rows = resource(query, list_action_items);
     view! {
         <Title text="Action items · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">

@@ -4,6 +4,8 @@
 //! because they were not understood.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::github::{
@@ -20,7 +22,7 @@ use crate::domain::github_connection::ConnectionMode;
 #[component]
 pub fn GithubPage() -> impl IntoView {
     let save = ServerAction::<SaveGithubConnection>::new();
-    let connection = Resource::new(move || save.version().get(), |_| github_connection());
+    let connection = resource(move || save.version().get(), |_| github_connection());
     view! {
         <Title text="GitHub · Postmortem" />
         <h1>"GitHub"</h1>
@@ -164,7 +166,7 @@ fn CheckReport(report: ConnectionReport) -> impl IntoView {
 
 #[component]
 fn SyncSection() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| github_overview());
+    let overview = resource(|| (), |_| github_overview());
     view! {
         <section aria-labelledby="section-sync" class="panel">
             <h2 id="section-sync">"Sync"</h2>

@@ -2,6 +2,8 @@
 //! alerts to, their tokens (shown once, with ready-to-paste configuration) and flagged deliveries.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::ApiError;
@@ -27,7 +29,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     let set_disabled = ServerAction::<SetIntegrationDisabled>::new();
     let rotate = ServerAction::<RotateIntegrationToken>::new();
     let set_secret = ServerAction::<SetIntegrationSecret>::new();
-    let integrations = Resource::new(
+    let integrations = resource(
         move || {
             (
                 create.version().get(),
@@ -39,7 +41,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         |_| list_integrations(),
     );
     // A token made by a form posted without JavaScript comes back with the page, once.
-    let kept = Resource::new(|| (), |_| take_shown_once_token());
+    let kept = resource(|| (), |_| take_shown_once_token());
     // With JavaScript, the latest token made on this page (creating or replacing one).
     let latest = RwSignal::new(None::<CreatedIntegration>);
     Effect::new(move |_| {
@@ -419,7 +421,7 @@ fn NewIntegration(
     create: ServerAction<CreateIntegration>,
     error: Signal<Option<ApiError>>,
 ) -> impl IntoView {
-    let services = Resource::new(|| (), |_| list_services(false));
+    let services = resource(|| (), |_| list_services(false));
     let source_error = field_message(error, "source");
     let service_error = field_message(error, "service");
     view! {

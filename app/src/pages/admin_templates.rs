@@ -1,6 +1,8 @@
 //! Administrators choose which postmortem sections each severity requires before review.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
@@ -10,7 +12,7 @@ use crate::domain::postmortem::Step;
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
-    let rows = Resource::new(move || save.version().get(), |_| list_templates());
+    let rows = resource(move || save.version().get(), |_| list_templates());
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
         <Title text="Postmortem templates · Postmortem" />

@@ -1,6 +1,8 @@
 //! Administration: the people who can sign in, their roles, new accounts.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
@@ -15,7 +17,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
-    let users = Resource::new(
+    let users = resource(
         move || {
             (
                 create.version().get(),

@@ -1,6 +1,8 @@
 //! The audit trail: every change, who made it and when, filterable; and one record's history.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -12,7 +14,7 @@ use crate::components::{DataTable, ErrorsView};
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let entries = Resource::new(
+    let entries = resource(
         move || {
             (
                 param("type"),
@@ -82,7 +84,7 @@ pub fn AuditPage() -> impl IntoView {
 /// One record's history, newest first (shown on the record's own page).
 #[component]
 pub fn History(entity_type: &'static str, entity_id: String) -> impl IntoView {
-    let entries = Resource::new(
+    let entries = resource(
         move || entity_id.clone(),
         move |id| record_history(entity_type.to_owned(), id),
     );

@@ -3,6 +3,8 @@
 //! and problem it protects against, and its GitHub issue.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::github::{BacklogService, BacklogView, pipeline_backlog};
@@ -11,7 +13,7 @@ use crate::components::{DataTable, ErrorsView, SyncBadgeView, SyncNowButton};
 /// The backlog page.
 #[component]
 pub fn BacklogPage() -> impl IntoView {
-    let backlog = Resource::new(|| (), |_| pipeline_backlog());
+    let backlog = resource(|| (), |_| pipeline_backlog());
     view! {
         <Title text="Pipeline-test backlog · Postmortem" />
         <h1>"Pipeline-test backlog"</h1>

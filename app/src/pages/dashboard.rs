@@ -3,6 +3,8 @@
 //! server-drawn charts with their numbers; every figure links to the records behind it.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -30,7 +32,7 @@ pub fn DashboardPage() -> impl IntoView {
             }
         })
     };
-    let dashboard = Resource::new(query, get_dashboard);
+    let dashboard = resource(query, get_dashboard);
     view! {
         <Title text="Dashboard · Postmortem" />
         <div class="page-header">

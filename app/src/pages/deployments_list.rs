@@ -2,6 +2,8 @@
 //! caused; the dashboard's deployment figures link here with their period and filters.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -24,7 +26,7 @@ pub fn DeploymentsPage() -> impl IntoView {
             }
         })
     };
-    let rows = Resource::new(query, list_deployments);
+    let rows = resource(query, list_deployments);
     view! {
         <Title text="Deployments · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">

@@ -2,6 +2,8 @@
 //! and the timeline, with the actions to move it along.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -28,7 +30,7 @@ pub fn IncidentPage() -> impl IntoView {
     };
     let set_status = ServerAction::<SetIncidentStatus>::new();
     let timeline = TimelineActions::new();
-    let incident = Resource::new(
+    let incident = resource(
         move || (id(), set_status.version().get(), timeline.version()),
         |(id, ..)| get_incident(id),
     );
@@ -118,7 +120,7 @@ fn Detail(
 /// The known errors this incident matches (their workaround first) and its problems.
 #[component]
 fn KnownProblems(id: i64) -> impl IntoView {
-    let linked = Resource::new(move || id, incident_problems);
+    let linked = resource(move || id, incident_problems);
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -289,7 +291,7 @@ fn Durations(incident: IncidentView) -> impl IntoView {
 #[component]
 fn Deployments(id: i64, timeline_version: usize) -> impl IntoView {
     let link = ServerAction::<LinkDeployment>::new();
-    let deployments = Resource::new(
+    let deployments = resource(
         move || (id, timeline_version, link.version().get()),
         |(id, ..)| incident_deployments(id),
     );

@@ -1,6 +1,8 @@
 //! "Edit an incident": the form pre-filled, guarded against lost updates by the version.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -19,7 +21,7 @@ pub fn EditIncidentPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let incident = Resource::new(id, get_incident);
+    let incident = resource(id, get_incident);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

@@ -4,6 +4,8 @@
 use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -36,9 +38,9 @@ pub fn IncidentsPage() -> impl IntoView {
             }
         })
     };
-    let page = Resource::new(query, list_incidents);
-    let services = Resource::new(|| (), |_| list_services(false));
-    let policy = Resource::new(|| (), |_| postmortem_policy());
+    let page = resource(query, list_incidents);
+    let services = resource(|| (), |_| list_services(false));
+    let policy = resource(|| (), |_| postmortem_policy());
     view! {
         <Title text="Incidents · Postmortem" />
         <div class="page-header">

@@ -2,6 +2,8 @@
 //! together (recent ones are offered).
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -21,7 +23,7 @@ pub fn NewPostmortemPage() -> impl IntoView {
             .filter_map(|i| i.trim().parse::<i64>().ok())
             .collect::<Vec<_>>(),
     );
-    let recent = Resource::new(|| (), |_| list_incidents(IncidentQuery::default()));
+    let recent = resource(|| (), |_| list_incidents(IncidentQuery::default()));
     let start = ServerAction::<StartPostmortem>::new();
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
     let joined = move || {

@@ -1,6 +1,8 @@
 //! The printable postmortem: every section on one page, read-only, laid out for paper.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -19,7 +21,7 @@ pub fn PrintPostmortemPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let postmortem = Resource::new(id, get_postmortem);
+    let postmortem = resource(id, get_postmortem);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

@@ -1,6 +1,8 @@
 //! The postmortem list: status, author, review due date and the overdue ones first to the eye.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::postmortems::list_postmortems;
@@ -8,7 +10,7 @@ use crate::components::{DataTable, ErrorsView};
 
 #[component]
 pub fn PostmortemsPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_postmortems());
+    let rows = resource(|| (), |_| list_postmortems());
     view! {
         <Title text="Postmortems · Postmortem" />
         <div class="page-header">

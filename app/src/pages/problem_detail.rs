@@ -3,6 +3,8 @@
 //! it came from, and its history.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -80,7 +82,7 @@ pub fn ProblemPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let actions = Actions::new();
-    let problem = Resource::new(move || (id(), actions.version()), |(id, _)| get_problem(id));
+    let problem = resource(move || (id(), actions.version()), |(id, _)| get_problem(id));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

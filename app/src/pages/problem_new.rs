@@ -2,6 +2,8 @@
 //! and the incidents it caused (prefilled from `?incidents=`).
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -13,7 +15,7 @@ use crate::domain::problem::{Level, PriorityMatrix, ProblemCategory, ProblemForm
 pub fn NewProblemPage() -> impl IntoView {
     let query = use_query_map();
     let incidents = query.read_untracked().get("incidents").unwrap_or_default();
-    let choices = Resource::new(|| (), |_| problem_choices());
+    let choices = resource(|| (), |_| problem_choices());
     let create = ServerAction::<CreateProblem>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     view! {

@@ -3,6 +3,8 @@
 //! shortcuts for the common ones.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -32,7 +34,7 @@ pub fn ProblemsPage() -> impl IntoView {
     let accept = ServerAction::<AcceptSuggestion>::new();
     let bulk = ServerAction::<BulkUpdate>::new();
     let dismiss = ServerAction::<DismissSuggestion>::new();
-    let queue = Resource::new(
+    let queue = resource(
         move || (filter(), bulk.version().get(), dismiss.version().get()),
         |(filter, ..)| triage_queue(filter),
     );

@@ -1,6 +1,8 @@
 //! One service's page: its facts, rendered description, and the archive/restore actions.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -16,7 +18,7 @@ pub fn ServicePage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let archive = ServerAction::<ArchiveService>::new();
     let restore = ServerAction::<RestoreService>::new();
-    let service = Resource::new(
+    let service = resource(
         move || (slug(), archive.version().get(), restore.version().get()),
         |(slug, _, _)| get_service(slug),
     );

@@ -1,6 +1,8 @@
 //! "Edit a service": the form pre-filled with the saved values, guarded against lost updates.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -13,7 +15,7 @@ use crate::components::ErrorsView;
 pub fn EditServicePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let service = Resource::new(slug, get_service);
+    let service = resource(slug, get_service);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

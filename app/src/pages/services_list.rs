@@ -2,6 +2,8 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -16,7 +18,7 @@ pub fn ServicesPage() -> impl IntoView {
     let query = use_query_map();
     let show_archived = move || query.read().get("archived").is_some_and(|v| v == "1");
     let (filter, set_filter) = signal(query.read_untracked().get("q").unwrap_or_default());
-    let services = Resource::new(show_archived, list_services);
+    let services = resource(show_archived, list_services);
 
     view! {
         <Title text="Services · Postmortem" />

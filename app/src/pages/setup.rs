@@ -1,6 +1,8 @@
 //! First-run setup: an empty instance asks for its first administrator.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos_meta::Title;
 
 use crate::api::auth::needs_setup;
@@ -9,7 +11,7 @@ use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message
 /// Creates the first administrator, or says the instance is already set up.
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| needs_setup());
+    let status = resource(|| (), |_| needs_setup());
     view! {
         <Title text="Set up · Postmortem" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -4,6 +4,8 @@
 //! clashes with what this person typed, both texts are shown and they choose.
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos::task::spawn_local;
 
 use super::coach::CoachHints;
@@ -195,7 +197,7 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
         }
     });
     let preview = RwSignal::new(false);
-    let preview_html = Resource::new(
+    let preview_html = resource(
         move || preview.get().then(|| editor.saved.get()),
         |text| async move {
             match text {
@@ -293,7 +295,7 @@ mod drafts {
         #[cfg(feature = "hydrate")]
         {
             let value = storage()?.get_item(&key(id, field)).ok().flatten()?;
-            serde_json::from_str(&value).ok()
+            serde_json::from_slice(value.as_bytes()).ok()
         }
         #[cfg(not(feature = "hydrate"))]
         {

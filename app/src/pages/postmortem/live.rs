@@ -23,9 +23,11 @@ pub fn connect(doc: Doc) {
                 doc.connection.set(Connection::Reconnecting);
                 return;
             };
+            // Read from bytes, as server functions and resources do: one JSON reader per type in
+            // the bundle (see `components::resource`).
             let on_change = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 if let Some(data) = event.data().as_string()
-                    && let Ok(message) = serde_json::from_str::<LiveMessage>(&data)
+                    && let Ok(message) = serde_json::from_slice::<LiveMessage>(data.as_bytes())
                 {
                     doc.receive(message);
                 }
@@ -33,7 +35,7 @@ pub fn connect(doc: Doc) {
             let on_presence =
                 Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                     if let Some(data) = event.data().as_string()
-                        && let Ok(people) = serde_json::from_str::<Vec<String>>(&data)
+                        && let Ok(people) = serde_json::from_slice::<Vec<String>>(data.as_bytes())
                     {
                         doc.present.set(people);
                     }

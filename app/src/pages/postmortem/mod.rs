@@ -12,6 +12,8 @@ mod state;
 mod timeline;
 
 use leptos::prelude::*;
+
+use crate::components::resource;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -32,7 +34,7 @@ pub fn PostmortemPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let postmortem = Resource::new(id, get_postmortem);
+    let postmortem = resource(id, get_postmortem);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

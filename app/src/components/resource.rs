@@ -1,0 +1,64 @@
+//! Resources that hand their data to the browser in the same JSON form server functions answer with.
+//!
+//! Leptos's default resource codec reads JSON from a `&str` and server functions read it from bytes,
+//! so the browser bundle would carry every response type's JSON reader twice (once per reader type).
+//! Reading both from bytes keeps one copy.
+
+use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// JSON for resources, read the way server functions read their answers (from bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct Json;
+
+impl<T: Serialize> Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(text.as_bytes())
+    }
+}
+
+/// Data loaded on the server, sent with the page and reloaded in the browser when `source` changes
+/// (what `Resource::new` does, with [`Json`]).
+#[track_caller]
+pub fn resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, Json>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: Send + Sync + Clone + PartialEq + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_encoded_decodes_to_the_same_value() {
+        let value = (
+            7_i64,
+            "Ünïcode \"quoted\"".to_owned(),
+            vec![Some(1.5), None],
+        );
+        let text = <Json as Encoder<_>>::encode(&value).unwrap();
+        let back: (i64, String, Vec<Option<f64>>) = Json::decode(&text).unwrap();
+        assert_eq!(back, value);
+    }
+}
