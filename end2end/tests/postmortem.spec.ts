@@ -1,6 +1,6 @@
 // The postmortem meeting as a team meets it: two people on one document see each other's typing,
 // a clash on one field is shown to the later writer, the coach points at blame, the facilitator
-// leads, and the export downloads every section.
+// leads, the export downloads every section, and a participant a proxy cut off catches up.
 import { type Page, expect, test } from "@playwright/test";
 import { DEMO, storageFor, unique, waitForHydration } from "./helpers";
 import { readFile } from "node:fs/promises";
@@ -96,6 +96,60 @@ test("two participants run one postmortem live", async ({ browser, baseURL }) =>
   }
   expect(markdown).toContain("Some checkouts failed.");
   expect(markdown).toContain("Bob should have checked");
+
+  expect(errors).toEqual([]);
+  await admin.close();
+  await member.close();
+});
+
+test("a participant whose live connection is refused by a proxy reconnects and catches up", async ({ browser, baseURL }) => {
+  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
+  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
+  const a = await admin.newPage();
+  const b = await member.newPage();
+  const errors = [...watchErrors(a), ...watchErrors(b)];
+
+  const declared = await a.request.post("/api/incidents/declare", {
+    form: { "incident[title]": unique("Proxy restart"), "incident[severity]": "SEV2", "incident[services]": "", "incident[commander]": "", "incident[summary]": "" },
+    headers: { Accept: "application/json" },
+  });
+  expect(declared.status()).toBe(200);
+  const started = await a.request.post("/api/postmortems/start", {
+    form: { incidents: String((await declared.json()).id) },
+    headers: { Accept: "application/json" },
+  });
+  expect(started.status()).toBe(200);
+  const url = `/postmortems/${await started.json()}`;
+
+  // A proxy in front of the app answers the admin's live connection with 502 while the app restarts.
+  // An error answer closes an EventSource for good, so the page must open a new one itself.
+  let refusing = true;
+  let refused = 0;
+  await a.route("**/live/postmortems/**", async (route) => {
+    if (refusing) {
+      refused += 1;
+      await route.fulfill({ status: 502, body: "Bad gateway" });
+    } else {
+      await route.continue();
+    }
+  });
+  await a.goto(url);
+  await waitForHydration(a);
+  await expect(a.getByTestId("connection")).toHaveAttribute("data-state", "reconnecting");
+  await expect.poll(() => refused, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+
+  // Meanwhile the member, connected directly, writes the summary.
+  await b.goto(url);
+  await waitForHydration(b);
+  await expect(b.getByTestId("connection")).toHaveAttribute("data-state", "live");
+  await field(b, "summary").locator("textarea").fill("The load balancer drained every node at once.");
+  await expect(field(b, "summary").getByTestId("save-state")).toHaveText("Saved");
+
+  // The proxy lets connections through again: the admin is live and has what was missed.
+  refusing = false;
+  await expect(a.getByTestId("connection")).toHaveAttribute("data-state", "live", { timeout: 20_000 });
+  await expect(field(a, "summary").locator("textarea")).toHaveValue("The load balancer drained every node at once.");
+  await expect(a.getByTestId("presence")).toContainText(DEMO.member.name);
 
   expect(errors).toEqual([]);
   await admin.close();
