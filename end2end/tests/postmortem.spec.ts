@@ -1,8 +1,9 @@
 // The postmortem meeting as a team meets it: two people on one document see each other's typing,
 // a clash on one field is shown to the later writer, the coach points at blame, the facilitator
-// leads, the export downloads every section, and a participant a proxy cut off catches up.
+// leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
+// told that their session ended.
 import { type Page, expect, test } from "@playwright/test";
-import { DEMO, storageFor, unique, waitForHydration } from "./helpers";
+import { DEMO, signIn, storageFor, unique, waitForHydration } from "./helpers";
 import { readFile } from "node:fs/promises";
 
 function watchErrors(page: Page) {
@@ -154,4 +155,56 @@ test("a participant whose live connection is refused by a proxy reconnects and c
   expect(errors).toEqual([]);
   await admin.close();
   await member.close();
+});
+
+test("a participant whose session ended is told so, keeps their text, and is live again after signing in", async ({ browser, baseURL }) => {
+  // A session of its own: signing out must not end the session the other tests share.
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page, "member");
+  const declared = await page.request.post("/api/incidents/declare", {
+    form: { "incident[title]": unique("Session ended"), "incident[severity]": "SEV2", "incident[services]": "", "incident[commander]": "", "incident[summary]": "" },
+    headers: { Accept: "application/json" },
+  });
+  const started = await page.request.post("/api/postmortems/start", {
+    form: { incidents: String((await declared.json()).id) },
+    headers: { Accept: "application/json" },
+  });
+  expect(started.status()).toBe(200);
+
+  // The proxy refuses the live connection, and meanwhile the session ends (signed out elsewhere).
+  let refusing = true;
+  await page.route("**/live/postmortems/**", (route) =>
+    refusing ? route.fulfill({ status: 502, body: "Bad gateway" }) : route.continue(),
+  );
+  await page.goto(`/postmortems/${await started.json()}`);
+  await waitForHydration(page);
+  const connection = page.getByTestId("connection");
+  await expect(connection).toHaveAttribute("data-state", "reconnecting");
+  const signedOut = await page.request.post("/api/auth/sign-out", { headers: { Accept: "application/json" } });
+  expect(signedOut.status()).toBe(200);
+  refusing = false;
+
+  // The app itself now refuses the connection: the page says why, and what is typed is kept.
+  await expect(connection).toHaveAttribute("data-state", "signedout", { timeout: 15_000 });
+  await expect(connection).toContainText("Signed out");
+  await expect(page.getByTestId("sign-in-again")).toHaveAttribute("href", /^\/sign-in\?next=\/postmortems\/\d+$/);
+  await field(page, "summary").locator("textarea").fill("Typed after the session ended.");
+  await expect(field(page, "summary").getByTestId("save-state")).toContainText("Your session has ended");
+
+  // Signing in again (as in another tab) saves the text and brings the meeting back.
+  const again = await page.request.post("/api/auth/sign-in", {
+    form: { email: DEMO.member.email, password: DEMO.member.password },
+    headers: { Accept: "application/json" },
+  });
+  expect(again.status()).toBe(200);
+  await expect(field(page, "summary").getByTestId("save-state")).toHaveText("Saved", { timeout: 10_000 });
+  await expect(connection).toHaveAttribute("data-state", "live", { timeout: 20_000 });
+  await page.reload();
+  await waitForHydration(page);
+  await expect(field(page, "summary").locator("textarea")).toHaveValue("Typed after the session ended.");
+
+  expect(errors).toEqual([]);
+  await context.close();
 });

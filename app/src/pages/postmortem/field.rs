@@ -121,6 +121,11 @@ impl Editor {
                     self.state.set(SaveState::Unsaved);
                     self.schedule(RETRY_AFTER_MS);
                 }
+                // Kept and resent too: once the person signs in again (in another tab), it saves.
+                Err(error @ ApiError::Unauthorized) => {
+                    self.state.set(SaveState::Failed(error.to_string()));
+                    self.schedule(RETRY_AFTER_MS);
+                }
                 Err(error) => self.state.set(SaveState::Failed(error.to_string())),
             }
         });

@@ -4,7 +4,8 @@
 //! After a dropped connection the browser reconnects by itself and sends the last event id, so the
 //! server replays what was missed. An error *answer* (a proxy's 502 while the app restarts, a
 //! sign-in that ended) closes an `EventSource` for good, so then the page opens a new one itself,
-//! after a growing pause, asking for the changes after the last one it has.
+//! after a growing pause, asking for the changes after the last one it has. It also asks whether
+//! the person is still signed in, and says so when they are not.
 
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ mod browser {
 
     use super::super::state::{Connection, Doc};
     use super::retry_delay;
+    use leptos::task::spawn_local;
+
+    use crate::api::auth::current_user;
     use crate::api::postmortems::LiveMessage;
 
     type OnMessage = Closure<dyn FnMut(MessageEvent)>;
@@ -116,11 +120,10 @@ mod browser {
         let weak = Rc::downgrade(live);
         let failed = source.clone();
         let on_error = OnState::new(move || {
-            doc.connection.set(Connection::Reconnecting);
             // A dropped connection is retried by the browser; a closed one is ours to reopen.
-            if failed.ready_state() == EventSource::CLOSED
-                && let Some(live) = weak.upgrade()
-            {
+            if failed.ready_state() != EventSource::CLOSED {
+                doc.connection.set(Connection::Reconnecting);
+            } else if let Some(live) = weak.upgrade() {
                 retry_later(&live);
             }
         });
@@ -140,9 +143,27 @@ mod browser {
         }
     }
 
-    /// Opens a new connection after the pause for this attempt. The old stream (whose listener may
-    /// be the caller) stays in place until then.
+    /// Says why the stream closed and opens a new connection after the pause for this attempt. The
+    /// old stream (whose listener may be the caller) stays in place until then.
     fn retry_later(live: &Rc<Live>) {
+        let doc = live.doc;
+        doc.connection.update(|state| {
+            if *state != Connection::SignedOut {
+                *state = Connection::Reconnecting;
+            }
+        });
+        // An error answer may mean the session ended: then saves fail too, which the page says.
+        spawn_local(async move {
+            let next = match current_user().await {
+                Ok(None) => Connection::SignedOut,
+                _ => Connection::Reconnecting,
+            };
+            doc.connection.update(|state| {
+                if *state != Connection::Live {
+                    *state = next;
+                }
+            });
+        });
         let attempt = live.attempt.get();
         live.attempt.set(attempt.saturating_add(1));
         let weak: Weak<Live> = Rc::downgrade(live);

@@ -106,8 +106,12 @@ fn Meeting(view: PostmortemView) -> impl IntoView {
                     Connection::Connecting => "Connecting…",
                     Connection::Live => "● Live",
                     Connection::Reconnecting => "Reconnecting… (your saves still go through)",
+                    Connection::SignedOut => "Signed out: nothing is saved until you sign in again (what you type here is kept)",
                 }}
             </span>
+            <Show when=move || doc.connection.get() == Connection::SignedOut>
+                <a href=format!("/sign-in?next=/postmortems/{}", doc.id) data-testid="sign-in-again">"Sign in again"</a>
+            </Show>
             <span data-testid="presence">
                 "Here: " {move || doc.present.get().join(", ")}
             </span>

@@ -16,6 +16,9 @@ pub enum Connection {
     Connecting,
     Live,
     Reconnecting,
+    /// The server refused the connection because the session ended: saves fail until the person
+    /// signs in again (the page keeps trying, and what they type is kept in the browser).
+    SignedOut,
 }
 
 /// The document being discussed, shared by every component of the meeting page.
