@@ -32,14 +32,13 @@ mod browser {
     use std::rc::{Rc, Weak};
 
     use leptos::prelude::*;
+    use leptos::task::spawn_local;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
 
     use super::super::state::{Connection, Doc};
     use super::retry_delay;
-    use leptos::task::spawn_local;
-
     use crate::api::auth::current_user;
     use crate::api::postmortems::LiveMessage;
 
