@@ -3,7 +3,7 @@
 // and a link back, and closing that issue with a merged pull request flipping the item to verified
 // in the open page, and on the pipeline-test backlog.
 import { type Page, expect, test } from "@playwright/test";
-import { storageFor, unique, waitForHydration } from "./helpers";
+import { startPostmortem, storageFor, unique, waitForHydration } from "./helpers";
 
 const fake = process.env.FAKE_GITHUB_URL ?? "http://127.0.0.1:3939";
 const secret = "end-to-end webhook secret";
@@ -47,17 +47,7 @@ test("a pipeline test becomes an issue, and a merged fix verifies it", async ({ 
   test.slow();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const declared = await page.request.post("/api/incidents/declare", {
-    form: { "incident[title]": unique("Card retries storm"), "incident[severity]": "SEV2", "incident[services]": "payments-api", "incident[commander]": "", "incident[summary]": "" },
-    headers: { Accept: "application/json" },
-  });
-  expect(declared.status()).toBe(200);
-  const started = await page.request.post("/api/postmortems/start", {
-    form: { incidents: String((await declared.json()).id) },
-    headers: { Accept: "application/json" },
-  });
-  expect(started.status()).toBe(200);
-  const pm = await started.json();
+  const pm = await startPostmortem(page.request, unique("Card retries storm"), "payments-api");
   await page.goto(`/postmortems/${pm}`);
   await waitForHydration(page);
   await page.getByTestId("step-actions").click();

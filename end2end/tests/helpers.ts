@@ -1,5 +1,6 @@
-// Shared steps for the browser tests: demo accounts, signing in, hydration, unique names.
-import { expect, type Page } from "@playwright/test";
+// Shared steps for the browser tests: demo accounts, signing in, hydration, unique names, a
+// postmortem started through the API.
+import { type APIRequestContext, expect, type Page } from "@playwright/test";
 
 /** The demo accounts the server seeds (see app/src/server/seed.rs). */
 export const DEMO = {
@@ -43,4 +44,20 @@ export function slugOf(name: string) {
 export function utcInputMinutesAgo(minutes: number, from: Date = new Date()) {
   const base = Math.floor(from.getTime() / 60_000) * 60_000;
   return new Date(base - minutes * 60_000).toISOString().slice(0, 16);
+}
+
+/** Declares an incident (on `services`, comma-separated slugs) and starts its postmortem through the
+ * API, as the signed-in user of `request`; returns the postmortem's id. */
+export async function startPostmortem(request: APIRequestContext, title: string, services = ""): Promise<number> {
+  const declared = await request.post("/api/incidents/declare", {
+    form: { "incident[title]": title, "incident[severity]": "SEV2", "incident[services]": services, "incident[commander]": "", "incident[summary]": "" },
+    headers: { Accept: "application/json" },
+  });
+  expect(declared.status()).toBe(200);
+  const started = await request.post("/api/postmortems/start", {
+    form: { incidents: String((await declared.json()).id) },
+    headers: { Accept: "application/json" },
+  });
+  expect(started.status()).toBe(200);
+  return await started.json();
 }

@@ -3,7 +3,7 @@
 // leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
 // told that their session ended.
 import { type Page, expect, test } from "@playwright/test";
-import { DEMO, signIn, storageFor, unique, waitForHydration } from "./helpers";
+import { DEMO, signIn, startPostmortem, storageFor, unique, waitForHydration } from "./helpers";
 import { readFile } from "node:fs/promises";
 
 function watchErrors(page: Page) {
@@ -110,17 +110,7 @@ test("a participant whose live connection is refused by a proxy reconnects and c
   const b = await member.newPage();
   const errors = [...watchErrors(a), ...watchErrors(b)];
 
-  const declared = await a.request.post("/api/incidents/declare", {
-    form: { "incident[title]": unique("Proxy restart"), "incident[severity]": "SEV2", "incident[services]": "", "incident[commander]": "", "incident[summary]": "" },
-    headers: { Accept: "application/json" },
-  });
-  expect(declared.status()).toBe(200);
-  const started = await a.request.post("/api/postmortems/start", {
-    form: { incidents: String((await declared.json()).id) },
-    headers: { Accept: "application/json" },
-  });
-  expect(started.status()).toBe(200);
-  const url = `/postmortems/${await started.json()}`;
+  const url = `/postmortems/${await startPostmortem(a.request, unique("Proxy restart"))}`;
 
   // A proxy in front of the app answers the admin's live connection with 502 while the app restarts.
   // An error answer closes an EventSource for good, so the page must open a new one itself.
@@ -163,22 +153,14 @@ test("a participant whose session ended is told so, keeps their text, and is liv
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signIn(page, "member");
-  const declared = await page.request.post("/api/incidents/declare", {
-    form: { "incident[title]": unique("Session ended"), "incident[severity]": "SEV2", "incident[services]": "", "incident[commander]": "", "incident[summary]": "" },
-    headers: { Accept: "application/json" },
-  });
-  const started = await page.request.post("/api/postmortems/start", {
-    form: { incidents: String((await declared.json()).id) },
-    headers: { Accept: "application/json" },
-  });
-  expect(started.status()).toBe(200);
+  const pm = await startPostmortem(page.request, unique("Session ended"));
 
   // The proxy refuses the live connection, and meanwhile the session ends (signed out elsewhere).
   let refusing = true;
   await page.route("**/live/postmortems/**", (route) =>
     refusing ? route.fulfill({ status: 502, body: "Bad gateway" }) : route.continue(),
   );
-  await page.goto(`/postmortems/${await started.json()}`);
+  await page.goto(`/postmortems/${pm}`);
   await waitForHydration(page);
   const connection = page.getByTestId("connection");
   await expect(connection).toHaveAttribute("data-state", "reconnecting");
