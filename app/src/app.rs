@@ -5,7 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::components::{Can, provide_auth};
+use crate::components::{Can, FormEnhancer, provide_auth};
 use crate::domain::Permission;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
@@ -30,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -45,14 +45,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = provide_auth();
-    // Effects only run in the browser, so this marks the moment the page became interactive.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/postmortem.css" />
         <Router>
-            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+            <div class="app" data-hydrated="false">
                 <a class="skip-link" href="#main">
                     "Skip to content"
                 </a>
@@ -207,7 +204,26 @@ pub fn App() -> impl IntoView {
                 <footer class="footer">
                     <p>"Blameless postmortems and problem management."</p>
                 </footer>
+                <FormEnhancer />
+                <HydrationMarker />
             </div>
         </Router>
     }
+}
+
+/// Marks the page `data-hydrated="true"` once the browser has made its islands interactive. It is
+/// the page's last island, and islands are hydrated in the order they appear.
+#[island]
+fn HydrationMarker() -> impl IntoView {
+    // Effects run only in the browser, after the islands before this one were hydrated.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(app) = leptos::prelude::document()
+            .query_selector("div.app")
+            .ok()
+            .flatten()
+        {
+            let _ = app.set_attribute("data-hydrated", "true");
+        }
+    });
 }

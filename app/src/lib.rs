@@ -14,10 +14,11 @@ pub mod server;
 
 pub use app::{App, shell};
 
-/// The browser entry point: attaches the interactive app to the server-rendered page.
+/// The browser entry point: makes the page's islands (its interactive parts) interactive; the rest
+/// of the page stays the HTML the server rendered.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

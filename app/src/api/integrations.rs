@@ -147,14 +147,14 @@ pub async fn take_shown_once_token() -> Result<Option<CreatedIntegration>, ApiEr
     Ok(crate::server::integrations::take_kept(&state.db, &state.settings.public_base_url).await?)
 }
 
-/// The answer carrying a new token; a browser without JavaScript finds it on the next page instead.
+/// The answer carrying a new token; a form that shows only the next page finds it there instead.
 #[cfg(feature = "ssr")]
 async fn shown_once(
     state: &crate::server::AppState,
     model: crate::server::entities::integration::Model,
     token: String,
 ) -> Result<CreatedIntegration, ApiError> {
-    if crate::server::integrations::is_plain_form_post() {
+    if crate::server::integrations::shows_only_next_page() {
         crate::server::integrations::keep_for_next_page(model.id, &token).await?;
     }
     let integration =

@@ -191,6 +191,8 @@ pub struct PostmortemView {
     pub last_event_id: i64,
     /// Whether the person reading may edit (the server checks again on every save).
     pub can_edit: bool,
+    /// Whether the person reading may promote a contributing factor to a problem.
+    pub can_promote: bool,
 }
 
 impl PostmortemView {
@@ -267,6 +269,7 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
     let mut view = crate::server::postmortems::view(&state, id).await?;
     view.can_edit = user.can(crate::domain::Permission::EditPostmortems);
+    view.can_promote = user.can(crate::domain::Permission::TriageProblems);
     Ok(view)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod chart;
+pub mod enhance;
 pub mod errors;
 pub mod field;
 pub mod resource;
@@ -9,6 +10,7 @@ pub mod sync;
 pub mod table;
 
 pub use auth::{Auth, Can, provide_auth, use_auth};
+pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
 pub use field::{Field, FieldKind, field_message, form_notice};
 pub use resource::{Json, resource};

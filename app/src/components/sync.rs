@@ -73,7 +73,7 @@ pub fn SyncBadgeView(
 }
 
 /// "Sync now" (for one service, or all) and the queue's progress while it drains.
-#[component]
+#[island]
 pub fn SyncNowButton(#[prop(optional)] service: Option<i64>) -> impl IntoView {
     let sync = ServerAction::<SyncNow>::new();
     let tick = RwSignal::new(0_u32);

@@ -119,7 +119,8 @@ fn PasswordForm() -> impl IntoView {
     }
 }
 
-#[component]
+/// Personal API tokens: a new one is shown once, in the browser, right after it is created.
+#[island]
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();

@@ -21,8 +21,6 @@ use crate::domain::github_connection::ConnectionMode;
 /// The GitHub admin page.
 #[component]
 pub fn GithubPage() -> impl IntoView {
-    let save = ServerAction::<SaveGithubConnection>::new();
-    let connection = resource(move || save.version().get(), |_| github_connection());
     view! {
         <Title text="GitHub · Postmortem" />
         <h1>"GitHub"</h1>
@@ -31,6 +29,17 @@ pub fn GithubPage() -> impl IntoView {
             "pipeline tests also join each repository's “Pipeline test backlog” issue. Closing an "
             "issue with a merged pull request marks its item verified."
         </p>
+        <Connection />
+        <SyncSection />
+    }
+}
+
+/// The connection form and its check, which show what they saved and found without a reload.
+#[island]
+fn Connection() -> impl IntoView {
+    let save = ServerAction::<SaveGithubConnection>::new();
+    let connection = resource(move || save.version().get(), |_| github_connection());
+    view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
@@ -38,7 +47,6 @@ pub fn GithubPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
-        <SyncSection />
     }
 }
 

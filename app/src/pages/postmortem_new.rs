@@ -7,23 +7,42 @@ use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::incidents::{IncidentQuery, list_incidents};
+use crate::api::incidents::{IncidentQuery, IncidentRow, list_incidents};
 use crate::api::postmortems::StartPostmortem;
 use crate::components::{ErrorNotice, ErrorsView};
 
 #[component]
 pub fn NewPostmortemPage() -> impl IntoView {
     let query = use_query_map();
-    let chosen = RwSignal::new(
-        query
-            .read_untracked()
-            .get("incidents")
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|i| i.trim().parse::<i64>().ok())
-            .collect::<Vec<_>>(),
-    );
+    let chosen = query
+        .read_untracked()
+        .get("incidents")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|i| i.trim().parse::<i64>().ok())
+        .collect::<Vec<_>>();
     let recent = resource(|| (), |_| list_incidents(IncidentQuery::default()));
+    view! {
+        <Title text="Start a postmortem · Postmortem" />
+        <h1>"Start a postmortem"</h1>
+        <p class="muted">"Review related incidents together: tick every incident this postmortem covers."</p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
+                {move || {
+                    let chosen = chosen.clone();
+                    Suspend::new(async move {
+                        recent.await.map(|page| view! { <ChooseIncidents rows=page.rows chosen /> })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// The incidents to tick, and "Start postmortem" for the ticked ones.
+#[island]
+fn ChooseIncidents(rows: Vec<IncidentRow>, chosen: Vec<i64>) -> impl IntoView {
+    let chosen = RwSignal::new(chosen);
     let start = ServerAction::<StartPostmortem>::new();
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
     let joined = move || {
@@ -35,45 +54,35 @@ pub fn NewPostmortemPage() -> impl IntoView {
             .join(",")
     };
     view! {
-        <Title text="Start a postmortem · Postmortem" />
-        <h1>"Start a postmortem"</h1>
-        <p class="muted">"Review related incidents together: tick every incident this postmortem covers."</p>
         <ErrorNotice error />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    recent.await.map(|page| view! {
-                        <ActionForm action=start attr:class="form">
-                            <input type="hidden" name="incidents" prop:value=joined />
-                            <fieldset>
-                                <legend>"Incidents"</legend>
-                                {page.rows.into_iter().map(|row| {
-                                    let id = row.id;
-                                    view! {
-                                        <label class="check" data-testid="incident-choice">
-                                            <input
-                                                type="checkbox"
-                                                value=id
-                                                prop:checked=move || chosen.get().contains(&id)
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    chosen.update(|c| {
-                                                        c.retain(|x| *x != id);
-                                                        if on { c.push(id); }
-                                                    });
-                                                }
-                                            />
-                                            " #" {id} " " {row.title} " "
-                                            <span class="muted small">{row.severity.to_string()} " · " {row.opened_at.format("%Y-%m-%d").to_string()}</span>
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </fieldset>
-                            <button type="submit" class="button primary" data-testid="start-postmortem">"Start postmortem"</button>
-                        </ActionForm>
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <ActionForm action=start attr:class="form">
+            <input type="hidden" name="incidents" value=joined />
+            <fieldset>
+                <legend>"Incidents"</legend>
+                {rows.into_iter().map(|row| {
+                    let id = row.id;
+                    view! {
+                        <label class="check" data-testid="incident-choice">
+                            <input
+                                type="checkbox"
+                                value=id
+                                checked=chosen.get_untracked().contains(&id)
+                                prop:checked=move || chosen.get().contains(&id)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|c| {
+                                        c.retain(|x| *x != id);
+                                        if on { c.push(id); }
+                                    });
+                                }
+                            />
+                            " #" {id} " " {row.title} " "
+                            <span class="muted small">{row.severity.to_string()} " · " {row.opened_at.format("%Y-%m-%d").to_string()}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button type="submit" class="button primary" data-testid="start-postmortem">"Start postmortem"</button>
+        </ActionForm>
     }
 }

@@ -255,7 +255,7 @@ fn EditRecord(problem: ProblemView, actions: Actions) -> impl IntoView {
             <ActionForm action=actions.update attr:class="form">
                 <input type="hidden" name="id" value=problem.id />
                 <input type="hidden" name="version" value=problem.version />
-                <ProblemFields form=problem.to_form() services=problem.all_services.clone() coordinators=problem.coordinators.clone() matrix=problem.matrix error />
+                <ProblemFields form=problem.to_form() services=problem.all_services.clone() coordinators=problem.coordinators.clone() matrix=problem.matrix error=error.get_untracked() />
                 <button type="submit" class="button primary">"Save"</button>
             </ActionForm>
         </details>

@@ -31,7 +31,7 @@ pub fn NewProblemPage() -> impl IntoView {
                     Suspend::new(async move {
                         choices.await.map(|c| view! {
                             <ActionForm action=create attr:class="form">
-                                <ProblemFields form=ProblemForm { impact: "medium".into(), urgency: "medium".into(), ..ProblemForm::default() } services=c.services coordinators=c.coordinators matrix=c.matrix error />
+                                <ProblemFields form=ProblemForm { impact: "medium".into(), urgency: "medium".into(), ..ProblemForm::default() } services=c.services coordinators=c.coordinators matrix=c.matrix error=error.get_untracked() />
                                 <Field field="incidents" label="Incidents" value=incidents hint="Incident numbers separated by commas, e.g. 12, 15." error=field_message(error, "incidents") />
                                 <button type="submit" class="button primary" data-testid="create-problem">"Record problem"</button>
                             </ActionForm>
@@ -43,15 +43,18 @@ pub fn NewProblemPage() -> impl IntoView {
     }
 }
 
-/// The problem record's fields (named `problem[…]`), shared by the new and edit forms.
-#[component]
+/// The problem record's fields (named `problem[…]`), shared by the new and edit forms. In the
+/// browser, the priority follows impact and urgency, and the ticked services fill the form's
+/// `problem[services]`; `error` is the last submission's, shown beside its fields.
+#[island]
 pub fn ProblemFields(
     form: ProblemForm,
     services: Vec<Named>,
     coordinators: Vec<Named>,
     matrix: PriorityMatrix,
-    error: Signal<Option<crate::api::ApiError>>,
+    error: Option<crate::api::ApiError>,
 ) -> impl IntoView {
+    let error = Signal::stored(error);
     let impact = RwSignal::new(form.impact.clone());
     let urgency = RwSignal::new(form.urgency.clone());
     let chosen = RwSignal::new(
@@ -105,13 +108,14 @@ pub fn ProblemFields(
         </div>
         <fieldset>
             <legend>"Affected services"</legend>
-            <input type="hidden" name="problem[services]" prop:value=joined />
+            <input type="hidden" name="problem[services]" value=joined />
             {services.into_iter().map(|s| {
                 let id = s.id;
                 view! {
                     <label class="check">
                         <input
                             type="checkbox"
+                            checked=chosen.get_untracked().contains(&id)
                             prop:checked=move || chosen.get().contains(&id)
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);

@@ -32,12 +32,8 @@ pub fn ProblemsPage() -> impl IntoView {
         })
     };
     let accept = ServerAction::<AcceptSuggestion>::new();
-    let bulk = ServerAction::<BulkUpdate>::new();
     let dismiss = ServerAction::<DismissSuggestion>::new();
-    let queue = resource(
-        move || (filter(), bulk.version().get(), dismiss.version().get()),
-        |(filter, ..)| triage_queue(filter),
-    );
+    let queue = resource(filter, triage_queue);
     view! {
         <Title text="Problems · Postmortem" />
         <div class="page-header">
@@ -52,7 +48,7 @@ pub fn ProblemsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading the queue…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
-                    queue.await.map(|queue| view! { <Queue queue filter=filter() accept bulk dismiss /> })
+                    queue.await.map(|queue| view! { <Queue queue filter=filter() accept dismiss /> })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -65,7 +61,6 @@ fn Queue(
     queue: QueueView,
     filter: QueueFilter,
     accept: ServerAction<AcceptSuggestion>,
-    bulk: ServerAction<BulkUpdate>,
     dismiss: ServerAction<DismissSuggestion>,
 ) -> impl IntoView {
     let can_triage = queue.can_triage;
@@ -85,7 +80,7 @@ fn Queue(
         </nav>
         <Filters filter=filter.clone() services=queue.services.clone() coordinators=queue.coordinators.clone() />
         <Suggestions suggestions=queue.suggestions.clone() can_triage accept dismiss />
-        <Problems rows=queue.problems.clone() can_triage bulk coordinators=queue.coordinators.clone() />
+        <Problems rows=queue.problems.clone() can_triage coordinators=queue.coordinators.clone() />
     }
 }
 
@@ -189,13 +184,16 @@ fn Suggestions(
     .into_any()
 }
 
-#[component]
-fn Problems(
-    rows: Vec<ProblemRow>,
-    can_triage: bool,
-    bulk: ServerAction<BulkUpdate>,
-    coordinators: Vec<Named>,
-) -> impl IntoView {
+/// The queue with its bulk form; in the browser, rows are selected for it (also with `x`), and
+/// the page shows the queue again after a bulk change.
+#[island]
+fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -> impl IntoView {
+    let bulk = ServerAction::<BulkUpdate>::new();
+    Effect::new(move |_| {
+        if matches!(bulk.value().get(), Some(Ok(_))) {
+            let _ = location().reload();
+        }
+    });
     let selected = RwSignal::new(Vec::<i64>::new());
     let joined = move || {
         selected
@@ -221,7 +219,7 @@ fn Problems(
             <h2 id="queue">"Queue"</h2>
             {can_triage.then(|| view! {
                 <ActionForm action=bulk attr:class="form inline bulk" attr:data-testid="bulk-form">
-                    <input type="hidden" name="problems" prop:value=joined />
+                    <input type="hidden" name="problems" value=joined />
                     <span class="muted">{move || format!("{} selected", selected.get().len())}</span>
                     <label>
                         "Action "
@@ -320,7 +318,7 @@ fn LevelSelect(name: &'static str, label: &'static str) -> impl IntoView {
 
 /// The shortcut help and, in the browser, the key handling: j/k move, x selects, o or Enter
 /// opens, n starts a new problem, / goes to the filters, ? shows this help.
-#[component]
+#[island]
 fn Shortcuts() -> impl IntoView {
     let help = RwSignal::new(false);
     #[cfg(feature = "hydrate")]

@@ -17,7 +17,7 @@ use crate::domain::{Permission, SloTarget};
 pub fn ServicesPage() -> impl IntoView {
     let query = use_query_map();
     let show_archived = move || query.read().get("archived").is_some_and(|v| v == "1");
-    let (filter, set_filter) = signal(query.read_untracked().get("q").unwrap_or_default());
+    let filter = query.read_untracked().get("q").unwrap_or_default();
     let services = resource(show_archived, list_services);
 
     view! {
@@ -35,54 +35,44 @@ pub fn ServicesPage() -> impl IntoView {
                 </a>
             </Can>
         </div>
-        <form method="get" action="/services" class="toolbar" role="search">
-            <label for="service-filter" class="visually-hidden">
-                "Filter services"
-            </label>
-            <input
-                id="service-filter"
-                type="search"
-                name="q"
-                placeholder="Filter by name, team or repository"
-                prop:value=filter
-                on:input=move |ev| set_filter.set(event_target_value(&ev))
-            />
-            {move || show_archived().then(|| view! { <input type="hidden" name="archived" value="1" /> })}
-            <button type="submit" class="button">
-                "Filter"
-            </button>
-            <a
-                class="toggle"
-                href=move || if show_archived() { "/services" } else { "/services?archived=1" }
-            >
-                {move || if show_archived() { "Hide archived" } else { "Show archived" }}
-            </a>
-        </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading services…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    services.await.map(|list| view! { <ServiceTable services=list filter /> })
-                })}
+                {move || {
+                    let filter = filter.clone();
+                    Suspend::new(async move {
+                        services.await.map(|list| {
+                            if list.is_empty() {
+                                Either::Left(view! { <NoServices /> })
+                            } else {
+                                Either::Right(view! { <ServiceCatalog services=list filter archived=show_archived() /> })
+                            }
+                        })
+                    })
+                }}
             </ErrorBoundary>
         </Suspense>
     }
 }
 
 #[component]
-fn ServiceTable(services: Vec<ServiceSummary>, filter: ReadSignal<String>) -> impl IntoView {
-    if services.is_empty() {
-        return Either::Left(view! {
-            <section class="empty-state">
-                <h2>"No services yet"</h2>
-                <p>"Add the services you run so incidents and follow-ups have a home."</p>
-                <Can permission=Permission::EditServices>
-                    <a class="button primary" href="/services/new">
-                        "Add the first service"
-                    </a>
-                </Can>
-            </section>
-        });
+fn NoServices() -> impl IntoView {
+    view! {
+        <section class="empty-state">
+            <h2>"No services yet"</h2>
+            <p>"Add the services you run so incidents and follow-ups have a home."</p>
+            <Can permission=Permission::EditServices>
+                <a class="button primary" href="/services/new">
+                    "Add the first service"
+                </a>
+            </Can>
+        </section>
     }
+}
+
+/// The filter box and the table; in the browser, typing narrows the table at once.
+#[island]
+fn ServiceCatalog(services: Vec<ServiceSummary>, filter: String, archived: bool) -> impl IntoView {
+    let (filter, set_filter) = signal(filter);
     let total = services.len();
     let services = StoredValue::new(services);
     let visible = move || {
@@ -101,16 +91,36 @@ fn ServiceTable(services: Vec<ServiceSummary>, filter: ReadSignal<String>) -> im
             (n, t) => format!("{n} of {t} services"),
         }
     };
-    Either::Right(view! {
+    view! {
+        <form method="get" action="/services" class="toolbar" role="search">
+            <label for="service-filter" class="visually-hidden">
+                "Filter services"
+            </label>
+            <input
+                id="service-filter"
+                type="search"
+                name="q"
+                placeholder="Filter by name, team or repository"
+                prop:value=filter
+                on:input=move |ev| set_filter.set(event_target_value(&ev))
+            />
+            {archived.then(|| view! { <input type="hidden" name="archived" value="1" /> })}
+            <button type="submit" class="button">
+                "Filter"
+            </button>
+            <a class="toggle" href=if archived { "/services" } else { "/services?archived=1" }>
+                {if archived { "Hide archived" } else { "Show archived" }}
+            </a>
+        </form>
         <p class="count muted" aria-live="polite" data-testid="service-count">
             {count}
         </p>
         <DataTable headings=&["Service", "Team", "Repository", "SLO", "On-call", "Runbook"]>
-                    <For each=visible key=|s| s.slug.clone() let:service>
-                        <ServiceRow service />
-                    </For>
-                </DataTable>
-    })
+            <For each=visible key=|s| s.slug.clone() let:service>
+                <ServiceRow service />
+            </For>
+        </DataTable>
+    }
 }
 
 #[component]

@@ -325,21 +325,25 @@ fn to_view(
 
 // ---- a token created without JavaScript, kept in the session until the page shows it ----------
 
-/// True for a form submitted by a browser without JavaScript (it asks for HTML back, and only
-/// ever sees the page it is redirected to, not the server function's answer).
-pub fn is_plain_form_post() -> bool {
+/// True for a form whose browser sees only the page it goes to next, not the server function's
+/// answer: one submitted without JavaScript (it asks for HTML back), or by the form enhancer, which
+/// reloads the page after a success.
+pub fn shows_only_next_page() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.method == http::Method::POST
-            && parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
+        let asks_for_html = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        let enhanced = parts
+            .headers
+            .contains_key(crate::components::enhance::ENHANCED_FORM_HEADER);
+        parts.method == http::Method::POST && (asks_for_html || enhanced)
     })
 }
 
 /// Keeps a new token in the (server-side) session so the page the browser is sent back to can
-/// show it once. Only for plain form posts: script callers get the token in the answer.
+/// show it once. Only for such form posts: script callers get the token in the answer.
 pub async fn keep_for_next_page(id: i64, token: &str) -> Result<(), AppError> {
     let session = session().await?;
     session

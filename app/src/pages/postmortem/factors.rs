@@ -8,8 +8,6 @@ use super::coach::CoachHints;
 use super::items::{ItemConflict, SaveErrors, messages};
 use super::state::use_doc;
 use crate::api::postmortems::{FactorView, LiveEvent, Saved, delete_factor, save_factor};
-use crate::components::Can;
-use crate::domain::Permission;
 use crate::domain::postmortem::{Evidence, FactorCategory, FactorForm};
 
 #[component]
@@ -82,12 +80,12 @@ fn FactorCard(factor: FactorView) -> impl IntoView {
                         })}
                         <CoachHints text=Signal::derive(move || text.clone()) />
                         <p class="small muted">"Last changed by " {factor.updated_by.clone()}</p>
-                        <Can permission=Permission::TriageProblems>
+                        {doc.fixed.with_value(|v| v.can_promote).then(|| view! {
                             <form method="post" action="/api/problems/promote-factor" class="form inline">
                                 <input type="hidden" name="factor" value=id />
                                 <button type="submit" class="button small" data-testid="promote-factor" title="Track this factor as a problem, with the postmortem's incidents and the action items that address it">"Promote to problem"</button>
                             </form>
-                        </Can>
+                        })}
                         <Show when=move || doc.editable()>
                             <button type="button" class="button small" on:click=move |_| editing.set(true)>"Edit"</button>
                             " "

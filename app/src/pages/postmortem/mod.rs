@@ -39,14 +39,18 @@ pub fn PostmortemPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
-                    postmortem.await.map(|view| view! { <Meeting view /> })
+                    postmortem.await.map(|view| view! {
+                        <Title text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
+                        <Meeting view />
+                    })
                 })}
             </ErrorBoundary>
         </Suspense>
     }
 }
 
-#[component]
+/// The meeting itself: the one interactive part of the page, hydrated in the browser.
+#[island]
 fn Meeting(view: PostmortemView) -> impl IntoView {
     let doc = Doc::new(view.clone());
     provide_context(doc);
@@ -73,7 +77,6 @@ fn Meeting(view: PostmortemView) -> impl IntoView {
     };
     let required = view.required.clone();
     view! {
-        <Title text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/postmortems">"Postmortems"</a>
         </nav>

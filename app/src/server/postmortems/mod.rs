@@ -371,6 +371,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
             .collect(),
         last_event_id: super::live::last_event_id(db, id).await?,
         can_edit: false,
+        can_promote: false,
         problems: super::problems::links::for_postmortem(
             db,
             id,
