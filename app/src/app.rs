@@ -5,7 +5,8 @@ use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::components::{Can, FormEnhancer, provide_auth};
+use crate::api::auth::take_notice;
+use crate::components::{Can, FormEnhancer, provide_auth, resource};
 use crate::domain::Permission;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
@@ -139,6 +140,7 @@ pub fn App() -> impl IntoView {
                     </Transition>
                 </header>
                 <main id="main" tabindex="-1">
+                    <Notice />
                     // Pages are sent once their data is loaded (`SsrMode::Async`): the status code
                     // can then say 404 for a missing record, and the page is complete without
                     // JavaScript, which out-of-order streaming needs to put late fragments in place.
@@ -208,6 +210,21 @@ pub fn App() -> impl IntoView {
                 <HydrationMarker />
             </div>
         </Router>
+    }
+}
+
+/// The notice a form left for the page it led to ("Connection saved."), shown once.
+#[component]
+fn Notice() -> impl IntoView {
+    let notice = resource(|| (), |_| take_notice());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                notice.await.ok().flatten().map(|message| view! {
+                    <p class="alert notice" role="status" data-testid="notice">{message}</p>
+                })
+            })}
+        </Transition>
     }
 }
 

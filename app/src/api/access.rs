@@ -23,6 +23,7 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/auth/sign-in", Access::Public),
     ("/api/auth/current-user", Access::Public),
     ("/api/auth/sign-out", Access::SignedIn),
+    ("/api/notice/take", Access::SignedIn),
     (
         "/api/account/change-password",
         Access::Requires(Permission::ManageOwnAccount),
@@ -37,6 +38,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ),
     (
         "/api/account/tokens/revoke",
+        Access::Requires(Permission::ManageOwnAccount),
+    ),
+    (
+        "/api/account/tokens/shown-once",
         Access::Requires(Permission::ManageOwnAccount),
     ),
     // Administration

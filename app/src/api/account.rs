@@ -44,6 +44,10 @@ pub async fn change_password(
     )
     .await?;
     crate::server::session::renew_password_epoch(&saved).await?;
+    crate::server::shown_once::notice(
+        "Password changed. Your other sessions have been signed out.",
+    )
+    .await?;
     Ok(())
 }
 
@@ -65,11 +69,24 @@ pub async fn create_token(name: String) -> Result<CreatedToken, ApiError> {
     let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
     let (row, secret) =
         crate::server::auth::tokens::issue(&state.db, &user.actor(), user.id, &name).await?;
-    Ok(CreatedToken {
+    let created = CreatedToken {
         token: to_view(row),
         secret,
-    })
+    };
+    crate::server::shown_once::keep(NEW_TOKEN, &created).await?;
+    Ok(created)
 }
+
+/// A token just created by a form whose browser sees only the next page: that page shows it, once.
+#[server(endpoint = "account/tokens/shown-once")]
+pub async fn take_new_token() -> Result<Option<CreatedToken>, ApiError> {
+    crate::server::auth::require(crate::domain::Permission::ManageOwnAccount)?;
+    Ok(crate::server::shown_once::take(NEW_TOKEN).await?)
+}
+
+/// The session key of a new token kept for the next page.
+#[cfg(feature = "ssr")]
+const NEW_TOKEN: &str = "account_token_shown_once";
 
 /// Revokes one of one's own tokens.
 #[server(endpoint = "account/tokens/revoke")]

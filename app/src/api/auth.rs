@@ -86,6 +86,12 @@ pub async fn sign_out() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The notice a form left for the page it led to ("Connection saved."), once.
+#[server(endpoint = "notice/take")]
+pub async fn take_notice() -> Result<Option<String>, ApiError> {
+    Ok(crate::server::shown_once::take_notice().await?)
+}
+
 /// The signed-in person, or `None`.
 #[server(endpoint = "auth/current-user")]
 pub async fn current_user() -> Result<Option<SessionUser>, ApiError> {

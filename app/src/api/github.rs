@@ -174,6 +174,7 @@ pub async fn save_github_connection(form: ConnectionForm) -> Result<ConnectionVi
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
     crate::server::github::connection::save(&state, &user.actor(), &form).await?;
+    crate::server::shown_once::notice("Connection saved.").await?;
     Ok(crate::server::github::connection::view(&state).await?)
 }
 
@@ -244,5 +245,6 @@ pub async fn save_github_login(login: String) -> Result<Option<String>, ApiError
     let login = crate::domain::github_connection::check_login(&login)
         .map_err(|e| crate::server::AppError::field("github_login", &e))?;
     crate::server::github::connection::set_login(&state, &user, login.as_deref()).await?;
+    crate::server::shown_once::notice("GitHub login saved.").await?;
     Ok(login)
 }

@@ -154,9 +154,7 @@ async fn shown_once(
     model: crate::server::entities::integration::Model,
     token: String,
 ) -> Result<CreatedIntegration, ApiError> {
-    if crate::server::integrations::shows_only_next_page() {
-        crate::server::integrations::keep_for_next_page(model.id, &token).await?;
-    }
+    crate::server::integrations::keep_for_next_page(model.id, &token).await?;
     let integration =
         crate::server::integrations::to_view_one(&state.db, &state.settings.public_base_url, model)
             .await?;

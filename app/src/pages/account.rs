@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use crate::components::resource;
 use leptos_meta::Title;
 
-use crate::api::account::{ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens};
+use crate::api::account::{
+    ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens, take_new_token,
+};
 use crate::api::github::{SaveGithubLogin, my_github_login};
 use crate::components::{
     DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
@@ -45,15 +47,11 @@ fn GithubLogin() -> impl IntoView {
     let save = ServerAction::<SaveGithubLogin>::new();
     let current = resource(move || save.version().get(), |_| my_github_login());
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
         <section aria-labelledby="github-heading" class="panel">
             <h2 id="github-heading">"GitHub account"</h2>
             <p class="muted">"Issues filed for action items you own are assigned to this GitHub login."</p>
             <ErrorNotice error=form_notice(error) />
-            <Show when=saved>
-                <p class="alert" role="status">"GitHub login saved."</p>
-            </Show>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let login = current.await.ok().flatten().unwrap_or_default();
@@ -76,16 +74,10 @@ fn GithubLogin() -> impl IntoView {
 fn PasswordForm() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
-    let done = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <section aria-labelledby="password-heading" class="panel">
             <h2 id="password-heading">"Change password"</h2>
             <ErrorNotice error=form_notice(error) />
-            <Show when=done>
-                <p class="alert" role="status">
-                    "Password changed. Your other sessions have been signed out."
-                </p>
-            </Show>
             <ActionForm action=change attr:class="form" attr:novalidate=true>
                 <Field
                     field="current_password"
@@ -119,15 +111,13 @@ fn PasswordForm() -> impl IntoView {
     }
 }
 
-/// Personal API tokens: a new one is shown once, in the browser, right after it is created.
-#[island]
+/// Personal API tokens: a new one is shown once, on the page its form leads to.
+#[component]
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = resource(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
+    let tokens = resource(|| (), |_| list_tokens());
+    let created = resource(|| (), |_| take_new_token());
     let error = Signal::derive(move || {
         create
             .value()
@@ -135,7 +125,6 @@ fn Tokens() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| revoke.value().get().and_then(Result::err))
     });
-    let created = move || create.value().get().and_then(Result::ok);
     view! {
         <section aria-labelledby="tokens-heading" class="panel">
             <h2 id="tokens-heading">"API tokens"</h2>
@@ -143,8 +132,9 @@ fn Tokens() -> impl IntoView {
                 "A token lets a script call the API as you, with your role: send it as "
                 <code>"Authorization: Bearer <token>"</code> "."
             </p>
-            {move || {
-                created()
+            <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                created.await.ok().flatten()
                     .map(|created| {
                         view! {
                             <div class="alert" role="status">
@@ -159,7 +149,8 @@ fn Tokens() -> impl IntoView {
                             </div>
                         }
                     })
-            }}
+            })}
+            </Transition>
             <ErrorNotice error=form_notice(error) />
             <ActionForm action=create attr:class="form inline-form" attr:novalidate=true>
                 <Field

@@ -34,8 +34,8 @@ pub fn GithubPage() -> impl IntoView {
     }
 }
 
-/// The connection form and its check, which show what they saved and found without a reload.
-#[island]
+/// The connection form and its check, with what they saved and found last.
+#[component]
 fn Connection() -> impl IntoView {
     let save = ServerAction::<SaveGithubConnection>::new();
     let connection = resource(move || save.version().get(), |_| github_connection());
@@ -56,7 +56,6 @@ fn ConnectionSection(
     save: ServerAction<SaveGithubConnection>,
 ) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
     let check = ServerAction::<CheckGithubConnection>::new();
     let check_error = Signal::derive(move || check.value().get().and_then(Result::err));
     let last = connection.last_check.clone();
@@ -89,9 +88,6 @@ fn ConnectionSection(
                 {if connection.connected { "Connected." } else { "Not connected." }}
             </p>
             <ErrorNotice error=form_notice(error) />
-            <Show when=saved>
-                <p class="alert" role="status">"Connection saved."</p>
-            </Show>
             <ActionForm action=save attr:class="form" attr:novalidate=true>
                 <div class="field">
                     <label for="form-mode">"Sign in as"</label>

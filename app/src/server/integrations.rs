@@ -29,7 +29,7 @@ pub const FLAGGED_SHOWN: u64 = 10;
 pub const PAYLOAD_EXCERPT_CHARS: usize = 2_000;
 /// The delivery outcome of a payload that was valid but not understood.
 pub const OUTCOME_FLAGGED: &str = "flagged";
-/// The session key holding a token created by a form posted without JavaScript, until shown.
+/// The session key holding a token created by a form whose browser sees only the next page.
 const SESSION_SHOWN_ONCE: &str = "integration_token_shown_once";
 
 /// Where a source posts its alerts for integration `id`, e.g. `/hooks/alertmanager/3`.
@@ -325,31 +325,11 @@ fn to_view(
 
 // ---- a token created without JavaScript, kept in the session until the page shows it ----------
 
-/// True for a form whose browser sees only the page it goes to next, not the server function's
-/// answer: one submitted without JavaScript (it asks for HTML back), or by the form enhancer, which
-/// reloads the page after a success.
-pub fn shows_only_next_page() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        let asks_for_html = parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        let enhanced = parts
-            .headers
-            .contains_key(crate::components::enhance::ENHANCED_FORM_HEADER);
-        parts.method == http::Method::POST && (asks_for_html || enhanced)
-    })
-}
-
-/// Keeps a new token in the (server-side) session so the page the browser is sent back to can
-/// show it once. Only for such form posts: script callers get the token in the answer.
+/// Keeps a new token for the page the form leads to, which shows it once (see [`shown_once`]).
+///
+/// [`shown_once`]: super::shown_once
 pub async fn keep_for_next_page(id: i64, token: &str) -> Result<(), AppError> {
-    let session = session().await?;
-    session
-        .insert(SESSION_SHOWN_ONCE, (id, token.to_owned()))
-        .await
-        .map_err(session_error)
+    super::shown_once::keep(SESSION_SHOWN_ONCE, &(id, token)).await
 }
 
 /// The token kept by [`keep_for_next_page`], removed from the session as it is read.
@@ -357,11 +337,7 @@ pub async fn take_kept(
     db: &impl ConnectionTrait,
     public_base_url: &url::Url,
 ) -> Result<Option<CreatedIntegration>, AppError> {
-    let session = session().await?;
-    let Some((id, token)) = session
-        .remove::<(i64, String)>(SESSION_SHOWN_ONCE)
-        .await
-        .map_err(session_error)?
+    let Some((id, token)) = super::shown_once::take::<(i64, String)>(SESSION_SHOWN_ONCE).await?
     else {
         return Ok(None);
     };
@@ -373,20 +349,6 @@ pub async fn take_kept(
         })),
         _ => Ok(None),
     }
-}
-
-async fn session() -> Result<tower_sessions::Session, AppError> {
-    leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "no session layer on this request");
-            AppError::MissingState
-        })
-}
-
-fn session_error(error: tower_sessions::session::Error) -> AppError {
-    tracing::error!(%error, "session store failed");
-    AppError::MissingState
 }
 
 // ---- checks and audit ---------------------------------------------------------------------------

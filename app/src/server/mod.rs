@@ -25,6 +25,7 @@ pub mod seed_postmortems;
 pub mod seed_problems;
 pub mod services;
 pub mod session;
+pub mod shown_once;
 pub mod state;
 pub mod webhook_auth;
 
