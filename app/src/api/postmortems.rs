@@ -276,10 +276,12 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
 /// Starts a postmortem for one or more incidents (ids separated by commas) and goes to it.
 /// An incident that already has a postmortem leads to that one.
 #[server(endpoint = "postmortems/start")]
-pub async fn start_postmortem(incidents: String) -> Result<i64, ApiError> {
+pub async fn start_postmortem(
+    #[server(default)] incidents: crate::domain::ListField,
+) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
-    let ids = crate::server::postmortems::parse_ids(&incidents)?;
+    let ids = crate::server::postmortems::parse_ids(incidents.as_str())?;
     let id =
         crate::server::postmortems::start(&state.db, state.settings.review_due_days, &user, &ids)
             .await?;
@@ -469,12 +471,15 @@ pub async fn list_templates() -> Result<Vec<TemplateRow>, ApiError> {
 
 /// Sets the required sections (keys separated by commas) for one severity.
 #[server(endpoint = "postmortems/templates/save")]
-pub async fn save_template(severity: String, required: String) -> Result<TemplateRow, ApiError> {
+pub async fn save_template(
+    severity: String,
+    #[server(default)] required: crate::domain::ListField,
+) -> Result<TemplateRow, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::ConfigurePostmortems)?;
     let severity = Severity::parse(&severity)
         .ok_or_else(|| crate::server::AppError::field("severity", "Choose a severity."))?;
-    let template = crate::domain::postmortem::Template::parse(&required)
+    let template = crate::domain::postmortem::Template::parse(required.as_str())
         .map_err(|m| crate::server::AppError::field("required", &m))?;
     Ok(
         crate::server::postmortems::templates::save(&state.db, &user.actor(), severity, &template)

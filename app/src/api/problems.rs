@@ -223,12 +223,13 @@ impl ProblemView {
             category: self.category.as_str().to_owned(),
             impact: self.impact.as_str().to_owned(),
             urgency: self.urgency.as_str().to_owned(),
-            services: self
-                .services
-                .iter()
-                .map(|s| s.id.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
+            services: crate::domain::ListField(
+                self.services
+                    .iter()
+                    .map(|s| s.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             coordinator: self
                 .coordinator
                 .as_ref()
@@ -441,7 +442,7 @@ pub async fn retire_known_error(id: i64) -> Result<(), ApiError> {
 /// (incidents), `levels` (impact and urgency), `assign` (coordinator) or `duplicate`.
 #[server(endpoint = "problems/bulk")]
 pub async fn bulk_update(
-    problems: String,
+    #[server(default)] problems: crate::domain::ListField,
     operation: String,
     #[server(default)] incidents: String,
     #[server(default)] impact: String,
@@ -451,7 +452,7 @@ pub async fn bulk_update(
 ) -> Result<usize, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
-    let ids = crate::domain::problem::parse_ids(&problems, "problem")
+    let ids = crate::domain::problem::parse_ids(problems.as_str(), "problem")
         .map_err(|e| crate::server::AppError::field("problems", &e))?;
     let op = crate::server::problems::triage::BulkOperation::parse(
         &operation,

@@ -21,19 +21,40 @@ pub struct ServiceSummary {
 }
 
 impl ServiceSummary {
+    /// What the catalog's filter searches: the name, slug, team and repository, in lower case,
+    /// one per line.
+    pub fn filter_text(&self) -> String {
+        [
+            Some(&self.name),
+            Some(&self.slug),
+            Some(&self.team),
+            self.repository.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|field| field.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
     /// True when `query` appears in the name, slug, team or repository (case-insensitive).
     pub fn matches(&self, query: &str) -> bool {
-        let query = query.trim().to_lowercase();
-        query.is_empty()
-            || [
-                Some(&self.name),
-                Some(&self.slug),
-                Some(&self.team),
-                self.repository.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|field| field.to_lowercase().contains(&query))
+        filter_matches(&self.filter_text(), query)
+    }
+}
+
+/// True when `query` appears in one line of a service's [`ServiceSummary::filter_text`].
+pub fn filter_matches(filter_text: &str, query: &str) -> bool {
+    let query = query.trim().to_lowercase();
+    query.is_empty() || filter_text.lines().any(|field| field.contains(&query))
+}
+
+/// The catalog's count line: "12 services", "3 of 12 services".
+pub fn count_label(shown: usize, total: usize) -> String {
+    match (shown, total) {
+        (1, 1) => "1 service".to_owned(),
+        (n, t) if n == t => format!("{t} services"),
+        (n, t) => format!("{n} of {t} services"),
     }
 }
 
@@ -152,4 +173,43 @@ pub async fn restore_service(slug: String) -> Result<ServiceView, ApiError> {
     let restored =
         crate::server::services::set_archived(&state.db, &user.actor(), &slug, false).await?;
     Ok(crate::server::services::to_view(restored))
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn ledger() -> ServiceSummary {
+        ServiceSummary {
+            slug: "ledger".into(),
+            name: "Ledger".into(),
+            team: "Payments".into(),
+            repository: Some("acme/ledger".into()),
+            runbook_url: None,
+            on_call: String::new(),
+            slo_target: None,
+            archived: false,
+        }
+    }
+
+    #[test]
+    fn the_filter_finds_a_service_by_any_of_its_names_in_any_case() {
+        for query in ["ledger", "LEDGER", " pay ", "acme/", ""] {
+            assert!(ledger().matches(query), "{query:?} should match");
+        }
+    }
+
+    #[test]
+    fn the_filter_does_not_match_across_two_fields() {
+        // "ledger" then "payments": the joined text must not make "r p" or "rpay" match.
+        assert!(!ledger().matches("rpay"));
+        assert!(!ledger().matches("search"));
+    }
+
+    #[test]
+    fn the_count_says_how_many_of_all_are_shown() {
+        assert_eq!(count_label(1, 1), "1 service");
+        assert_eq!(count_label(5, 5), "5 services");
+        assert_eq!(count_label(1, 5), "1 of 5 services");
+    }
 }

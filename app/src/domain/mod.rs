@@ -12,6 +12,7 @@ pub mod github_connection;
 pub mod histogram;
 pub mod incident;
 pub mod integration;
+pub mod list_field;
 pub mod metrics;
 pub mod postmortem;
 pub mod problem;
@@ -24,6 +25,7 @@ pub use incident::{
     IncidentDraft, IncidentForm, IncidentStatus, Milestones, PostmortemPolicy, Severity,
     TimelineDraft, TimelineForm, TimelineKind,
 };
+pub use list_field::ListField;
 pub use service::{
     Repository, RunbookUrl, ServiceDraft, ServiceForm, ServiceName, SloTarget, Slug,
 };

@@ -329,9 +329,9 @@ pub struct ProblemForm {
     pub category: String,
     pub impact: String,
     pub urgency: String,
-    /// Comma-separated service ids.
+    /// Comma-separated service ids (one per ticked box when a form sends them).
     #[serde(default)]
-    pub services: String,
+    pub services: super::ListField,
     /// The coordinator's user id, or empty.
     #[serde(default)]
     pub coordinator: String,
@@ -383,7 +383,7 @@ impl ProblemForm {
         );
         let impact = errors.check("impact", parse_level(&self.impact, "impact"));
         let urgency = errors.check("urgency", parse_level(&self.urgency, "urgency"));
-        let services = errors.check("services", parse_ids(&self.services, "service"));
+        let services = errors.check("services", parse_ids(self.services.as_str(), "service"));
         let coordinator = errors.check(
             "coordinator",
             match self.coordinator.trim() {

@@ -11,52 +11,39 @@ use crate::domain::postmortem::Step;
 
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
+    let save = ServerAction::<SaveTemplate>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let rows = resource(|| (), |_| list_templates());
     view! {
         <Title text="Postmortem templates · Postmortem" />
         <h1>"Postmortem templates"</h1>
         <p class="muted">"The sections a postmortem must complete before it can go to review, by the severity of its most severe incident. Postmortems already started keep their template."</p>
+        <ErrorNotice error />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
-                    rows.await.map(|rows| rows.into_iter().map(|row| view! { <TemplateForm row /> }).collect_view())
+                    rows.await.map(|rows| rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view())
                 })}
             </ErrorBoundary>
         </Suspense>
     }
 }
 
-/// One severity's template; in the browser, the ticked sections fill the form's `required`.
-#[island]
-fn TemplateForm(row: TemplateRow) -> impl IntoView {
-    let save = ServerAction::<SaveTemplate>::new();
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let required = RwSignal::new(row.required.clone());
-    let stored = move || {
-        required
-            .get()
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+/// One severity's template: a box per section, ticked when the section is required.
+#[component]
+fn TemplateForm(row: TemplateRow, save: ServerAction<SaveTemplate>) -> impl IntoView {
     let severity = row.severity.to_string();
     let testid = format!("template-{severity}");
     view! {
-        <ErrorNotice error />
         <ActionForm action=save attr:class="form template" attr:data-testid=testid>
             <input type="hidden" name="severity" value=severity.clone() />
-            <input type="hidden" name="required" value=stored />
             <fieldset>
                 <legend>{severity.clone()}</legend>
                 {Step::SECTIONS.iter().map(|step| {
                     let step = *step;
                     view! {
                         <label class="check">
-                            <input type="checkbox" checked=row.required.contains(&step) prop:checked=move || required.get().contains(&step) on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                required.update(|r| { r.retain(|s| *s != step); if on { r.push(step); } });
-                            } />
+                            <input type="checkbox" name="required[]" value=step.as_str() checked=row.required.contains(&step) />
                             " " {step.label()}
                         </label>
                     }

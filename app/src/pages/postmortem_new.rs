@@ -39,43 +39,21 @@ pub fn NewPostmortemPage() -> impl IntoView {
     }
 }
 
-/// The incidents to tick, and "Start postmortem" for the ticked ones.
-#[island]
+/// The incidents to tick (one form value each), and "Start postmortem" for the ticked ones.
+#[component]
 fn ChooseIncidents(rows: Vec<IncidentRow>, chosen: Vec<i64>) -> impl IntoView {
-    let chosen = RwSignal::new(chosen);
     let start = ServerAction::<StartPostmortem>::new();
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
-    let joined = move || {
-        chosen
-            .get()
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     view! {
         <ErrorNotice error />
         <ActionForm action=start attr:class="form">
-            <input type="hidden" name="incidents" value=joined />
             <fieldset>
                 <legend>"Incidents"</legend>
                 {rows.into_iter().map(|row| {
                     let id = row.id;
                     view! {
                         <label class="check" data-testid="incident-choice">
-                            <input
-                                type="checkbox"
-                                value=id
-                                checked=chosen.get_untracked().contains(&id)
-                                prop:checked=move || chosen.get().contains(&id)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    chosen.update(|c| {
-                                        c.retain(|x| *x != id);
-                                        if on { c.push(id); }
-                                    });
-                                }
-                            />
+                            <input type="checkbox" name="incidents[]" value=id checked=chosen.contains(&id) />
                             " #" {id} " " {row.title} " "
                             <span class="muted small">{row.severity.to_string()} " · " {row.opened_at.format("%Y-%m-%d").to_string()}</span>
                         </label>

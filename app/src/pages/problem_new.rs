@@ -43,10 +43,9 @@ pub fn NewProblemPage() -> impl IntoView {
     }
 }
 
-/// The problem record's fields (named `problem[…]`), shared by the new and edit forms. In the
-/// browser, the priority follows impact and urgency, and the ticked services fill the form's
-/// `problem[services]`; `error` is the last submission's, shown beside its fields.
-#[island]
+/// The problem record's fields (named `problem[…]`), shared by the new and edit forms; `error` is
+/// the last submission's, shown beside its fields.
+#[component]
 pub fn ProblemFields(
     form: ProblemForm,
     services: Vec<Named>,
@@ -54,82 +53,45 @@ pub fn ProblemFields(
     matrix: PriorityMatrix,
     error: Option<crate::api::ApiError>,
 ) -> impl IntoView {
-    let error = Signal::stored(error);
-    let impact = RwSignal::new(form.impact.clone());
-    let urgency = RwSignal::new(form.urgency.clone());
-    let chosen = RwSignal::new(
-        crate::domain::problem::parse_ids(&form.services, "service").unwrap_or_default(),
-    );
-    let priority = move || match (Level::parse(&impact.get()), Level::parse(&urgency.get())) {
-        (Some(i), Some(u)) => matrix.priority(i, u).label(),
-        _ => "—".into(),
+    let text = |field: &str| {
+        error
+            .as_ref()
+            .and_then(|e| e.field_errors())
+            .and_then(|errors| errors.message_for(field))
+            .map(str::to_owned)
     };
-    let joined = move || {
-        chosen
-            .get()
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
+    let message = move |field: &'static str| {
+        text(field).map(|m| view! { <p class="field-error" data-field=field>{m}</p> })
     };
-    let level = move |name: &'static str, label: &'static str, signal: RwSignal<String>| {
-        let message = field_message(error, name);
-        view! {
-            <div class="field">
-                <label for=format!("problem-{name}")>{label}</label>
-                <select id=format!("problem-{name}") name=format!("problem[{name}]") on:change=move |ev| signal.set(event_target_value(&ev))>
-                    {Level::ALL.iter().map(|l| view! { <option value=l.as_str() selected=signal.get_untracked() == l.as_str()>{l.label()}</option> }).collect_view()}
-                </select>
-                {move || message.get().map(|m| view! { <p class="field-error">{m}</p> })}
-            </div>
-        }
-    };
-    let category_error = field_message(error, "category");
-    let coordinator_error = field_message(error, "coordinator");
-    let services_error = field_message(error, "services");
+    let chosen =
+        crate::domain::problem::parse_ids(form.services.as_str(), "service").unwrap_or_default();
+    let errors = Signal::stored(error.clone());
     view! {
-        <Field form="problem" field="title" label="Title" value=form.title.clone() required=true error=field_message(error, "title") />
-        <Field form="problem" field="statement" label="Problem statement" value=form.statement.clone() kind=FieldKind::Multiline hint="What goes wrong, where, and how it shows. Markdown." error=field_message(error, "statement") />
+        <Field form="problem" field="title" label="Title" value=form.title.clone() required=true error=field_message(errors, "title") />
+        <Field form="problem" field="statement" label="Problem statement" value=form.statement.clone() kind=FieldKind::Multiline hint="What goes wrong, where, and how it shows. Markdown." error=field_message(errors, "statement") />
         <div class="field">
             <label for="problem-category">"Category"</label>
             <select id="problem-category" name="problem[category]">
                 {ProblemCategory::ALL.iter().map(|c| view! { <option value=c.as_str() selected=form.category == c.as_str()>{c.label()}</option> }).collect_view()}
             </select>
-            {move || category_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+            {message("category")}
         </div>
-        <div class="field-row">
-            {level("impact", "Impact", impact)}
-            {level("urgency", "Urgency", urgency)}
-            <div class="field">
-                <span class="label">"Priority"</span>
-                <p><output data-testid="derived-priority" class="badge">{priority}</output></p>
-                <p class="hint">"From impact and urgency by the priority matrix."</p>
-            </div>
-        </div>
+        <Priority
+            matrix
+            impact=form.impact.clone()
+            urgency=form.urgency.clone()
+            impact_error=text("impact")
+            urgency_error=text("urgency")
+        />
         <fieldset>
             <legend>"Affected services"</legend>
-            <input type="hidden" name="problem[services]" value=joined />
-            {services.into_iter().map(|s| {
-                let id = s.id;
-                view! {
-                    <label class="check">
-                        <input
-                            type="checkbox"
-                            checked=chosen.get_untracked().contains(&id)
-                            prop:checked=move || chosen.get().contains(&id)
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                chosen.update(|c| {
-                                    c.retain(|x| *x != id);
-                                    if on { c.push(id); }
-                                });
-                            }
-                        />
-                        " " {s.name}
-                    </label>
-                }
+            {services.into_iter().map(|s| view! {
+                <label class="check">
+                    <input type="checkbox" name="problem[services][]" value=s.id checked=chosen.contains(&s.id) />
+                    " " {s.name}
+                </label>
             }).collect_view()}
-            {move || services_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+            {message("services")}
         </fieldset>
         <div class="field">
             <label for="problem-coordinator">"Problem coordinator"</label>
@@ -137,7 +99,50 @@ pub fn ProblemFields(
                 <option value="">"Nobody yet"</option>
                 {coordinators.into_iter().map(|c| view! { <option value=c.id selected=form.coordinator == c.id.to_string()>{c.name}</option> }).collect_view()}
             </select>
-            {move || coordinator_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+            {message("coordinator")}
+        </div>
+    }
+}
+
+/// Impact, urgency and the priority the matrix derives from them, which follows the two choices
+/// in the browser.
+#[island]
+fn Priority(
+    matrix: PriorityMatrix,
+    impact: String,
+    urgency: String,
+    impact_error: Option<String>,
+    urgency_error: Option<String>,
+) -> impl IntoView {
+    let impact = RwSignal::new(impact);
+    let urgency = RwSignal::new(urgency);
+    let priority = move || match (Level::parse(&impact.get()), Level::parse(&urgency.get())) {
+        (Some(i), Some(u)) => matrix.priority(i, u).label(),
+        _ => "—".into(),
+    };
+    let level = move |name: &'static str,
+                      label: &'static str,
+                      signal: RwSignal<String>,
+                      error: Option<String>| {
+        view! {
+            <div class="field">
+                <label for=format!("problem-{name}")>{label}</label>
+                <select id=format!("problem-{name}") name=format!("problem[{name}]") on:change=move |ev| signal.set(event_target_value(&ev))>
+                    {Level::ALL.iter().map(|l| view! { <option value=l.as_str() selected=signal.get_untracked() == l.as_str()>{l.label()}</option> }).collect_view()}
+                </select>
+                {error.map(|m| view! { <p class="field-error" data-field=name>{m}</p> })}
+            </div>
+        }
+    };
+    view! {
+        <div class="field-row">
+            {level("impact", "Impact", impact, impact_error)}
+            {level("urgency", "Urgency", urgency, urgency_error)}
+            <div class="field">
+                <span class="label">"Priority"</span>
+                <p><output data-testid="derived-priority" class="badge">{priority}</output></p>
+                <p class="hint">"From impact and urgency by the priority matrix."</p>
+            </div>
         </div>
     }
 }

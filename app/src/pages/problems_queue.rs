@@ -184,33 +184,12 @@ fn Suggestions(
     .into_any()
 }
 
-/// The queue with its bulk form; in the browser, rows are selected for it (also with `x`), and
-/// the page shows the queue again after a bulk change.
-#[island]
+/// The queue with its bulk form; each row's box belongs to that form, so the ticked problems are
+/// sent with it (also without JavaScript).
+#[component]
 fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -> impl IntoView {
     let bulk = ServerAction::<BulkUpdate>::new();
-    Effect::new(move |_| {
-        if matches!(bulk.value().get(), Some(Ok(_))) {
-            let _ = location().reload();
-        }
-    });
-    let selected = RwSignal::new(Vec::<i64>::new());
-    let joined = move || {
-        selected
-            .get()
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
-    let done = move || {
-        bulk.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|n| format!("{n} problem{} updated.", if n == 1 { "" } else { "s" }))
-    };
-    let operation = RwSignal::new("levels".to_owned());
     if rows.is_empty() {
         return view! { <p class="empty-state">"No problems match."</p> }.into_any();
     }
@@ -218,39 +197,29 @@ fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -
         <section aria-labelledby="queue">
             <h2 id="queue">"Queue"</h2>
             {can_triage.then(|| view! {
-                <ActionForm action=bulk attr:class="form inline bulk" attr:data-testid="bulk-form">
-                    <input type="hidden" name="problems" value=joined />
-                    <span class="muted">{move || format!("{} selected", selected.get().len())}</span>
+                <ActionForm action=bulk attr:class="form inline bulk" attr:data-testid="bulk-form" attr:id="bulk-form">
+                    <SelectedCount />
                     <label>
                         "Action "
-                        <select name="operation" id="bulk-operation" on:change=move |ev| operation.set(event_target_value(&ev))>
+                        <select name="operation" id="bulk-operation">
                             <option value="levels">"Set impact and urgency"</option>
                             <option value="assign">"Assign coordinator"</option>
                             <option value="link">"Link incidents"</option>
                             <option value="duplicate">"Mark duplicate of"</option>
                         </select>
                     </label>
-                    <Show when=move || operation.get() == "levels">
-                        <LevelSelect name="impact" label="Impact" />
-                        <LevelSelect name="urgency" label="Urgency" />
-                    </Show>
-                    <Show when=move || operation.get() == "assign">
-                        <label>
-                            "Coordinator "
-                            <select name="coordinator">
-                                <option value="">"Nobody"</option>
-                                {coordinators.iter().map(|c| view! { <option value=c.id>{c.name.clone()}</option> }).collect_view()}
-                            </select>
-                        </label>
-                    </Show>
-                    <Show when=move || operation.get() == "link">
-                        <label>"Incidents " <input type="text" name="incidents" id="bulk-incidents" placeholder="e.g. 12, 15" /></label>
-                    </Show>
-                    <Show when=move || operation.get() == "duplicate">
-                        <label>"Problem " <input type="text" name="duplicate_of" placeholder="e.g. 4" /></label>
-                    </Show>
+                    <LevelSelect name="impact" label="Impact" />
+                    <LevelSelect name="urgency" label="Urgency" />
+                    <label>
+                        "Coordinator "
+                        <select name="coordinator">
+                            <option value="">"Nobody"</option>
+                            {coordinators.iter().map(|c| view! { <option value=c.id>{c.name.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Incidents " <input type="text" name="incidents" id="bulk-incidents" placeholder="e.g. 12, 15" /></label>
+                    <label>"Problem " <input type="text" name="duplicate_of" placeholder="e.g. 4" /></label>
                     <button type="submit" class="button" data-testid="bulk-apply">"Apply"</button>
-                    <span role="status" class="muted">{done}</span>
                 </ActionForm>
                 <ErrorNotice error />
             })}
@@ -264,15 +233,10 @@ fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -
                                     <input
                                         type="checkbox"
                                         class="select-row"
+                                        name="problems[]"
+                                        value=id
+                                        form="bulk-form"
                                         aria-label=format!("Select problem #{id}")
-                                        prop:checked=move || selected.get().contains(&id)
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            selected.update(|s| {
-                                                s.retain(|x| *x != id);
-                                                if on { s.push(id); }
-                                            });
-                                        }
                                     />
                                 })}
                             </td>
@@ -314,6 +278,24 @@ fn LevelSelect(name: &'static str, label: &'static str) -> impl IntoView {
             </select>
         </label>
     }
+}
+
+/// How many problems are ticked for the bulk form, counted in the browser as boxes change.
+#[island]
+fn SelectedCount() -> impl IntoView {
+    let count = RwSignal::new(0_usize);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::change, move |_| {
+            let ticked = document()
+                .query_selector_all("input.select-row:checked")
+                .map(|list| list.length() as usize)
+                .unwrap_or_default();
+            count.set(ticked);
+        });
+        on_cleanup(move || handle.remove());
+    }
+    view! { <span class="muted" aria-live="polite">{move || format!("{} selected", count.get())}</span> }
 }
 
 /// The shortcut help and, in the browser, the key handling: j/k move, x selects, o or Enter

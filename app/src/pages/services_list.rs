@@ -7,7 +7,9 @@ use crate::components::resource;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::services::{ServiceSummary, github_url, list_services};
+#[cfg(feature = "hydrate")]
+use crate::api::services::filter_matches;
+use crate::api::services::{ServiceSummary, count_label, github_url, list_services};
 use crate::components::{Can, DataTable, ErrorsView};
 use crate::domain::{Permission, SloTarget};
 
@@ -69,28 +71,12 @@ fn NoServices() -> impl IntoView {
     }
 }
 
-/// The filter box and the table; in the browser, typing narrows the table at once.
-#[island]
+/// The filter box and the table. The filter is a search form; in the browser, typing narrows the
+/// table at once.
+#[component]
 fn ServiceCatalog(services: Vec<ServiceSummary>, filter: String, archived: bool) -> impl IntoView {
-    let (filter, set_filter) = signal(filter);
     let total = services.len();
-    let services = StoredValue::new(services);
-    let visible = move || {
-        services.with_value(|all| {
-            all.iter()
-                .filter(|s| s.matches(&filter.get()))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    let count = move || {
-        let shown = visible().len();
-        match (shown, total) {
-            (1, 1) => "1 service".to_owned(),
-            (n, t) if n == t => format!("{t} services"),
-            (n, t) => format!("{n} of {t} services"),
-        }
-    };
+    let shown = services.iter().filter(|s| s.matches(&filter)).count();
     view! {
         <form method="get" action="/services" class="toolbar" role="search">
             <label for="service-filter" class="visually-hidden">
@@ -100,9 +86,8 @@ fn ServiceCatalog(services: Vec<ServiceSummary>, filter: String, archived: bool)
                 id="service-filter"
                 type="search"
                 name="q"
+                value=filter.clone()
                 placeholder="Filter by name, team or repository"
-                prop:value=filter
-                on:input=move |ev| set_filter.set(event_target_value(&ev))
             />
             {archived.then(|| view! { <input type="hidden" name="archived" value="1" /> })}
             <button type="submit" class="button">
@@ -112,22 +97,68 @@ fn ServiceCatalog(services: Vec<ServiceSummary>, filter: String, archived: bool)
                 {if archived { "Hide archived" } else { "Show archived" }}
             </a>
         </form>
-        <p class="count muted" aria-live="polite" data-testid="service-count">
-            {count}
-        </p>
+        <LiveFilter label=count_label(shown, total) total />
         <DataTable headings=&["Service", "Team", "Repository", "SLO", "On-call", "Runbook"]>
-            <For each=visible key=|s| s.slug.clone() let:service>
-                <ServiceRow service />
-            </For>
+            {services
+                .into_iter()
+                .map(|service| {
+                    let hidden = !service.matches(&filter);
+                    view! { <ServiceRow service hidden /> }
+                })
+                .collect_view()}
         </DataTable>
     }
 }
 
-#[component]
-fn ServiceRow(service: ServiceSummary) -> impl IntoView {
-    let href = format!("/services/{}", service.slug);
+/// The catalog's count; in the browser it also hides, as the filter box is typed in, the rows
+/// whose `data-filter` text does not match.
+#[island]
+fn LiveFilter(label: String, total: usize) -> impl IntoView {
+    let label = RwSignal::new(label);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::input, move |ev| {
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .filter(|i| i.id() == "service-filter")
+            else {
+                return;
+            };
+            let query = input.value();
+            let Ok(rows) = document().query_selector_all("tr[data-filter]") else {
+                return;
+            };
+            let mut shown = 0;
+            for row in (0..rows.length()).filter_map(|i| rows.item(i)) {
+                let Ok(row) = row.dyn_into::<web_sys::HtmlElement>() else {
+                    continue;
+                };
+                let text = row.get_attribute("data-filter").unwrap_or_default();
+                let visible = filter_matches(&text, &query);
+                row.set_hidden(!visible);
+                shown += usize::from(visible);
+            }
+            label.set(count_label(shown, total));
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = total;
     view! {
-        <tr class:archived=service.archived>
+        <p class="count muted" aria-live="polite" data-testid="service-count">
+            {move || label.get()}
+        </p>
+    }
+}
+
+#[component]
+fn ServiceRow(service: ServiceSummary, hidden: bool) -> impl IntoView {
+    let href = format!("/services/{}", service.slug);
+    let filter_text = service.filter_text();
+    view! {
+        <tr class:archived=service.archived data-filter=filter_text hidden=hidden>
             <th scope="row">
                 <a href=href>{service.name}</a>
                 {service.archived.then(|| view! { <span class="badge badge-muted">"Archived"</span> })}

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 
-use crate::components::resource;
 use leptos::task::spawn_local;
 
 use super::coach::CoachHints;
@@ -202,15 +201,16 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
         }
     });
     let preview = RwSignal::new(false);
-    let preview_html = resource(
-        move || preview.get().then(|| editor.saved.get()),
-        |text| async move {
-            match text {
-                Some(text) => preview_markdown(text).await.unwrap_or_default(),
-                None => String::new(),
-            }
-        },
-    );
+    // The server renders the preview (sanitised as every page's Markdown is) while it is open.
+    let preview_html = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if preview.get() {
+            let text = editor.saved.get();
+            spawn_local(async move {
+                preview_html.set(preview_markdown(text).await.unwrap_or_default());
+            });
+        }
+    });
     let id = format!("field-{}", field.as_str());
     let text = Signal::derive(move || editor.text.get());
     view! {
@@ -264,9 +264,7 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
                 {move || if preview.get() { "Hide preview" } else { "Preview" }}
             </button>
             <Show when=move || preview.get()>
-                <Suspense fallback=|| ()>
-                    <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get().unwrap_or_default()></div>
-                </Suspense>
+                <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get()></div>
             </Show>
         </div>
     }
