@@ -11,7 +11,7 @@ use crate::domain::Permission;
 /// The session as the views see it, with the actions that change it.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    /// The signed-in person (reloaded after signing in or out).
+    /// The signed-in person, as the page was rendered for them.
     pub user: Resource<Result<Option<SessionUser>, ApiError>, Json>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
@@ -23,16 +23,7 @@ pub fn provide_auth() -> Auth {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let setup = ServerAction::<CreateFirstAdmin>::new();
-    let user = resource(
-        move || {
-            (
-                sign_in.version().get(),
-                sign_out.version().get(),
-                setup.version().get(),
-            )
-        },
-        |_| current_user(),
-    );
+    let user = resource(|| (), |_| current_user());
     let auth = Auth {
         user,
         sign_in,

@@ -13,6 +13,6 @@ pub use auth::{Auth, Can, provide_auth, use_auth};
 pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
 pub use field::{Field, FieldKind, field_message, form_notice};
-pub use resource::{Json, resource};
+pub use resource::{Json, JsonText, resource};
 pub use sync::{SyncBadgeView, SyncNowButton};
 pub use table::DataTable;

@@ -31,6 +31,30 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
     }
 }
 
+/// An island's prop carried as JSON text inside the props, and read from bytes in the browser.
+///
+/// Leptos reads island props with `serde_json::from_str`; a large prop whose types server function
+/// answers also carry (the meeting's document) would otherwise put a second JSON reader for each of
+/// them in the bundle. Wrapped in this, only a string is read with `from_str`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonText<T>(pub T);
+
+impl<T: Serialize> Serialize for JsonText<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for JsonText<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        serde_json::from_slice(text.as_bytes())
+            .map(JsonText)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Data loaded on the server, sent with the page and reloaded in the browser when `source` changes
 /// (what `Resource::new` does, with [`Json`]).
 #[track_caller]
@@ -49,6 +73,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prop_carried_as_json_text_reads_back_the_same() {
+        let prop = JsonText(vec![(1_i64, "a \"quoted\" text".to_owned())]);
+        let outer = serde_json::to_string(&prop).unwrap();
+        assert!(outer.starts_with('"'), "carried as one string: {outer}");
+        let back: JsonText<Vec<(i64, String)>> = serde_json::from_str(&outer).unwrap();
+        assert_eq!(back, prop);
+    }
 
     #[test]
     fn what_is_encoded_decodes_to_the_same_value() {

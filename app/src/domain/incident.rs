@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::validation::{FieldError, FieldErrors};
@@ -532,15 +532,8 @@ pub fn parse_time(input: &str) -> Result<Option<DateTime<Utc>>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(input) {
         return Ok(Some(at.with_timezone(&Utc)));
     }
-    for format in [
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(at) = NaiveDateTime::parse_from_str(input, format) {
-            return Ok(Some(at.and_utc()));
-        }
+    if let Some(at) = super::time_text::parse_minute(input) {
+        return Ok(Some(at.and_utc()));
     }
     Err(format!(
         "`{input}` is not a time; use YYYY-MM-DD HH:MM (UTC)."
@@ -549,8 +542,7 @@ pub fn parse_time(input: &str) -> Result<Option<DateTime<Utc>>, String> {
 
 /// A time as a `datetime-local` input value (UTC, to the minute).
 pub fn to_input_value(at: Option<DateTime<Utc>>) -> String {
-    at.map(|at| at.format("%Y-%m-%dT%H:%M").to_string())
-        .unwrap_or_default()
+    at.map(super::time_text::input_minute).unwrap_or_default()
 }
 
 /// What a timeline entry records.

@@ -18,6 +18,7 @@ pub mod postmortem;
 pub mod problem;
 pub mod recurrence;
 pub mod service;
+pub mod time_text;
 pub mod validation;
 
 pub use auth::{Email, NewPassword, Permission, Role};

@@ -392,8 +392,8 @@ impl PmTimelineForm {
                     "occurred_at",
                     format!(
                         "Pick a time within the incident window, {} to {} UTC.",
-                        window.start.format("%Y-%m-%d %H:%M"),
-                        window.end.format("%Y-%m-%d %H:%M")
+                        super::time_text::minute(window.start),
+                        super::time_text::minute(window.end)
                     ),
                 ));
                 None
@@ -637,8 +637,8 @@ fn parse_due(input: &str, earliest: NaiveDate) -> Result<Option<NaiveDate>, Stri
     if input.is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(input, "%Y-%m-%d")
-        .map_err(|_| format!("\"{input}\" is not a date: write it as YYYY-MM-DD."))?;
+    let date = super::time_text::parse_date(input)
+        .ok_or_else(|| format!("\"{input}\" is not a date: write it as YYYY-MM-DD."))?;
     if date < earliest {
         return Err(format!(
             "A due date cannot be before the incident ({earliest})."

@@ -45,7 +45,7 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn GithubLogin() -> impl IntoView {
     let save = ServerAction::<SaveGithubLogin>::new();
-    let current = resource(move || save.version().get(), |_| my_github_login());
+    let current = resource(|| (), |_| my_github_login());
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
         <section aria-labelledby="github-heading" class="panel">

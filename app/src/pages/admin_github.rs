@@ -38,7 +38,7 @@ pub fn GithubPage() -> impl IntoView {
 #[component]
 fn Connection() -> impl IntoView {
     let save = ServerAction::<SaveGithubConnection>::new();
-    let connection = resource(move || save.version().get(), |_| github_connection());
+    let connection = resource(|| (), |_| github_connection());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

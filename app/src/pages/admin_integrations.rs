@@ -29,31 +29,9 @@ pub fn IntegrationsPage() -> impl IntoView {
     let set_disabled = ServerAction::<SetIntegrationDisabled>::new();
     let rotate = ServerAction::<RotateIntegrationToken>::new();
     let set_secret = ServerAction::<SetIntegrationSecret>::new();
-    let integrations = resource(
-        move || {
-            (
-                create.version().get(),
-                set_disabled.version().get(),
-                rotate.version().get(),
-                set_secret.version().get(),
-            )
-        },
-        |_| list_integrations(),
-    );
-    // A token made by a form posted without JavaScript comes back with the page, once.
+    let integrations = resource(|| (), |_| list_integrations());
+    // A token just made (creating or replacing one) comes back with the page its form leads to, once.
     let kept = resource(|| (), |_| take_shown_once_token());
-    // With JavaScript, the latest token made on this page (creating or replacing one).
-    let latest = RwSignal::new(None::<CreatedIntegration>);
-    Effect::new(move |_| {
-        if let Some(Ok(created)) = create.value().get() {
-            latest.set(Some(created));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(rotated)) = rotate.value().get() {
-            latest.set(Some(rotated));
-        }
-    });
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let change_error = Signal::derive(move || {
         set_disabled
@@ -74,19 +52,11 @@ pub fn IntegrationsPage() -> impl IntoView {
             "and its runbook from the alert's " <code>"runbook_url"</code>
             " annotation, else the service's runbook."
         </p>
-        {move || match latest.get() {
-            Some(created) => view! { <ShownOnce created /> }.into_any(),
-            None => {
-                view! {
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            kept.await.ok().flatten().map(|created| view! { <ShownOnce created /> })
-                        })}
-                    </Transition>
-                }
-                    .into_any()
-            }
-        }}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                kept.await.ok().flatten().map(|created| view! { <ShownOnce created /> })
+            })}
+        </Transition>
         <ErrorNotice error=change_error />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

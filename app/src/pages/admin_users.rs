@@ -17,16 +17,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
-    let users = resource(
-        move || {
-            (
-                create.version().get(),
-                set_role.version().get(),
-                set_disabled.version().get(),
-            )
-        },
-        |_| list_users(),
-    );
+    let users = resource(|| (), |_| list_users());
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let change_error = Signal::derive(move || {
         set_role

@@ -18,10 +18,7 @@ pub fn ServicePage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let archive = ServerAction::<ArchiveService>::new();
     let restore = ServerAction::<RestoreService>::new();
-    let service = resource(
-        move || (slug(), archive.version().get(), restore.version().get()),
-        |(slug, _, _)| get_service(slug),
-    );
+    let service = resource(slug, get_service);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>

@@ -73,7 +73,7 @@ fn FactorCard(factor: FactorView) -> impl IntoView {
                                 Evidence::Link(url) => view! { <li><a href=url.clone() rel="external noopener noreferrer">{url.clone()}</a></li> }.into_any(),
                                 Evidence::TimelineEntry(entry) => {
                                     let entry = *entry;
-                                    let label = move || doc.timeline.with(|t| t.iter().find(|x| x.id == entry).map(|x| format!("Timeline #{entry}: {} {}", x.occurred_at.format("%H:%M"), x.body)).unwrap_or_else(|| format!("Timeline #{entry}")));
+                                    let label = move || doc.timeline.with(|t| t.iter().find(|x| x.id == entry).map(|x| format!("Timeline #{entry}: {} {}", crate::domain::time_text::clock(x.occurred_at), x.body)).unwrap_or_else(|| format!("Timeline #{entry}")));
                                     view! { <li>{label}</li> }.into_any()
                                 }
                             }).collect_view()}</ul>

@@ -13,7 +13,7 @@ mod timeline;
 
 use leptos::prelude::*;
 
-use crate::components::resource;
+use crate::components::{JsonText, resource};
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -41,7 +41,7 @@ pub fn PostmortemPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     postmortem.await.map(|view| view! {
                         <Title text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
-                        <Meeting view />
+                        <Meeting view=JsonText(view) />
                     })
                 })}
             </ErrorBoundary>
@@ -51,7 +51,8 @@ pub fn PostmortemPage() -> impl IntoView {
 
 /// The meeting itself: the one interactive part of the page, hydrated in the browser.
 #[island]
-fn Meeting(view: PostmortemView) -> impl IntoView {
+fn Meeting(view: JsonText<PostmortemView>) -> impl IntoView {
+    let JsonText(view) = view;
     let doc = Doc::new(view.clone());
     provide_context(doc);
     live::connect(doc);

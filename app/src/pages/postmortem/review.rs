@@ -139,7 +139,7 @@ pub fn ReviewStep() -> impl IntoView {
             <ol class="history" data-testid="pm-history">
                 {move || doc.meta.get().activity.into_iter().map(|a| view! {
                     <li>
-                        <time>{a.at.format("%Y-%m-%d %H:%M").to_string()}</time>
+                        <time>{crate::domain::time_text::minute(a.at)}</time>
                         " " {a.action.replace('_', " ")} " by " {a.actor}
                         {(!a.comment.is_empty()).then(|| view! { ": " <q>{a.comment}</q> })}
                     </li>

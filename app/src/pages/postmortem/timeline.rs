@@ -12,6 +12,7 @@ use crate::api::postmortems::{
 };
 use crate::domain::incident::format_duration;
 use crate::domain::postmortem::{Moment, PmTimelineForm, moment_durations};
+use crate::domain::time_text;
 
 #[component]
 pub fn TimelineStep() -> impl IntoView {
@@ -28,7 +29,7 @@ pub fn TimelineStep() -> impl IntoView {
     let adding = RwSignal::new(false);
     view! {
         <dl class="durations" data-testid="pm-durations">
-            <div><dt>"Impact started"</dt><dd>{move || durations.get().impact_started_at.map(|a| a.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())}</dd></div>
+            <div><dt>"Impact started"</dt><dd>{move || durations.get().impact_started_at.map(|a| format!("{} UTC", time_text::minute(a))).unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"Time to detect"</dt><dd data-testid="to-detect">{move || shown(durations.get().to_detect)}</dd></div>
             <div><dt>"Time to diagnose"</dt><dd data-testid="to-diagnose">{move || shown(durations.get().to_diagnose)}</dd></div>
             <div><dt>"Time to mitigate"</dt><dd data-testid="to-mitigate">{move || shown(durations.get().to_mitigate)}</dd></div>
@@ -97,7 +98,7 @@ fn TimelineRow(entry: PmTimelineView) -> impl IntoView {
                 fallback=move || {
                     let entry = entry.clone();
                     view! {
-                        <time>{entry.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</time>
+                        <time>{time_text::minute(entry.occurred_at)}</time>
                         {(entry.moment != Moment::Unmarked).then(|| view! { <span class="badge badge-moment">{entry.moment.label()}</span> })}
                         {entry.hidden.then(|| view! { <span class="badge">"Hidden"</span> })}
                         <span class="pm-entry-body">{entry.body.clone()}</span>
@@ -166,7 +167,7 @@ fn TimelineEditor(existing: Option<PmTimelineView>, on_done: Callback<()>) -> im
         conflict.get().map(|t| {
             (
                 t.updated_by.clone(),
-                format!("{} — {}", t.occurred_at.format("%Y-%m-%d %H:%M"), t.body),
+                format!("{} — {}", time_text::minute(t.occurred_at), t.body),
             )
         })
     });
