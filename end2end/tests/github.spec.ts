@@ -51,7 +51,7 @@ test("a pipeline test becomes an issue, and a merged fix verifies it", async ({ 
   await page.goto(`/postmortems/${pm}`);
   await waitForHydration(page);
   await page.getByTestId("step-actions").click();
-  await page.getByRole("button", { name: "Add an action item" }).click();
+  await page.getByText("Add an action item").click();
   const editor = page.getByTestId("action-editor");
   const title = unique("Regression test for retry storms");
   await editor.getByLabel("What will change").fill(title);

@@ -103,6 +103,72 @@ test("two participants run one postmortem live", async ({ browser, baseURL }) =>
   await member.close();
 });
 
+test("the causal board changes live for everyone, and a clash on one factor is shown to the later writer", async ({ browser, baseURL }) => {
+  test.slow();
+  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
+  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
+  const a = await admin.newPage();
+  const b = await member.newPage();
+  const errors = [...watchErrors(a), ...watchErrors(b)];
+  const url = `/postmortems/${await startPostmortem(a.request, unique("Consumer lag"))}`;
+  for (const page of [a, b]) {
+    await page.goto(url);
+    await waitForHydration(page);
+    await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+    await page.getByTestId("follow").uncheck();
+    await page.getByTestId("step-factors").click();
+  }
+
+  // The admin adds a factor; the coach reads the whys as they are typed.
+  await a.getByText("Add a contributing factor").click();
+  const adding = a.getByTestId("factor-editor").first();
+  await adding.getByLabel("Factor", { exact: true }).fill("Consumers scaled too late");
+  await adding.getByLabel(/5 whys/).fill("The on-call failed to escalate the page");
+  await expect(adding.getByTestId("coach-hints")).toContainText("failed to");
+  await adding.getByLabel(/5 whys/).fill("The autoscaler reads CPU, not queue depth");
+  await expect(adding.getByTestId("coach-hints")).toHaveCount(0);
+  await adding.getByRole("button", { name: "Add factor" }).click();
+
+  // The member sees it without reloading.
+  const cardOf = (page: Page) => page.getByTestId("factor-card").filter({ hasText: "Consumers scaled" });
+  await expect(cardOf(b)).toBeVisible({ timeout: 5_000 });
+  await expect(cardOf(a)).toContainText("queue depth");
+
+  // Both edit it: the member's save comes second and is shown the clash, with the admin's
+  // version on the card above, and keeps theirs.
+  for (const page of [a, b]) await cardOf(page).getByText("Edit", { exact: true }).click();
+  await cardOf(a).getByLabel("Factor", { exact: true }).fill("Consumers scaled ten minutes late");
+  await cardOf(a).getByRole("button", { name: "Save factor" }).click();
+  await expect(cardOf(b).locator("h4")).toHaveText("Consumers scaled ten minutes late", { timeout: 5_000 });
+  await cardOf(b).getByLabel("Factor", { exact: true }).fill("Consumers scaled after the backlog peaked");
+  await cardOf(b).getByRole("button", { name: "Save factor" }).click();
+  const conflict = cardOf(b).getByTestId("conflict");
+  await expect(conflict).toBeVisible();
+  await expect(conflict).toContainText(DEMO.admin.name);
+  await expect(cardOf(b).getByLabel("Factor", { exact: true })).toHaveValue("Consumers scaled after the backlog peaked");
+  await conflict.getByRole("button", { name: "Keep mine" }).click();
+  await expect(cardOf(b).locator("h4")).toHaveText("Consumers scaled after the backlog peaked");
+  await expect(cardOf(a).locator("h4")).toHaveText("Consumers scaled after the backlog peaked", { timeout: 5_000 });
+
+  // A bad evidence line is refused beside its field, and nothing typed is lost.
+  await cardOf(a).getByText("Edit", { exact: true }).click();
+  await cardOf(a).getByLabel(/Evidence/).fill("not a link");
+  await cardOf(a).getByRole("button", { name: "Save factor" }).click();
+  await expect(cardOf(a).locator(".field-error")).toBeVisible();
+  await expect(cardOf(a).getByLabel(/Evidence/)).toHaveValue("not a link");
+  await cardOf(a).getByRole("button", { name: "Cancel" }).click();
+
+  // The timeline: marking an entry as detection shows on both pages.
+  await a.getByTestId("step-timeline").click();
+  await b.getByTestId("step-timeline").click();
+  await a.getByTestId("moment-select").first().selectOption("detection");
+  await expect(b.getByTestId("pm-entry").first()).toContainText("Detected", { timeout: 5_000 });
+
+  expect(errors).toEqual([]);
+  await admin.close();
+  await member.close();
+});
+
 test("a participant whose live connection is refused by a proxy reconnects and catches up", async ({ browser, baseURL }) => {
   const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
   const member = await browser.newContext({ storageState: storageFor("member"), baseURL });

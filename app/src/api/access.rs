@@ -124,6 +124,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         Access::Requires(Permission::ViewRecords),
     ),
     (
+        "/api/postmortems/part",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
         "/api/postmortems/templates",
         Access::Requires(Permission::ViewRecords),
     ),

@@ -273,6 +273,16 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     Ok(view)
 }
 
+/// One part of the meeting page (`timeline`, `factors`, `actions` or `review`) rendered anew as
+/// HTML, for the page to swap in when someone changed it.
+#[server(endpoint = "postmortems/part")]
+pub async fn postmortem_part(postmortem_id: i64, part: String) -> Result<String, ApiError> {
+    let part = crate::pages::postmortem::Part::parse(&part)
+        .ok_or_else(|| crate::server::AppError::field("part", "Unknown part."))?;
+    let view = get_postmortem(postmortem_id).await?;
+    Ok(crate::pages::postmortem::render_part(part, &view))
+}
+
 /// Starts a postmortem for one or more incidents (ids separated by commas) and goes to it.
 /// An incident that already has a postmortem leads to that one.
 #[server(endpoint = "postmortems/start")]

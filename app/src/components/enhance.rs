@@ -43,9 +43,9 @@ pub fn place_errors(error: &ApiError, has_field: impl Fn(&str) -> bool) -> Place
 }
 
 /// True for a form this enhancer sends: one that posts to a server function and is not inside an
-/// island, whose own code handles its forms.
-pub fn is_enhanced(method: &str, action_path: &str, inside_island: bool) -> bool {
-    method.eq_ignore_ascii_case("post") && action_path.starts_with("/api/") && !inside_island
+/// island or one of the postmortem meeting's parts, whose own code handles its forms.
+pub fn is_enhanced(method: &str, action_path: &str, handled_elsewhere: bool) -> bool {
+    method.eq_ignore_ascii_case("post") && action_path.starts_with("/api/") && !handled_elsewhere
 }
 
 /// Sends the page's plain server-function forms in the background. Placed once, in the app frame.
@@ -59,7 +59,7 @@ pub fn FormEnhancer() -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub mod browser {
     use leptos::task::spawn_local;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
@@ -92,8 +92,9 @@ mod browser {
         )
         .map(|u| u.pathname())
         .unwrap_or_default();
-        let inside_island = form.closest("leptos-island").ok().flatten().is_some();
-        if !is_enhanced(&method, &path, inside_island) {
+        let handled_elsewhere = form.has_attribute("data-meeting-form")
+            || form.closest("leptos-island").ok().flatten().is_some();
+        if !is_enhanced(&method, &path, handled_elsewhere) {
             return;
         }
         ev.prevent_default();
@@ -124,7 +125,25 @@ mod browser {
     /// Posts the form as a plain form would, asking for the server function's JSON answer: the
     /// address to go to when the function redirected, or its error.
     async fn send(action: &str, data: &FormData) -> Result<Option<String>, ApiError> {
-        let transport = |_: JsValue| ApiError::Transport("the request failed".into());
+        let response = post(action, data, true).await?;
+        let redirected = response.headers().has("serverfnredirect").unwrap_or(false);
+        Ok(redirected
+            .then(|| response.headers().get("location").ok().flatten())
+            .flatten())
+    }
+
+    /// Posts form data to a server function and returns its JSON answer, or its error.
+    pub async fn post_for_answer(action: &str, data: &FormData) -> Result<String, ApiError> {
+        text(&post(action, data, false).await?).await
+    }
+
+    fn transport(_: JsValue) -> ApiError {
+        ApiError::Transport("the request failed".into())
+    }
+
+    /// Posts form data; an answer other than success is read as the function's error. `as_form`
+    /// asks for what a plain form gets (a redirect), not the function's answer.
+    async fn post(action: &str, data: &FormData, as_form: bool) -> Result<Response, ApiError> {
         let body = UrlSearchParams::new_with_str_sequence_sequence(data).map_err(transport)?;
         let init = RequestInit::new();
         init.set_method("POST");
@@ -133,7 +152,9 @@ mod browser {
         headers
             .set("Accept", "application/json")
             .map_err(transport)?;
-        headers.set(ENHANCED_FORM_HEADER, "1").map_err(transport)?;
+        if as_form {
+            headers.set(ENHANCED_FORM_HEADER, "1").map_err(transport)?;
+        }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or_else(|| transport(JsValue::NULL))?;
         let response: Response = JsFuture::from(window.fetch_with_str_and_init(action, &init))
@@ -141,17 +162,17 @@ mod browser {
             .and_then(JsCast::dyn_into)
             .map_err(transport)?;
         if response.ok() {
-            let redirected = response.headers().has("serverfnredirect").unwrap_or(false);
-            return Ok(redirected
-                .then(|| response.headers().get("location").ok().flatten())
-                .flatten());
+            return Ok(response);
         }
-        let text = JsFuture::from(response.text().map_err(transport)?)
+        Err(serde_json::from_str(&text(&response).await?).unwrap_or(ApiError::Internal))
+    }
+
+    async fn text(response: &Response) -> Result<String, ApiError> {
+        Ok(JsFuture::from(response.text().map_err(transport)?)
             .await
             .map_err(transport)?
             .as_string()
-            .unwrap_or_default();
-        Err(serde_json::from_str(&text).unwrap_or(ApiError::Internal))
+            .unwrap_or_default())
     }
 
     /// Goes to `next`, or shows the page again with what the form changed.
@@ -164,7 +185,7 @@ mod browser {
         }
     }
 
-    fn submit_buttons(form: &HtmlFormElement) -> Vec<HtmlButtonElement> {
+    pub fn submit_buttons(form: &HtmlFormElement) -> Vec<HtmlButtonElement> {
         let Ok(list) = form.query_selector_all("button") else {
             return Vec::new();
         };
@@ -181,22 +202,29 @@ mod browser {
         form.query_selector(&selector).ok().flatten()
     }
 
+    /// Removes the messages an earlier submission showed (and those the server rendered for an
+    /// earlier plain post).
+    pub fn clear(form: &HtmlFormElement) {
+        if let Ok(old) = form.query_selector_all(&format!("{ADDED}, .field-error")) {
+            (0..old.length())
+                .filter_map(|i| old.item(i))
+                .filter_map(|n| n.dyn_into::<Element>().ok())
+                .for_each(|e| e.remove());
+        }
+        if let Ok(marked) = form.query_selector_all("[aria-invalid]") {
+            (0..marked.length())
+                .filter_map(|i| marked.item(i))
+                .filter_map(|n| n.dyn_into::<Element>().ok())
+                .for_each(|e| {
+                    let _ = e.remove_attribute("aria-invalid");
+                });
+        }
+    }
+
     /// Shows the error's messages in the form, replacing what an earlier submission showed.
-    fn show(form: &HtmlFormElement, error: &ApiError) {
+    pub fn show(form: &HtmlFormElement, error: &ApiError) {
         let document = leptos::prelude::document();
-        if let Ok(old) = form.query_selector_all(ADDED) {
-            (0..old.length())
-                .filter_map(|i| old.item(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok())
-                .for_each(|e| e.remove());
-        }
-        // Messages the server rendered for an earlier plain post are replaced as well.
-        if let Ok(old) = form.query_selector_all(".field-error") {
-            (0..old.length())
-                .filter_map(|i| old.item(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok())
-                .for_each(|e| e.remove());
-        }
+        clear(form);
         let placement = place_errors(error, |field| input_for(form, field).is_some());
         for (field, message) in &placement.beside {
             let Some(input) = input_for(form, field) else {

@@ -3,6 +3,7 @@
 //! progress bar that follows the queue until it is empty.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::resource;
 
@@ -99,12 +100,17 @@ pub fn SyncNowButton(#[prop(optional)] service: Option<i64>) -> impl IntoView {
     });
     view! {
         <div class="sync-now">
-            <ActionForm action=sync attr:class="inline">
+            // Sent from here rather than with `ActionForm`, whose reading of form data back into
+            // the function's arguments would add a query-string decoder to the browser's bundle.
+            <form method="post" action=SyncNow::url() class="inline" on:submit=move |ev| {
+                ev.prevent_default();
+                sync.dispatch(SyncNow { service });
+            }>
                 {service.map(|s| view! { <input type="hidden" name="service" value=s /> })}
                 <button type="submit" class="button" disabled=move || sync.pending().get()>
                     "Sync now"
                 </button>
-            </ActionForm>
+            </form>
             <ErrorNotice error />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

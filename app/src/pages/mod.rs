@@ -17,7 +17,7 @@ mod incident_new;
 mod incident_timeline;
 mod incidents_list;
 mod not_found;
-mod postmortem;
+pub mod postmortem;
 mod postmortem_new;
 mod postmortem_print;
 mod postmortems_list;

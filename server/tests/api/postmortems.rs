@@ -15,6 +15,7 @@ on_both_engines!(
     a_postmortem_starts_from_incidents_and_imports_their_timelines,
     a_stale_field_save_is_a_conflict_that_returns_the_other_text,
     items_are_validated_and_markdown_is_sanitised,
+    each_part_of_the_meeting_renders_alone_with_its_forms,
     the_review_workflow_needs_complete_sections_and_another_reviewer,
     a_participant_sees_another_participants_save_live,
     presence_lists_who_is_here_once_per_change,
@@ -338,6 +339,122 @@ async fn items_are_validated_and_markdown_is_sanitised(engine: Engine) {
     let view = get_pm(&app, pm).await;
     assert_eq!(view["actions"].as_array().unwrap().len(), 1);
     assert_eq!(view["factors"].as_array().unwrap().len(), 1);
+}
+
+async fn part(app: &TestApp, client: &reqwest::Client, pm: i64, part: &str) -> String {
+    let response = app
+        .call_with(
+            client,
+            "postmortems/part",
+            &[("postmortem_id", &pm.to_string()), ("part", part)],
+        )
+        .await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    serde_json::from_str(&body).expect("the part's HTML as a JSON string")
+}
+
+async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let pm = start_postmortem(
+        &app,
+        &incident(&app, "Queue backlog", "SEV2").await.to_string(),
+    )
+    .await;
+    let id = pm.to_string();
+    let factor = json(
+        app.call(
+            "postmortems/factors/save",
+            &[
+                ("postmortem_id", id.as_str()),
+                ("id", "0"),
+                ("version", "0"),
+                ("factor[title]", "Consumers <b>scaled</b> too late"),
+                ("factor[category]", "detection"),
+                ("factor[whys]", "Bob should have watched the queue depth"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let factor_id = factor["Saved"]["id"].as_i64().unwrap();
+    let saved = json(
+        app.call(
+            "postmortems/actions/save",
+            &[
+                ("postmortem_id", id.as_str()),
+                ("id", "0"),
+                ("version", "0"),
+                ("action[title]", "Alert on queue depth"),
+                ("action[kind]", "monitoring"),
+                ("action[factor]", &factor_id.to_string()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert!(saved["Saved"]["id"].is_i64(), "{saved}");
+
+    // The causal board: the factor (its title escaped), the coach's hint, and editor forms that
+    // post with the version the edit starts from.
+    let board = part(&app, &app.client, pm, "factors").await;
+    assert!(
+        board.contains("Consumers &lt;b&gt;scaled&lt;/b&gt; too late"),
+        "{board}"
+    );
+    assert!(board.contains(r#"data-testid="coach-hints""#), "{board}");
+    assert!(
+        board.contains(&format!(r#"id="edit-factor-{factor_id}""#)),
+        "{board}"
+    );
+    assert!(board.contains(r#"name="version" value="1""#), "{board}");
+    assert!(board.contains(r#"action="/api/postmortems/factors/save""#));
+    assert!(
+        board.contains("data-meeting-form") && board.contains("data-coach-out"),
+        "{board}"
+    );
+    // The action items name the factor they address; the timeline has the imported entries.
+    let actions = part(&app, &app.client, pm, "actions").await;
+    assert!(
+        actions.contains("Alert on queue depth") && actions.contains("Consumers &lt;b&gt;"),
+        "{actions}"
+    );
+    let timeline = part(&app, &app.client, pm, "timeline").await;
+    assert!(timeline.contains(r#"data-testid="pm-entry""#), "{timeline}");
+    // The review counts the open hint and says what is missing.
+    let review = part(&app, &app.client, pm, "review").await;
+    assert!(review.contains("1 open hint"), "{review}");
+    assert!(
+        review.contains(r#"data-testid="missing-sections""#),
+        "{review}"
+    );
+    assert!(review.contains(r#"value="send_to_review""#), "{review}");
+
+    // A viewer reads the same parts without any form to change them.
+    let viewer = app.client_as(Role::Viewer).await;
+    let board = part(&app, &viewer, pm, "factors").await;
+    assert!(
+        board.contains("Consumers") && !board.contains("data-meeting-form"),
+        "{board}"
+    );
+    assert!(!part(&app, &viewer, pm, "review").await.contains("workflow"));
+    // An unknown part, or a postmortem that does not exist, is a clear error.
+    let response = app
+        .call(
+            "postmortems/part",
+            &[("postmortem_id", id.as_str()), ("part", "everything")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("Unknown part"));
+    let response = app
+        .call(
+            "postmortems/part",
+            &[("postmortem_id", "999999"), ("part", "review")],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
 }
 
 async fn workflow(

@@ -1,72 +1,107 @@
-//! The blameless-language coach under a text: the text with blaming phrases marked, and a
-//! suggestion for each. It runs in the browser (the rules are compiled into the wasm bundle), so
-//! hints appear as people type, even offline.
-
-use leptos::prelude::*;
+//! The blameless-language coach under a text, as HTML: the text with blaming phrases marked and a
+//! suggestion for each. One renderer serves the server (factor cards) and the browser (as people
+//! type: the rules are compiled into the wasm bundle, so hints appear at once, even offline).
 
 use crate::domain::coach::{review, segments};
 
-/// True once the page runs in the browser. The coach works there only: on the server it would
-/// cost every page render the whole document's review, for hints that matter while typing.
-pub fn in_browser() -> Signal<bool> {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    hydrated.into()
-}
-
-/// The coach's hints for `text`; nothing when the text reads blameless.
-#[component]
-pub fn CoachHints(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    let in_browser = in_browser();
-    let hints = Memo::new(move |_| {
-        if in_browser.get() {
-            text.with(|t| review(t))
-        } else {
-            Vec::new()
-        }
-    });
-    move || {
-        let hints = hints.get();
-        if hints.is_empty() {
-            return None;
-        }
-        let marked = text.with(|t| segments(t, &hints));
-        let count = hints.len();
-        Some(view! {
-            <aside class="coach" data-testid="coach-hints" aria-label="Blameless-language coach">
-                <p class="coach-count">
-                    {if count == 1 { "1 hint".to_owned() } else { format!("{count} hints") }}
-                    " from the blameless coach (a guide, not a rule):"
-                </p>
-                <p class="coach-text">
-                    {marked
-                        .into_iter()
-                        .map(|(piece, hint)| match hint {
-                            Some(i) => view! { <mark title=hints[i].message.clone()>{piece}</mark> }.into_any(),
-                            None => view! { <span>{piece}</span> }.into_any(),
-                        })
-                        .collect_view()}
-                </p>
-                <ul>
-                    {hints
-                        .iter()
-                        .map(|h| view! {
-                            <li data-testid="coach-hint">
-                                <mark>{h.phrase.clone()}</mark>
-                                " — "
-                                {h.message.clone()}
-                                " "
-                                <em>{h.suggestion.clone()}</em>
-                            </li>
-                        })
-                        .collect_view()}
-                </ul>
-            </aside>
-        })
+/// The coach's hints for `text` as an `<aside>`; empty when the text reads blameless. Every piece
+/// of the text is escaped, so the result is safe to place as HTML.
+pub fn hints_html(text: &str) -> String {
+    let hints = review(text);
+    if hints.is_empty() {
+        return String::new();
     }
+    let mut out = String::from(
+        r#"<aside class="coach" data-testid="coach-hints" aria-label="Blameless-language coach"><p class="coach-count">"#,
+    );
+    match hints.len() {
+        1 => out.push_str("1 hint"),
+        n => {
+            out.push_str(&n.to_string());
+            out.push_str(" hints");
+        }
+    }
+    out.push_str(r#" from the blameless coach (a guide, not a rule):</p><p class="coach-text">"#);
+    for (piece, hint) in segments(text, &hints) {
+        match hint {
+            Some(i) => {
+                out.push_str(r#"<mark title=""#);
+                escape(&hints[i].message, &mut out);
+                out.push_str(r#"">"#);
+                escape(&piece, &mut out);
+                out.push_str("</mark>");
+            }
+            None => escape(&piece, &mut out),
+        }
+    }
+    out.push_str("</p><ul>");
+    for hint in &hints {
+        out.push_str(r#"<li data-testid="coach-hint"><mark>"#);
+        escape(&hint.phrase, &mut out);
+        out.push_str("</mark> — ");
+        escape(&hint.message, &mut out);
+        out.push_str(" <em>");
+        escape(&hint.suggestion, &mut out);
+        out.push_str("</em></li>");
+    }
+    out.push_str("</ul></aside>");
+    out
 }
 
 /// How many hints the coach has for all these texts together.
 pub fn count_hints<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
     texts.into_iter().map(|t| review(t).len()).sum()
+}
+
+/// Appends `text` with the characters that mean something in HTML (text or attribute) escaped.
+fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blame_is_marked_with_its_suggestion() {
+        let html = hints_html("Bob should have checked the expiry settings.");
+        assert!(html.contains(r#"data-testid="coach-hints""#));
+        assert!(html.contains("1 hint from the blameless coach"));
+        assert!(html.contains("<mark title="));
+        assert_eq!(html.matches(r#"data-testid="coach-hint""#).count(), 1);
+    }
+
+    #[test]
+    fn blameless_text_gets_nothing() {
+        assert_eq!(
+            hints_html("Fault tolerance in the payment retries worked."),
+            ""
+        );
+        assert_eq!(hints_html(""), "");
+    }
+
+    #[test]
+    fn the_text_around_a_hint_is_escaped() {
+        let html = hints_html("<script>alert(1)</script> Bob should have checked \"it\" & more");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("&quot;it&quot; &amp; more"));
+    }
+
+    #[test]
+    fn hints_are_counted_over_every_text() {
+        assert_eq!(
+            count_hints(["Bob should have checked.", "fault tolerance", "human error"]),
+            2
+        );
+    }
 }

@@ -7,10 +7,9 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use super::coach::CoachHints;
-use super::state::{Doc, use_doc};
+use super::coach::hints_html;
 use crate::api::ApiError;
-use crate::api::postmortems::{FieldView, LiveEvent, Saved, preview_markdown, save_field};
+use crate::api::postmortems::{FieldView, Saved, preview_markdown, save_field};
 use crate::domain::postmortem::NarrativeField;
 
 /// How long typing must pause before a save.
@@ -48,7 +47,7 @@ impl SaveState {
 /// One field's editing state.
 #[derive(Clone, Copy)]
 struct Editor {
-    doc: Doc,
+    postmortem: i64,
     field: NarrativeField,
     text: RwSignal<String>,
     /// The text of the version the edit is based on.
@@ -89,21 +88,25 @@ impl Editor {
         let body = self.text.get_untracked();
         if body == self.saved.get_untracked() {
             self.state.set(SaveState::Saved);
-            drafts::clear(self.doc.id, self.field);
+            drafts::clear(self.postmortem, self.field);
             return;
         }
         let base = self.base.get_untracked();
-        drafts::keep(self.doc.id, self.field, base, &body);
+        drafts::keep(self.postmortem, self.field, base, &body);
         self.state.set(SaveState::Saving);
         spawn_local(async move {
-            let result =
-                save_field(self.doc.id, self.field.as_str().into(), base, body.clone()).await;
+            let result = save_field(
+                self.postmortem,
+                self.field.as_str().into(),
+                base,
+                body.clone(),
+            )
+            .await;
             match result {
                 Ok(Saved::Saved(view)) => {
                     self.base.set(view.version);
                     self.saved.set(view.body.clone());
-                    self.doc.apply(LiveEvent::Field(view));
-                    drafts::clear(self.doc.id, self.field);
+                    drafts::clear(self.postmortem, self.field);
                     if self.text.get_untracked() == body {
                         self.state.set(SaveState::Saved);
                     } else {
@@ -112,7 +115,6 @@ impl Editor {
                     }
                 }
                 Ok(Saved::Conflict(theirs)) => {
-                    self.doc.apply(LiveEvent::Field(theirs.clone()));
                     self.conflict.set(Some(theirs));
                     self.state.set(SaveState::Conflict);
                 }
@@ -163,40 +165,42 @@ impl Editor {
             self.base.set(theirs.version);
             self.conflict.set(None);
             self.state.set(SaveState::Saved);
-            drafts::clear(self.doc.id, self.field);
+            drafts::clear(self.postmortem, self.field);
         }
     }
 }
 
-/// The editor of one narrative field.
-#[component]
-pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
-    let doc = use_doc();
-    let initial = doc.field(field);
-    let body = initial.as_ref().map(|f| f.body.clone()).unwrap_or_default();
+/// The editor of one narrative field: an island of its own, told of others' saves by the
+/// meeting's live connection (see [`remote_save`]).
+#[island]
+pub fn NarrativeEditor(
+    postmortem: i64,
+    field: NarrativeField,
+    body: String,
+    version: i32,
+    /// The body as sanitised HTML, shown instead of the editor when the text is read-only.
+    html: String,
+    editable: bool,
+) -> impl IntoView {
     let editor = Editor {
-        doc,
+        postmortem,
         field,
         text: RwSignal::new(body.clone()),
         saved: RwSignal::new(body),
-        base: RwSignal::new(initial.as_ref().map(|f| f.version).unwrap_or_default()),
+        base: RwSignal::new(version),
         state: RwSignal::new(SaveState::Saved),
         conflict: RwSignal::new(None),
         timer: StoredValue::new(None),
     };
-    Effect::new(move |_| {
-        if let Some(theirs) = doc.field(field) {
-            editor.remote(theirs);
-        }
-    });
+    listeners::add(field, move |theirs| editor.remote(theirs));
     // Text typed while offline survives a reload: it is resent if the field has not moved on.
     Effect::new(move |_| {
-        if let Some((base, text)) = drafts::load(doc.id, field) {
+        if let Some((base, text)) = drafts::load(postmortem, field) {
             if base == editor.base.get_untracked() && text != editor.text.get_untracked() {
                 editor.text.set(text);
                 editor.save();
             } else {
-                drafts::clear(doc.id, field);
+                drafts::clear(postmortem, field);
             }
         }
     });
@@ -211,33 +215,41 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
             });
         }
     });
+    // The coach reads in the browser only: on the server it would cost every page render the
+    // whole document's review, for hints that matter while typing.
+    let in_browser = RwSignal::new(false);
+    Effect::new(move |_| in_browser.set(true));
+    let coach = move || {
+        if in_browser.get() {
+            editor.text.with(|t| hints_html(t))
+        } else {
+            String::new()
+        }
+    };
     let id = format!("field-{}", field.as_str());
-    let text = Signal::derive(move || editor.text.get());
+    let text = if editable {
+        view! {
+            <textarea
+                id=id.clone()
+                rows="5"
+                prop:value=move || editor.text.get()
+                on:input=move |ev| editor.typed(event_target_value(&ev))
+                on:blur=move |_| editor.save()
+            ></textarea>
+        }
+        .into_any()
+    } else {
+        view! { <div class="markdown" inner_html=html></div> }.into_any()
+    };
     view! {
         <div class="narrative" data-testid=format!("field-{}", field.as_str())>
             <div class="narrative-head">
-                <label for=id.clone()>{field.label()}</label>
+                <label for=id>{field.label()}</label>
                 <span class="save-state muted small" data-testid="save-state" aria-live="polite">
                     {move || editor.state.get().label()}
                 </span>
             </div>
-            {move || {
-                if doc.editable() {
-                    view! {
-                        <textarea
-                            id=id.clone()
-                            rows="5"
-                            prop:value=move || editor.text.get()
-                            on:input=move |ev| editor.typed(event_target_value(&ev))
-                            on:blur=move |_| editor.save()
-                        ></textarea>
-                    }
-                        .into_any()
-                } else {
-                    let html = doc.field(field).map(|f| f.html).unwrap_or_default();
-                    view! { <div class="markdown" inner_html=html></div> }.into_any()
-                }
-            }}
+            {text}
             {move || editor.conflict.get().map(|theirs| view! {
                 <div class="alert conflict" role="alert" data-testid="conflict">
                     <p>
@@ -259,7 +271,7 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
                     <button type="button" class="button" on:click=move |_| editor.use_theirs()>"Use theirs"</button>
                 </div>
             })}
-            <CoachHints text />
+            <div inner_html=coach></div>
             <button type="button" class="button small" on:click=move |_| preview.update(|p| *p = !*p)>
                 {move || if preview.get() { "Hide preview" } else { "Preview" }}
             </button>
@@ -267,6 +279,49 @@ pub fn NarrativeEditor(field: NarrativeField) -> impl IntoView {
                 <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get()></div>
             </Show>
         </div>
+    }
+}
+
+/// Passes a field saved by someone else to its editor on this page.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn remote_save(view: FieldView) {
+    listeners::tell(view);
+}
+
+/// The editors on this page, by field: islands hydrate apart, so the live connection reaches
+/// them through this list.
+mod listeners {
+    use crate::api::postmortems::FieldView;
+    use crate::domain::postmortem::NarrativeField;
+
+    #[cfg(feature = "hydrate")]
+    type Listener = Box<dyn Fn(FieldView)>;
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static EDITORS: std::cell::RefCell<Vec<(NarrativeField, Listener)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    pub fn add(field: NarrativeField, listener: impl Fn(FieldView) + 'static) {
+        #[cfg(feature = "hydrate")]
+        EDITORS.with(|all| all.borrow_mut().push((field, Box::new(listener))));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (field, listener);
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn tell(view: FieldView) {
+        #[cfg(feature = "hydrate")]
+        EDITORS.with(|all| {
+            for (field, listener) in all.borrow().iter() {
+                if *field == view.field {
+                    listener(view.clone());
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = view;
     }
 }
 

@@ -1,53 +1,58 @@
-//! What the item editors share: showing a failed save, and the choice offered when someone else
-//! saved the same item first.
+//! What the server-rendered item editors share. Each editor is a plain form posting to its server
+//! function (so it works without JavaScript); in the meeting the browser sends it in the
+//! background (see `client`), shows the errors beside the fields, and shows the conflict notice
+//! when someone else saved the item first.
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+/// A hidden form value.
+pub fn hidden(name: &'static str, value: impl ToString) -> impl IntoView {
+    view! { <input type="hidden" name=name value=value.to_string() /> }
+}
 
-/// Every message of a failed save: one per field for invalid input.
-pub fn messages(error: &ApiError) -> Vec<String> {
-    match error {
-        ApiError::Validation(errors) => errors.0.iter().map(|e| e.message.clone()).collect(),
-        other => vec![other.to_string()],
+/// An item's editor behind a button: `<details>` opens it without any script, and the browser
+/// keeps an open one (with what is typed in it) when the part around it is refreshed.
+pub fn editor(key: String, label: &'static str, form: AnyView) -> impl IntoView {
+    view! {
+        <details class="item-edit" id=key data-editor>
+            <summary class="button small">{label}</summary>
+            {form}
+        </details>
     }
 }
 
-/// The messages of a failed save, if any.
-#[component]
-pub fn SaveErrors(errors: RwSignal<Vec<String>>) -> impl IntoView {
-    move || {
-        let errors = errors.get();
-        (!errors.is_empty()).then(|| {
-            view! {
-                <div class="alert alert-error" role="alert" data-testid="save-errors">
-                    <ul>{errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                    <p class="small">"Nothing you typed was lost: fix it and save again."</p>
-                </div>
-            }
-        })
+/// Shown by the browser when a save found that someone else saved the item first: their version
+/// is in the part (refreshed at once), and the person keeps theirs (saves again over it) or
+/// takes the other.
+pub fn conflict_notice() -> impl IntoView {
+    view! {
+        <div class="alert conflict" role="alert" data-testid="conflict" data-conflict hidden>
+            <p>
+                <span data-conflict-by></span>
+                " saved this item while you were editing it; their version is shown above. Keep yours to save it over theirs, or use theirs and drop your changes."
+            </p>
+            <button type="button" class="button primary" data-keep-mine>"Keep mine"</button>
+            " "
+            <button type="button" class="button" data-use-theirs>"Use theirs"</button>
+        </div>
     }
 }
 
-/// Someone saved this item while it was being edited: show their version and let the person
-/// keep theirs (save again over it) or take the other.
-#[component]
-pub fn ItemConflict(
-    /// Who saved, and a one-line account of their version; `None` hides the notice.
-    #[prop(into)]
-    theirs: Signal<Option<(String, String)>>,
-    keep_mine: Callback<()>,
-    use_theirs: Callback<()>,
-) -> impl IntoView {
-    move || {
-        theirs.get().map(|(by, summary)| view! {
-            <div class="alert conflict" role="alert" data-testid="conflict">
-                <p>{by} " saved this item while you were editing it. Their version:"</p>
-                <pre data-testid="conflict-theirs">{summary}</pre>
-                <button type="button" class="button primary" on:click=move |_| keep_mine.run(())>"Keep mine"</button>
-                " "
-                <button type="button" class="button" on:click=move |_| use_theirs.run(())>"Use theirs"</button>
-            </div>
-        })
+/// The end of an editor: save, and cancel (which closes it and drops the changes).
+pub fn save_buttons(label: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="button primary">{label}</button>
+        " "
+        <button type="button" class="button" data-close>"Cancel"</button>
+    }
+}
+
+/// A one-button form that removes an item.
+pub fn remove_form(action: &'static str, id: i64) -> impl IntoView {
+    view! {
+        <form method="post" action=action class="inline" data-meeting-form>
+            {hidden("id", id)}
+            <button type="submit" class="button small danger">"Remove"</button>
+        </form>
     }
 }

@@ -1,5 +1,6 @@
-//! The browser's live connection: an `EventSource` on `/live/postmortems/{id}` that feeds every
-//! change into the document and keeps the participant list.
+//! The browser's live connection: an `EventSource` on `/live/postmortems/{id}` that passes a
+//! field someone saved to its editor, has the parts showing a changed item rendered anew, follows
+//! the facilitator and keeps the participant list.
 //!
 //! After a dropped connection the browser reconnects by itself and sends the last event id, so the
 //! server replays what was missed. An error *answer* (a proxy's 502 while the app restarts, a
@@ -9,14 +10,14 @@
 
 use std::time::Duration;
 
-use super::state::Doc;
+use super::bar::Room;
 
 /// Opens the live connection once the page has hydrated; closes it when the page goes away.
-pub fn connect(doc: Doc) {
+pub fn connect(room: Room) {
     #[cfg(feature = "hydrate")]
-    browser::connect(doc);
+    browser::connect(room);
     #[cfg(not(feature = "hydrate"))]
-    let _ = doc;
+    let _ = room;
 }
 
 /// The pause before the `attempt`-th new connection (counted from 0) after the stream closed:
@@ -37,10 +38,59 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
 
-    use super::super::state::{Connection, Doc};
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+
+    use super::super::bar::{Connection, Room};
+    use super::super::parts::Changed;
     use super::retry_delay;
     use crate::api::auth::current_user;
-    use crate::api::postmortems::LiveMessage;
+    use crate::api::postmortems::FieldView;
+    use crate::domain::postmortem::{PostmortemStatus, Step};
+
+    /// A `LiveMessage` as the page reads it: a field's new text, the facilitator's step and a
+    /// new status in full; of any other change only what it was about (the part is rendered
+    /// anew on the server).
+    #[derive(Deserialize)]
+    struct Change {
+        id: i64,
+        event: Event,
+    }
+
+    #[derive(Deserialize)]
+    enum Event {
+        Field(FieldView),
+        Timeline(IgnoredAny),
+        TimelineRemoved(IgnoredAny),
+        Factor(IgnoredAny),
+        FactorRemoved(IgnoredAny),
+        Action(IgnoredAny),
+        ActionRemoved(IgnoredAny),
+        Meta(Status),
+        Facilitator { step: Step, by: String },
+    }
+
+    #[derive(Deserialize)]
+    pub struct Status {
+        pub status: PostmortemStatus,
+    }
+
+    fn receive(room: Room, change: Change) {
+        room.last_event
+            .update(|last| *last = (*last).max(change.id));
+        let client = super::super::client::changed;
+        match change.event {
+            Event::Field(view) => {
+                super::super::field::remote_save(view);
+                client(room, Changed::Field);
+            }
+            Event::Timeline(_) | Event::TimelineRemoved(_) => client(room, Changed::Timeline),
+            Event::Factor(_) | Event::FactorRemoved(_) => client(room, Changed::Factor),
+            Event::Action(_) | Event::ActionRemoved(_) => client(room, Changed::Action),
+            Event::Meta(meta) => super::super::client::status(room, meta.status),
+            Event::Facilitator { step, by } => room.facilitator.set((step, by)),
+        }
+    }
 
     type OnMessage = Closure<dyn FnMut(MessageEvent)>;
     type OnState = Closure<dyn FnMut()>;
@@ -54,7 +104,7 @@ mod browser {
 
     /// The page's connection across reconnects.
     struct Live {
-        doc: Doc,
+        room: Room,
         stream: RefCell<Option<Stream>>,
         /// New connections made since the last one that opened.
         attempt: Cell<u32>,
@@ -62,10 +112,10 @@ mod browser {
         ended: Cell<bool>,
     }
 
-    pub fn connect(doc: Doc) {
+    pub fn connect(room: Room) {
         Effect::new(move |_| {
             let live = Rc::new(Live {
-                doc,
+                room,
                 stream: RefCell::new(None),
                 attempt: Cell::new(0),
                 ended: Cell::new(false),
@@ -85,11 +135,11 @@ mod browser {
         if live.ended.get() {
             return;
         }
-        let doc = live.doc;
-        let after = doc.last_event.get_untracked();
-        let url = format!("/live/postmortems/{}?after={after}", doc.id);
+        let room = live.room;
+        let after = room.last_event.get_untracked();
+        let url = format!("/live/postmortems/{}?after={after}", room.id);
         let Ok(source) = EventSource::new(&url) else {
-            doc.connection.set(Connection::Reconnecting);
+            room.connection.set(Connection::Reconnecting);
             retry_later(live);
             return;
         };
@@ -97,21 +147,21 @@ mod browser {
         // bundle (see `components::resource`).
         let on_change = OnMessage::new(move |event: MessageEvent| {
             if let Some(data) = event.data().as_string()
-                && let Ok(message) = serde_json::from_slice::<LiveMessage>(data.as_bytes())
+                && let Ok(change) = serde_json::from_slice::<Change>(data.as_bytes())
             {
-                doc.receive(message);
+                receive(room, change);
             }
         });
         let on_presence = OnMessage::new(move |event: MessageEvent| {
             if let Some(data) = event.data().as_string()
                 && let Ok(people) = serde_json::from_slice::<Vec<String>>(data.as_bytes())
             {
-                doc.present.set(people);
+                room.present.set(people);
             }
         });
         let weak = Rc::downgrade(live);
         let on_open = OnState::new(move || {
-            doc.connection.set(Connection::Live);
+            room.connection.set(Connection::Live);
             if let Some(live) = weak.upgrade() {
                 live.attempt.set(0);
             }
@@ -121,7 +171,7 @@ mod browser {
         let on_error = OnState::new(move || {
             // A dropped connection is retried by the browser; a closed one is ours to reopen.
             if failed.ready_state() != EventSource::CLOSED {
-                doc.connection.set(Connection::Reconnecting);
+                room.connection.set(Connection::Reconnecting);
             } else if let Some(live) = weak.upgrade() {
                 retry_later(&live);
             }
@@ -145,8 +195,8 @@ mod browser {
     /// Says why the stream closed and opens a new connection after the pause for this attempt. The
     /// old stream (whose listener may be the caller) stays in place until then.
     fn retry_later(live: &Rc<Live>) {
-        let doc = live.doc;
-        doc.connection.update(|state| {
+        let room = live.room;
+        room.connection.update(|state| {
             if *state != Connection::SignedOut {
                 *state = Connection::Reconnecting;
             }
@@ -157,7 +207,7 @@ mod browser {
                 Ok(None) => Connection::SignedOut,
                 _ => Connection::Reconnecting,
             };
-            doc.connection.update(|state| {
+            room.connection.update(|state| {
                 if *state != Connection::Live {
                     *state = next;
                 }

@@ -1,155 +1,138 @@
 //! Step 6, review and publish: what is still missing, how many coach hints are open, the
-//! approvals of this round, the workflow buttons, the history, and the exports.
+//! approvals of this round, the workflow buttons, the history, and the exports. Rendered on the
+//! server; the browser refreshes it whenever it is shown and something changed.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::coach::{count_hints, in_browser};
-use super::items::{SaveErrors, messages};
-use super::state::{Doc, use_doc};
-use crate::api::postmortems::{LiveEvent, postmortem_workflow};
+use super::items::hidden;
+use crate::api::postmortems::PostmortemView;
 use crate::domain::postmortem::{
     Completeness, NarrativeField, PostmortemStatus, Template, WorkflowAction, missing_sections,
 };
 
-/// What the document holds now, as the browser sees it.
-fn completeness(doc: &Doc) -> Completeness {
-    let filled = |f: NarrativeField| doc.field(f).is_some_and(|v| !v.body.trim().is_empty());
+/// What the document holds now.
+fn completeness(view: &PostmortemView) -> Completeness {
+    let filled = |f: NarrativeField| view.field(f).is_some_and(|v| !v.body.trim().is_empty());
     Completeness {
         summary: filled(NarrativeField::Summary),
         impact: filled(NarrativeField::Impact),
-        visible_timeline_entries: doc
-            .timeline
-            .with(|t| t.iter().filter(|e| !e.hidden).count()),
-        factors: doc.factors.with(Vec::len),
+        visible_timeline_entries: view.timeline.iter().filter(|e| !e.hidden).count(),
+        factors: view.factors.len(),
         learnings: filled(NarrativeField::WentWell)
             || filled(NarrativeField::WentBadly)
             || filled(NarrativeField::Lucky),
-        action_items: doc.actions.with(Vec::len),
+        action_items: view.actions.len(),
     }
 }
 
 /// Every coach hint still open in the document.
-fn open_hints(doc: &Doc) -> usize {
-    let fields = doc
-        .fields
-        .with(|f| count_hints(f.iter().map(|v| v.body.as_str())));
-    let factors = doc.factors.with(|all| {
-        all.iter()
-            .map(|f| {
-                count_hints(
-                    std::iter::once(f.description.as_str())
-                        .chain(f.whys.iter().map(String::as_str)),
-                )
-            })
-            .sum::<usize>()
-    });
-    let timeline = doc
-        .timeline
-        .with(|t| count_hints(t.iter().filter(|e| !e.hidden).map(|e| e.body.as_str())));
+fn open_hints(view: &PostmortemView) -> usize {
+    use super::coach::count_hints;
+    let fields = count_hints(view.fields.iter().map(|v| v.body.as_str()));
+    let factors = count_hints(view.factors.iter().flat_map(|f| {
+        std::iter::once(f.description.as_str()).chain(f.whys.iter().map(String::as_str))
+    }));
+    let timeline = count_hints(
+        view.timeline
+            .iter()
+            .filter(|e| !e.hidden)
+            .map(|e| e.body.as_str()),
+    );
     fields + factors + timeline
 }
 
-#[component]
-pub fn ReviewStep() -> impl IntoView {
-    let doc = use_doc();
-    let template = Template {
-        required: doc.fixed.with_value(|v| v.required.clone()),
+/// The hints are counted only when `count_hints`: the page leaves that to the browser's first
+/// refresh of this part, which keeps a large document's page render quick.
+pub fn part(view: &PostmortemView, count_hints: bool) -> impl IntoView + use<> {
+    let missing = missing_sections(
+        &Template {
+            required: view.required.clone(),
+        },
+        &completeness(view),
+    );
+    let hints = match count_hints.then(|| open_hints(view)) {
+        None => "Counting the blameless coach's hints…".to_owned(),
+        Some(0) => "The blameless coach has no open hints.".to_owned(),
+        Some(1) => "The blameless coach has 1 open hint: consider it before review.".to_owned(),
+        Some(n) => format!("The blameless coach has {n} open hints: consider them before review."),
     };
-    let missing = Memo::new(move |_| missing_sections(&template, &completeness(&doc)));
-    let in_browser = in_browser();
-    let hints = Memo::new(move |_| in_browser.get().then(|| open_hints(&doc)));
-    let comment = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<String>::new());
-    let busy = RwSignal::new(false);
-    let act = move |action: WorkflowAction| {
-        busy.set(true);
-        let text = comment.get_untracked();
-        spawn_local(async move {
-            match postmortem_workflow(doc.id, action.as_str().into(), text).await {
-                Ok(meta) => {
-                    doc.apply(LiveEvent::Meta(meta));
-                    comment.set(String::new());
-                    errors.set(vec![]);
-                }
-                Err(error) => errors.set(messages(&error)),
+    let meta = &view.meta;
+    let status = meta.status;
+    let approvals = format!(
+        "{} of {} approval(s) this round{}",
+        meta.approvers.len(),
+        view.approvals_required,
+        if meta.approvers.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", meta.approvers.join(", "))
+        }
+    );
+    let button = |action: WorkflowAction, label: &'static str, primary: bool, enabled: bool| {
+        view! {
+            <button type="submit" name="action" value=action.as_str() class="button" class:primary=primary disabled=!enabled>{label}</button>
+            " "
+        }
+    };
+    let buttons = match status {
+        PostmortemStatus::Draft => {
+            button(WorkflowAction::SendToReview, "Send to review", true, true).into_any()
+        }
+        PostmortemStatus::InReview => view! {
+            {button(WorkflowAction::Approve, "Approve", true, true)}
+            {button(WorkflowAction::RequestChanges, "Request changes", false, true)}
+            {button(WorkflowAction::Publish, "Publish", false, meta.can_publish)}
+        }
+        .into_any(),
+        PostmortemStatus::Published => {
+            button(WorkflowAction::Reopen, "Reopen", false, true).into_any()
+        }
+    };
+    let history = meta
+        .activity
+        .iter()
+        .map(|a| {
+            let comment =
+                (!a.comment.is_empty()).then(|| view! { ": " <q>{a.comment.clone()}</q> });
+            view! {
+                <li>
+                    <time>{crate::domain::time_text::minute(a.at)}</time>
+                    " " {a.action.replace('_', " ")} " by " {a.actor.clone()}
+                    {comment}
+                </li>
             }
-            busy.set(false);
-        });
-    };
-    let status = move || doc.meta.get().status;
-    let required = doc.fixed.with_value(|v| v.approvals_required);
-    let can_edit = doc.fixed.with_value(|v| v.can_edit);
+        })
+        .collect_view();
+    let id = view.id;
     view! {
         <section class="review" data-testid="review">
-            <p>"Status: " <strong data-testid="pm-status">{move || status().label()}</strong></p>
+            <p>"Status: " <strong data-testid="pm-status">{status.label()}</strong></p>
             <h3>"Required sections"</h3>
-            {move || {
-                let missing = missing.get();
-                if missing.is_empty() {
-                    view! { <p data-testid="sections-complete">"Every required section is complete."</p> }.into_any()
-                } else {
-                    view! { <ul data-testid="missing-sections">{missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul> }.into_any()
-                }
+            {if missing.is_empty() {
+                view! { <p data-testid="sections-complete">"Every required section is complete."</p> }.into_any()
+            } else {
+                view! { <ul data-testid="missing-sections">{missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul> }.into_any()
             }}
-            <p data-testid="open-hints">
-                {move || match hints.get() {
-                    None => "Counting the blameless coach's hints…".to_owned(),
-                    Some(0) => "The blameless coach has no open hints.".to_owned(),
-                    Some(1) => "The blameless coach has 1 open hint: consider it before review.".to_owned(),
-                    Some(n) => format!("The blameless coach has {n} open hints: consider them before review."),
-                }}
-            </p>
+            <p data-testid="open-hints">{hints}</p>
             <h3>"Reviewers"</h3>
-            <p data-testid="approvals">
-                {move || {
-                    let meta = doc.meta.get();
-                    format!(
-                        "{} of {required} approval(s) this round{}",
-                        meta.approvers.len(),
-                        if meta.approvers.is_empty() { String::new() } else { format!(": {}", meta.approvers.join(", ")) }
-                    )
-                }}
-            </p>
-            {can_edit.then(|| view! {
-                <div class="form workflow">
-                    <SaveErrors errors />
-                    <label for="workflow-comment">{move || if status() == PostmortemStatus::Published { "Why reopen it?" } else { "Comment (required to ask for changes)" }}</label>
-                    <textarea id="workflow-comment" rows="2" bind:value=comment></textarea>
-                    <div class="actions">
-                        {move || match status() {
-                            PostmortemStatus::Draft => view! {
-                                <button type="button" class="button primary" disabled=move || busy.get() on:click=move |_| act(WorkflowAction::SendToReview)>"Send to review"</button>
-                            }.into_any(),
-                            PostmortemStatus::InReview => view! {
-                                <button type="button" class="button primary" disabled=move || busy.get() on:click=move |_| act(WorkflowAction::Approve)>"Approve"</button>
-                                " "
-                                <button type="button" class="button" disabled=move || busy.get() on:click=move |_| act(WorkflowAction::RequestChanges)>"Request changes"</button>
-                                " "
-                                <button type="button" class="button" disabled=move || busy.get() || !doc.meta.get().can_publish on:click=move |_| act(WorkflowAction::Publish)>"Publish"</button>
-                            }.into_any(),
-                            PostmortemStatus::Published => view! {
-                                <button type="button" class="button" disabled=move || busy.get() on:click=move |_| act(WorkflowAction::Reopen)>"Reopen"</button>
-                            }.into_any(),
-                        }}
+            <p data-testid="approvals">{approvals}</p>
+            {view.can_edit.then(|| view! {
+                <form method="post" action="/api/postmortems/workflow" class="form workflow" data-meeting-form>
+                    {hidden("postmortem_id", id)}
+                    <div class="field">
+                        <label for="workflow-comment">{if status == PostmortemStatus::Published { "Why reopen it?" } else { "Comment (required to ask for changes)" }}</label>
+                        <textarea id="workflow-comment" name="comment" rows="2"></textarea>
                     </div>
-                </div>
+                    <div class="actions">{buttons}</div>
+                </form>
             })}
             <h3>"History"</h3>
-            <ol class="history" data-testid="pm-history">
-                {move || doc.meta.get().activity.into_iter().map(|a| view! {
-                    <li>
-                        <time>{crate::domain::time_text::minute(a.at)}</time>
-                        " " {a.action.replace('_', " ")} " by " {a.actor}
-                        {(!a.comment.is_empty()).then(|| view! { ": " <q>{a.comment}</q> })}
-                    </li>
-                }).collect_view()}
-            </ol>
+            <ol class="history" data-testid="pm-history">{history}</ol>
             <h3>"Export"</h3>
             <p>
-                <a class="button" href=format!("/postmortems/{}/export.md", doc.id) download="" rel="external" data-testid="export-markdown">"Download Markdown"</a>
+                <a class="button" href=format!("/postmortems/{id}/export.md") download="" rel="external" data-testid="export-markdown">"Download Markdown"</a>
                 " "
-                <a class="button" href=format!("/postmortems/{}/print", doc.id) data-testid="printable">"Printable page"</a>
+                <a class="button" href=format!("/postmortems/{id}/print") data-testid="printable">"Printable page"</a>
             </p>
         </section>
     }

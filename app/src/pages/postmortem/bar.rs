@@ -1,0 +1,143 @@
+//! The meeting bar and the steps: the live connection's state, who is here, the facilitator's
+//! step with "follow" (on by default) and "I'm facilitating". An island; the steps' panels are
+//! rendered on the server and shown or hidden from here.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::postmortems::facilitate;
+use crate::domain::postmortem::{PostmortemStatus, Step};
+
+/// Whether the live connection is up.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    Reconnecting,
+    /// The server refused the connection because the session ended: saves fail until the person
+    /// signs in again (the page keeps trying, and what they type is kept in the browser).
+    SignedOut,
+}
+
+/// The meeting as this page takes part in it.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Copy)]
+pub struct Room {
+    pub id: i64,
+    /// The status the page was rendered with: when a change of status makes the document
+    /// read-only or editable again, the page is rendered anew.
+    pub rendered_as: PostmortemStatus,
+    pub connection: RwSignal<Connection>,
+    pub present: RwSignal<Vec<String>>,
+    pub facilitator: RwSignal<(Step, String)>,
+    /// The newest live event this page has, so a new connection asks for what came after.
+    pub last_event: RwSignal<i64>,
+    /// The step this person looks at.
+    pub mine: RwSignal<Step>,
+}
+
+#[island]
+pub fn MeetingBar(
+    postmortem: i64,
+    can_edit: bool,
+    status: PostmortemStatus,
+    step: Step,
+    facilitator: String,
+    last_event: i64,
+    required: Vec<Step>,
+) -> impl IntoView {
+    let room = Room {
+        id: postmortem,
+        rendered_as: status,
+        connection: RwSignal::new(Connection::Connecting),
+        present: RwSignal::new(Vec::new()),
+        facilitator: RwSignal::new((step, facilitator)),
+        last_event: RwSignal::new(last_event),
+        mine: RwSignal::new(step),
+    };
+    super::live::connect(room);
+    super::client::listen(room);
+    let follow = RwSignal::new(true);
+    let lead = RwSignal::new(false);
+    let mine = room.mine;
+    // Followers go where the facilitator goes.
+    Effect::new(move |_| {
+        let (step, _) = room.facilitator.get();
+        if follow.get_untracked() && !lead.get_untracked() {
+            mine.set(step);
+        }
+    });
+    Effect::new(move |_| super::client::show_step(room, mine.get()));
+    let tell = move |step: Step| {
+        spawn_local(async move {
+            let _ = facilitate(postmortem, step.as_str().into()).await;
+        });
+    };
+    let go = move |step: Step| {
+        mine.set(step);
+        if lead.get_untracked() {
+            tell(step);
+        } else if room.facilitator.get_untracked().0 != step {
+            follow.set(false);
+        }
+    };
+    view! {
+        <section class="meeting-bar" aria-label="Meeting">
+            <span class="connection" data-testid="connection" data-state=move || format!("{:?}", room.connection.get()).to_lowercase()>
+                {move || match room.connection.get() {
+                    Connection::Connecting => "Connecting…",
+                    Connection::Live => "● Live",
+                    Connection::Reconnecting => "Reconnecting… (your saves still go through)",
+                    Connection::SignedOut => "Signed out: nothing is saved until you sign in again (what you type here is kept)",
+                }}
+            </span>
+            <Show when=move || room.connection.get() == Connection::SignedOut>
+                <a href=format!("/sign-in?next=/postmortems/{postmortem}") data-testid="sign-in-again">"Sign in again"</a>
+            </Show>
+            <span data-testid="presence">"Here: " {move || room.present.get().join(", ")}</span>
+            <span data-testid="facilitator">
+                {move || {
+                    let (step, by) = room.facilitator.get();
+                    format!("{by} is facilitating: step {} — {}", step.number(), step.label())
+                }}
+            </span>
+            <label><input type="checkbox" data-testid="follow" prop:checked=move || follow.get() on:change=move |ev| {
+                let on = event_target_checked(&ev);
+                follow.set(on);
+                if on { mine.set(room.facilitator.get_untracked().0); }
+            } /> " Follow the facilitator"</label>
+            {can_edit.then(|| view! {
+                <label><input type="checkbox" data-testid="lead" prop:checked=move || lead.get() on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    lead.set(on);
+                    if on { tell(mine.get_untracked()); }
+                } /> " I'm facilitating"</label>
+            })}
+        </section>
+        <nav class="steps" aria-label="Steps">
+            <ol>
+                {Step::ALL.iter().map(|step| {
+                    let step = *step;
+                    let needed = required.contains(&step);
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class="step"
+                                class:current=move || mine.get() == step
+                                class:facilitated=move || room.facilitator.get().0 == step
+                                aria-current=move || (mine.get() == step).then_some("step")
+                                data-testid=format!("step-{}", step.as_str())
+                                on:click=move |_| go(step)
+                            >
+                                {step.number()} ". " {step.label()}
+                                {needed.then_some(" *")}
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+}

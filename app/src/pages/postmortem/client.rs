@@ -1,0 +1,353 @@
+//! The meeting page's server-rendered parts in the browser: shows the step a person looks at,
+//! sends the parts' forms in the background (errors beside the fields, the conflict notice when
+//! someone saved the item first), and swaps in a part rendered anew when it changed, keeping any
+//! editor someone has open as it is.
+
+use super::bar::Room;
+use super::parts::Changed;
+use crate::domain::postmortem::{PostmortemStatus, Step};
+
+/// Listens to the parts' forms (once, from the meeting bar).
+pub fn listen(room: Room) {
+    #[cfg(feature = "hydrate")]
+    browser::listen(room);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = room;
+}
+
+/// Shows the panel of `step` and hides the others; the review is brought up to date when shown.
+pub fn show_step(room: Room, step: Step) {
+    #[cfg(feature = "hydrate")]
+    browser::show_step(room, step);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (room, step);
+}
+
+/// Someone changed something: the parts that show it are rendered anew (the review only when it
+/// is shown; it is refreshed whenever it is opened).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn changed(room: Room, changed: Changed) {
+    #[cfg(feature = "hydrate")]
+    browser::changed(room, changed);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (room, changed);
+}
+
+/// The postmortem moved through its review. When that makes the document read-only (published)
+/// or editable again (reopened), the page is rendered anew; otherwise the status and the review
+/// are brought up to date.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn status(room: Room, status: PostmortemStatus) {
+    #[cfg(feature = "hydrate")]
+    browser::status(room, status);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (room, status);
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::cell::Cell;
+
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+    use serde::Deserialize;
+    use wasm_bindgen::JsCast;
+    use web_sys::{
+        Element, Event, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
+        HtmlTextAreaElement, SubmitEvent,
+    };
+
+    use super::super::bar::Room;
+    use super::super::coach::hints_html;
+    use super::super::parts::{Changed, Part};
+    use crate::api::postmortems::{Saved, postmortem_part};
+    use crate::components::enhance::browser as enhance;
+    use crate::domain::postmortem::{PostmortemStatus, Step, editable};
+
+    /// What a conflicting save's answer says of the other version.
+    #[derive(Deserialize)]
+    struct Theirs {
+        version: i32,
+        updated_by: String,
+    }
+
+    /// A workflow action's answer, of which the page needs the status.
+    #[derive(Deserialize)]
+    struct Status {
+        status: PostmortemStatus,
+    }
+
+    pub fn listen(room: Room) {
+        let submit = window_event_listener(leptos::ev::submit, move |ev| submitted(room, ev));
+        let click = window_event_listener(leptos::ev::click, move |ev| clicked(room, ev.into()));
+        let change = window_event_listener(leptos::ev::change, |ev| {
+            // A moment chosen in a timeline row is saved at once.
+            if let Some(form) = target(&ev)
+                .filter(|e| e.has_attribute("data-autosubmit"))
+                .and_then(|e| form_of(&e))
+            {
+                let _ = form.request_submit();
+            }
+        });
+        let input = window_event_listener(leptos::ev::input, |ev| {
+            if let Some(form) = target(&ev)
+                .filter(|e| e.has_attribute("data-coach"))
+                .and_then(|e| form_of(&e))
+            {
+                coach(&form);
+            }
+        });
+        on_cleanup(move || {
+            submit.remove();
+            click.remove();
+            change.remove();
+            input.remove();
+        });
+    }
+
+    pub fn show_step(room: Room, step: Step) {
+        let Some(page) = document().document_element() else {
+            return;
+        };
+        for panel in all(&page, "[data-step-panel]") {
+            let shown = panel.get_attribute("data-step-panel").as_deref() == Some(step.as_str());
+            let _ = if shown {
+                panel.remove_attribute("hidden")
+            } else {
+                panel.set_attribute("hidden", "")
+            };
+        }
+        if step == Step::Review {
+            refresh(room.id, Part::Review);
+        }
+    }
+
+    pub fn changed(room: Room, changed: Changed) {
+        for part in Part::showing(changed) {
+            if *part != Part::Review || room.mine.get_untracked() == Step::Review {
+                refresh(room.id, *part);
+            }
+        }
+    }
+
+    pub fn status(room: Room, status: PostmortemStatus) {
+        if editable(status) != editable(room.rendered_as) {
+            let _ = window().location().reload();
+            return;
+        }
+        if let Ok(Some(badge)) = document().query_selector("[data-testid=pm-status-badge]") {
+            badge.set_text_content(Some(status.label()));
+        }
+        changed(room, Changed::Meta);
+    }
+
+    thread_local! {
+        /// Per part: 0 idle, 1 being fetched, 2 being fetched and changed again since.
+        static FETCHING: [Cell<u8>; 4] = const { [Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0)] };
+    }
+
+    /// Renders `part` anew on the server and swaps it in; changes meanwhile lead to one more.
+    fn refresh(postmortem: i64, part: Part) {
+        let slot = Part::ALL
+            .iter()
+            .position(|p| *p == part)
+            .unwrap_or_default();
+        let busy = FETCHING.with(|f| f[slot].replace(if f[slot].get() == 0 { 1 } else { 2 }) > 0);
+        if busy {
+            return;
+        }
+        spawn_local(async move {
+            loop {
+                if let Ok(html) = postmortem_part(postmortem, part.as_str().into()).await {
+                    swap(part, &html);
+                }
+                let again = FETCHING.with(|f| {
+                    let again = f[slot].get() == 2;
+                    f[slot].set(if again { 1 } else { 0 });
+                    again
+                });
+                if !again {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Replaces a part's content, keeping every open editor (and what is typed in it) in place of
+    /// its fresh copy. An editor whose item is gone goes with it.
+    fn swap(part: Part, html: &str) {
+        let document = document();
+        let Ok(Some(holder)) =
+            document.query_selector(&format!("[data-part=\"{}\"]", part.as_str()))
+        else {
+            return;
+        };
+        let Ok(fresh) = document.create_element("div") else {
+            return;
+        };
+        fresh.set_inner_html(html);
+        let focused = document.active_element();
+        for open in all(&holder, "details[data-editor][open]") {
+            let key = open.id();
+            if let Ok(Some(copy)) = fresh.query_selector(&format!("[id=\"{key}\"]")) {
+                let _ = copy.replace_with_with_node_1(&open);
+            }
+        }
+        holder.set_text_content(None);
+        while let Some(child) = fresh.first_child() {
+            let _ = holder.append_child(&child);
+        }
+        if let Some(focused) = focused
+            .filter(|e| e.is_connected())
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = focused.focus();
+        }
+    }
+
+    fn submitted(room: Room, ev: SubmitEvent) {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        if ev.default_prevented() || !form.has_attribute("data-meeting-form") {
+            return;
+        }
+        ev.prevent_default();
+        let Ok(data) = FormData::new_with_form(&form) else {
+            return;
+        };
+        // The button that was pressed is part of what a plain form would send.
+        if let Some(button) = ev.submitter()
+            && let Some(name) = button.get_attribute("name")
+        {
+            let value = button.get_attribute("value").unwrap_or_default();
+            let _ = data.append_with_str(&name, &value);
+        }
+        let action = form.get_attribute("action").unwrap_or_default();
+        let buttons = enhance::submit_buttons(&form);
+        buttons.iter().for_each(|b| b.set_disabled(true));
+        spawn_local(async move {
+            let answer = enhance::post_for_answer(&action, &data).await;
+            buttons.iter().for_each(|b| b.set_disabled(false));
+            match answer {
+                Ok(answer) => {
+                    enhance::clear(&form);
+                    if let Ok(Saved::Conflict(theirs)) =
+                        serde_json::from_str::<Saved<Theirs>>(&answer)
+                    {
+                        show_conflict(&form, &theirs);
+                    } else {
+                        close(&form);
+                        if let Ok(meta) = serde_json::from_str::<Status>(&answer) {
+                            status(room, meta.status);
+                        }
+                    }
+                    if let Some(part) = part_of(&form) {
+                        refresh(room.id, part);
+                    }
+                }
+                Err(error) => enhance::show(&form, &error),
+            }
+        });
+    }
+
+    fn clicked(room: Room, ev: Event) {
+        let Some(button) = target(&ev) else {
+            return;
+        };
+        let Some(form) = form_of(&button) else {
+            return;
+        };
+        if button.has_attribute("data-close") {
+            close(&form);
+        } else if button.has_attribute("data-keep-mine") {
+            // Saved again, over the other version.
+            if let (Some(notice), Ok(Some(version))) =
+                (conflict(&form), form.query_selector("input[name=version]"))
+            {
+                if let (Some(theirs), Ok(version)) = (
+                    notice.get_attribute("data-version"),
+                    version.dyn_into::<HtmlInputElement>(),
+                ) {
+                    version.set_value(&theirs);
+                }
+                let _ = notice.set_attribute("hidden", "");
+            }
+            let _ = form.request_submit();
+        } else if button.has_attribute("data-use-theirs") {
+            close(&form);
+            if let Some(part) = part_of(&form) {
+                refresh(room.id, part);
+            }
+        }
+    }
+
+    fn show_conflict(form: &HtmlFormElement, theirs: &Theirs) {
+        let Some(notice) = conflict(form) else {
+            return;
+        };
+        let _ = notice.set_attribute("data-version", &theirs.version.to_string());
+        if let Ok(Some(by)) = notice.query_selector("[data-conflict-by]") {
+            by.set_text_content(Some(&theirs.updated_by));
+        }
+        let _ = notice.remove_attribute("hidden");
+    }
+
+    /// Closes the editor the form is in, dropping what was typed (the part's next rendering has
+    /// the saved version).
+    fn close(form: &HtmlFormElement) {
+        if let Ok(Some(details)) = form.closest("details") {
+            let _ = details.remove_attribute("open");
+        }
+        if let Some(notice) = conflict(form) {
+            let _ = notice.set_attribute("hidden", "");
+        }
+        enhance::clear(form);
+        form.reset();
+        coach(form);
+    }
+
+    /// The coach's hints for what the form's coached texts say now.
+    fn coach(form: &HtmlFormElement) {
+        let Ok(Some(out)) = form.query_selector("[data-coach-out]") else {
+            return;
+        };
+        let text = all(form, "[data-coach]")
+            .into_iter()
+            .filter_map(|e| e.dyn_into::<HtmlTextAreaElement>().ok())
+            .map(|t| t.value())
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.set_inner_html(&hints_html(&text));
+    }
+
+    fn conflict(form: &HtmlFormElement) -> Option<Element> {
+        form.query_selector("[data-conflict]").ok().flatten()
+    }
+
+    fn part_of(form: &HtmlFormElement) -> Option<Part> {
+        let holder = form.closest("[data-part]").ok().flatten()?;
+        Part::parse(&holder.get_attribute("data-part")?)
+    }
+
+    fn target(ev: &Event) -> Option<Element> {
+        ev.target()?.dyn_into::<Element>().ok()
+    }
+
+    fn form_of(element: &Element) -> Option<HtmlFormElement> {
+        element.closest("form").ok().flatten()?.dyn_into().ok()
+    }
+
+    fn all(root: &Element, selector: &str) -> Vec<Element> {
+        let Ok(list) = root.query_selector_all(selector) else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .collect()
+    }
+}

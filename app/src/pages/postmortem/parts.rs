@@ -1,0 +1,108 @@
+//! The server-rendered parts of the meeting page (timeline, causal board, action items, review):
+//! which one a change affects, and (on the server) rendering one alone, which the browser asks
+//! for when someone changed it and swaps in.
+
+use crate::domain::postmortem::Step;
+
+/// A part of the meeting page that the server renders and the browser refreshes as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Timeline,
+    Factors,
+    Actions,
+    Review,
+}
+
+/// What kind of thing a live change is about.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changed {
+    Field,
+    Timeline,
+    Factor,
+    Action,
+    Meta,
+}
+
+impl Part {
+    pub const ALL: [Part; 4] = [Part::Timeline, Part::Factors, Part::Actions, Part::Review];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Timeline => "timeline",
+            Part::Factors => "factors",
+            Part::Actions => "actions",
+            Part::Review => "review",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+
+    /// The step whose panel shows this part.
+    pub fn step(self) -> Step {
+        match self {
+            Part::Timeline => Step::Timeline,
+            Part::Factors => Step::Factors,
+            Part::Actions => Step::Actions,
+            Part::Review => Step::Review,
+        }
+    }
+
+    /// The parts that show something of a changed item: factors cite timeline entries, action
+    /// items name the factor they address, and the review counts everything.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn showing(changed: Changed) -> &'static [Part] {
+        match changed {
+            Changed::Field | Changed::Meta => &[Part::Review],
+            Changed::Timeline => &[Part::Timeline, Part::Factors, Part::Review],
+            Changed::Factor => &[Part::Factors, Part::Actions, Part::Review],
+            Changed::Action => &[Part::Actions, Part::Review],
+        }
+    }
+}
+
+/// One part as HTML, for the browser to swap in. The review counts the coach's open hints here
+/// (the page itself leaves that to this request, to keep its own render quick).
+#[cfg(feature = "ssr")]
+pub fn render(part: Part, view: &crate::api::postmortems::PostmortemView) -> String {
+    use leptos::prelude::*;
+    use leptos::tachys::view::RenderHtml;
+
+    Owner::new().with(|| match part {
+        Part::Timeline => super::timeline::part(view).to_html(),
+        Part::Factors => super::factors::part(view).to_html(),
+        Part::Actions => super::actions::part(view).to_html(),
+        Part::Review => super::review::part(view, true).to_html(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_named_in_addresses_and_read_back() {
+        for part in Part::ALL {
+            assert_eq!(Part::parse(part.as_str()), Some(part));
+        }
+        assert_eq!(Part::parse("everything"), None);
+    }
+
+    #[test]
+    fn a_change_refreshes_every_part_that_shows_it() {
+        assert_eq!(Part::showing(Changed::Field), [Part::Review]);
+        assert!(Part::showing(Changed::Timeline).contains(&Part::Factors));
+        assert!(Part::showing(Changed::Factor).contains(&Part::Actions));
+        assert!(!Part::showing(Changed::Action).contains(&Part::Timeline));
+        for changed in [
+            Changed::Timeline,
+            Changed::Factor,
+            Changed::Action,
+            Changed::Meta,
+        ] {
+            assert!(Part::showing(changed).contains(&Part::Review));
+        }
+    }
+}
