@@ -44,7 +44,9 @@ fn row(view: &PostmortemView, a: &ActionView, editable: bool) -> impl IntoView +
                 <div><dt>"Due"</dt><dd>{a.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>"Priority"</dt><dd>{a.priority.label()}</dd></div>
                 {factor.map(|f| view! { <div><dt>"Addresses"</dt><dd>{f}</dd></div> })}
-                <div><dt>"GitHub"</dt><dd><SyncBadgeView item=id badge=a.sync.clone() can_retry=editable /></dd></div>
+                {a.sync.clone().map(|badge| view! {
+                    <div><dt>"GitHub"</dt><dd><SyncBadgeView item=id badge=Some(badge) can_retry=editable /></dd></div>
+                })}
             </dl>
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/actions/delete", id)}
