@@ -274,8 +274,10 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
 }
 
 /// One part of the meeting page (`timeline`, `factors`, `actions` or `review`) rendered anew as
-/// HTML, for the page to swap in when someone changed it.
-#[server(endpoint = "postmortems/part")]
+/// HTML, for the page to swap in when someone changed it. A GET: every open page asks for it after
+/// each change, and reading must not count as a write (which would end remembered pages and, on
+/// PostgreSQL, notify every instance).
+#[server(endpoint = "postmortems/part", input = server_fn::codec::GetUrl)]
 pub async fn postmortem_part(postmortem_id: i64, part: String) -> Result<String, ApiError> {
     let part = crate::pages::postmortem::Part::parse(&part)
         .ok_or_else(|| crate::server::AppError::field("part", "Unknown part."))?;

@@ -65,6 +65,24 @@ async fn the_meeting_page_is_sent_again_until_anything_is_written(engine: Engine
     rename_by_hand(&app, pm, "Renamed by hand").await;
     let (_, again) = page(&app.client, &app.address, pm).await;
     assert!(again.contains("Cache outage") && !again.contains("Renamed by hand"));
+    // Reading a part of the page, as every open meeting does after each change, is no write.
+    let part = app
+        .client
+        .get(app.url("/api/postmortems/part"))
+        .query(&[
+            ("postmortem_id", pm.to_string().as_str()),
+            ("part", "review"),
+        ])
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 200);
+    let (_, still) = page(&app.client, &app.address, pm).await;
+    assert!(
+        !still.contains("Renamed by hand"),
+        "not renewed by reading a part"
+    );
 
     // ... but any write through the app, to this postmortem or anything else, renews it.
     app.create_service("Search", "search", &[]).await;

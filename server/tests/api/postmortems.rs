@@ -341,14 +341,24 @@ async fn items_are_validated_and_markdown_is_sanitised(engine: Engine) {
     assert_eq!(view["factors"].as_array().unwrap().len(), 1);
 }
 
+/// Reads one part of the meeting page as the page does: a GET, with the arguments in the query.
+async fn get_part(
+    app: &TestApp,
+    client: &reqwest::Client,
+    pm: &str,
+    part: &str,
+) -> reqwest::Response {
+    client
+        .get(app.url("/api/postmortems/part"))
+        .query(&[("postmortem_id", pm), ("part", part)])
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("request sent")
+}
+
 async fn part(app: &TestApp, client: &reqwest::Client, pm: i64, part: &str) -> String {
-    let response = app
-        .call_with(
-            client,
-            "postmortems/part",
-            &[("postmortem_id", &pm.to_string()), ("part", part)],
-        )
-        .await;
+    let response = get_part(app, client, &pm.to_string(), part).await;
     let status = response.status();
     let body = response.text().await.unwrap();
     assert!(status.is_success(), "{status}: {body}");
@@ -440,20 +450,10 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     );
     assert!(!part(&app, &viewer, pm, "review").await.contains("workflow"));
     // An unknown part, or a postmortem that does not exist, is a clear error.
-    let response = app
-        .call(
-            "postmortems/part",
-            &[("postmortem_id", id.as_str()), ("part", "everything")],
-        )
-        .await;
+    let response = get_part(&app, &app.client, &id, "everything").await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("Unknown part"));
-    let response = app
-        .call(
-            "postmortems/part",
-            &[("postmortem_id", "999999"), ("part", "review")],
-        )
-        .await;
+    let response = get_part(&app, &app.client, "999999", "review").await;
     assert_eq!(response.status(), 404);
 }
 
