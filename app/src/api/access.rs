@@ -128,6 +128,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         Access::Requires(Permission::ViewRecords),
     ),
     (
+        "/api/postmortems/editor",
+        Access::Requires(Permission::EditPostmortems),
+    ),
+    (
         "/api/postmortems/templates",
         Access::Requires(Permission::ViewRecords),
     ),

@@ -285,6 +285,15 @@ pub async fn postmortem_part(postmortem_id: i64, part: String) -> Result<String,
     Ok(crate::pages::postmortem::render_part(part, &view))
 }
 
+/// One item's editor (`item` as `timeline-12`, `factor-3` or `action-5`), opened, as HTML. The
+/// meeting fetches it when someone clicks "Edit", so the page need not carry every item's form.
+#[server(endpoint = "postmortems/editor", input = server_fn::codec::GetUrl)]
+pub async fn postmortem_editor(postmortem_id: i64, item: String) -> Result<String, ApiError> {
+    let view = get_postmortem(postmortem_id).await?;
+    crate::pages::postmortem::render_editor(&item, &view)
+        .ok_or_else(|| crate::server::AppError::NotFound("Item").into())
+}
+
 /// Starts a postmortem for one or more incidents (ids separated by commas) and goes to it.
 /// An incident that already has a postmortem leads to that one.
 #[server(endpoint = "postmortems/start")]

@@ -357,6 +357,22 @@ async fn get_part(
         .expect("request sent")
 }
 
+/// Reads one item's editor as the page does.
+async fn get_editor(
+    app: &TestApp,
+    client: &reqwest::Client,
+    pm: &str,
+    item: &str,
+) -> reqwest::Response {
+    client
+        .get(app.url("/api/postmortems/editor"))
+        .query(&[("postmortem_id", pm), ("item", item)])
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("request sent")
+}
+
 async fn part(app: &TestApp, client: &reqwest::Client, pm: i64, part: &str) -> String {
     let response = get_part(app, client, &pm.to_string(), part).await;
     let status = response.status();
@@ -406,8 +422,8 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     .await;
     assert!(saved["Saved"]["id"].is_i64(), "{saved}");
 
-    // The causal board: the factor (its title escaped), the coach's hint, and editor forms that
-    // post with the version the edit starts from.
+    // The causal board: the factor (its title escaped), the coach's hint, an "Edit" per factor
+    // and the form that adds one.
     let board = part(&app, &app.client, pm, "factors").await;
     assert!(
         board.contains("Consumers &lt;b&gt;scaled&lt;/b&gt; too late"),
@@ -415,10 +431,9 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     );
     assert!(board.contains(r#"data-testid="coach-hints""#), "{board}");
     assert!(
-        board.contains(&format!(r#"id="edit-factor-{factor_id}""#)),
+        board.contains(&format!(r#"data-edit="factor-{factor_id}""#)),
         "{board}"
     );
-    assert!(board.contains(r#"name="version" value="1""#), "{board}");
     assert!(board.contains(r#"action="/api/postmortems/factors/save""#));
     assert!(
         board.contains("data-meeting-form") && board.contains("data-coach-out"),
@@ -441,6 +456,34 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     );
     assert!(review.contains(r#"value="send_to_review""#), "{review}");
 
+    // An item's editor comes on its own, opened, posting the version the edit starts from.
+    let editor = get_editor(&app, &app.client, &id, &format!("factor-{factor_id}")).await;
+    assert_eq!(editor.status(), 200);
+    let editor: String = editor.json().await.unwrap();
+    assert!(
+        editor.starts_with("<details") && editor.contains(" open"),
+        "{editor}"
+    );
+    assert!(editor.contains(r#"name="version" value="1""#), "{editor}");
+    assert!(editor.contains("Consumers &lt;b&gt;scaled"), "{editor}");
+    for missing in ["factor-999999", "factor-x", "nothing"] {
+        let response = get_editor(&app, &app.client, &id, missing).await;
+        assert_eq!(response.status(), 404, "{missing}");
+    }
+    // The page opens with that editor when asked for (how "Edit" works without JavaScript).
+    let page = app
+        .get(&format!("/postmortems/{pm}?edit=factor-{factor_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let opened = page
+        .split(&format!(r#"id="edit-factor-{factor_id}""#))
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default();
+    assert!(opened.contains("open"), "no open editor: {opened}");
+
     // A viewer reads the same parts without any form to change them.
     let viewer = app.client_as(Role::Viewer).await;
     let board = part(&app, &viewer, pm, "factors").await;
@@ -449,6 +492,8 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
         "{board}"
     );
     assert!(!part(&app, &viewer, pm, "review").await.contains("workflow"));
+    let response = get_editor(&app, &viewer, &id, &format!("factor-{factor_id}")).await;
+    assert_eq!(response.status(), 403);
     // An unknown part, or a postmortem that does not exist, is a clear error.
     let response = get_part(&app, &app.client, &id, "everything").await;
     assert_eq!(response.status(), 422);

@@ -5,27 +5,32 @@
 
 use leptos::prelude::*;
 
-use super::items::{conflict_notice, editor, hidden, remove_form, save_buttons};
+use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use crate::api::postmortems::{ActionView, PostmortemView};
 use crate::components::SyncBadgeView;
 use crate::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
 
 /// The items, and (for editors) a way to add one.
-pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
+pub fn part(view: &PostmortemView, open: Option<&str>) -> impl IntoView + use<> {
     let editable = super::editable(view);
     let rows = view
         .actions
         .iter()
-        .map(|a| row(view, a, editable))
+        .map(|a| row(view, a, editable, open))
         .collect_view();
     view! {
         {view.actions.is_empty().then(|| view! { <p class="muted">"No action items yet."</p> })}
         <ul class="action-list">{rows}</ul>
-        {editable.then(|| editor("add-action".into(), "Add an action item", action_form(view, None).into_any()))}
+        {editable.then(|| editor("add-action".into(), "Add an action item", action_form(view, None).into_any(), false))}
     }
 }
 
-fn row(view: &PostmortemView, a: &ActionView, editable: bool) -> impl IntoView + use<> {
+fn row(
+    view: &PostmortemView,
+    a: &ActionView,
+    editable: bool,
+    open: Option<&str>,
+) -> impl IntoView + use<> {
     let factor = a
         .factor_id
         .and_then(|f| view.factors.iter().find(|x| x.id == f))
@@ -50,10 +55,21 @@ fn row(view: &PostmortemView, a: &ActionView, editable: bool) -> impl IntoView +
             </dl>
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/actions/delete", id)}
-                {editor(format!("edit-action-{id}"), "Edit", action_form(view, Some(a)).into_any())}
+                {edit(&format!("action-{id}"), open, || action_form(view, Some(a)).into_any())}
             })}
         </li>
     }
+}
+
+/// The editor of action item `id`, opened.
+#[cfg(feature = "ssr")]
+pub fn action_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
+    let action = view.actions.iter().find(|a| a.id == id)?;
+    Some(edit(
+        &format!("action-{id}"),
+        Some(&format!("action-{id}")),
+        || action_form(view, Some(action)).into_any(),
+    ))
 }
 
 /// The editor of one item, or of a new one (`None`).

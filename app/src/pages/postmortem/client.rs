@@ -60,7 +60,7 @@ mod browser {
     use super::super::bar::Room;
     use super::super::coach::hints_html;
     use super::super::parts::{Changed, Part};
-    use crate::api::postmortems::{Saved, postmortem_part};
+    use crate::api::postmortems::{Saved, postmortem_editor, postmortem_part};
     use crate::components::enhance::browser as enhance;
     use crate::domain::postmortem::{PostmortemStatus, Step, editable};
 
@@ -258,6 +258,11 @@ mod browser {
         let Some(button) = target(&ev) else {
             return;
         };
+        if let Ok(Some(link)) = button.closest("[data-edit]") {
+            ev.prevent_default();
+            open_editor(room, link);
+            return;
+        }
         let Some(form) = form_of(&button) else {
             return;
         };
@@ -283,6 +288,39 @@ mod browser {
                 refresh(room.id, part);
             }
         }
+    }
+
+    /// Fetches an item's editor into the place of its "Edit" link; if that fails, the link's own
+    /// page (the meeting with that editor open) is shown instead.
+    fn open_editor(room: Room, link: Element) {
+        let Some(item) = link.get_attribute("data-edit") else {
+            return;
+        };
+        spawn_local(async move {
+            let editor = postmortem_editor(room.id, item)
+                .await
+                .ok()
+                .and_then(|html| {
+                    let holder = document().create_element("div").ok()?;
+                    holder.set_inner_html(&html);
+                    holder.first_element_child()
+                });
+            let Some(editor) = editor else {
+                if let Some(href) = link.get_attribute("href") {
+                    let _ = window().location().set_href(&href);
+                }
+                return;
+            };
+            let _ = link.replace_with_with_node_1(&editor);
+            if let Some(first) = editor
+                .query_selector("input:not([type=hidden]), textarea")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = first.focus();
+            }
+        });
     }
 
     fn show_conflict(form: &HtmlFormElement, theirs: &Theirs) {

@@ -5,13 +5,13 @@
 use leptos::prelude::*;
 
 use super::coach::hints_html;
-use super::items::{conflict_notice, editor, hidden, remove_form, save_buttons};
+use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use crate::api::postmortems::{FactorView, PmTimelineView, PostmortemView};
 use crate::domain::postmortem::{Evidence, FactorCategory, FactorForm};
 use crate::domain::time_text;
 
 /// The board, one column per category, and (for editors) a way to add a factor.
-pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
+pub fn part(view: &PostmortemView, open: Option<&str>) -> impl IntoView + use<> {
     let editable = super::editable(view);
     let pm = view.id;
     let columns = FactorCategory::ALL
@@ -21,7 +21,7 @@ pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
                 .factors
                 .iter()
                 .filter(|f| f.category == *category)
-                .map(|f| card(view, f, editable))
+                .map(|f| card(view, f, editable, open))
                 .collect_view();
             view! {
                 <section class="board-column" data-testid=format!("category-{}", category.as_str())>
@@ -33,11 +33,16 @@ pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
         .collect_view();
     view! {
         <div class="causal-board" data-testid="causal-board">{columns}</div>
-        {editable.then(|| editor("add-factor".into(), "Add a contributing factor", factor_form(pm, None).into_any()))}
+        {editable.then(|| editor("add-factor".into(), "Add a contributing factor", factor_form(pm, None).into_any(), false))}
     }
 }
 
-fn card(view: &PostmortemView, factor: &FactorView, editable: bool) -> impl IntoView + use<> {
+fn card(
+    view: &PostmortemView,
+    factor: &FactorView,
+    editable: bool,
+    open: Option<&str>,
+) -> impl IntoView + use<> {
     let id = factor.id;
     let coach = hints_html(&(factor.description.clone() + "\n" + &factor.whys.join("\n")));
     let evidence = factor
@@ -66,10 +71,21 @@ fn card(view: &PostmortemView, factor: &FactorView, editable: bool) -> impl Into
             })}
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/factors/delete", id)}
-                {editor(format!("edit-factor-{id}"), "Edit", factor_form(view.id, Some(factor)).into_any())}
+                {edit(&format!("factor-{id}"), open, || factor_form(view.id, Some(factor)).into_any())}
             })}
         </article>
     }
+}
+
+/// The editor of factor `id`, opened.
+#[cfg(feature = "ssr")]
+pub fn factor_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
+    let factor = view.factors.iter().find(|f| f.id == id)?;
+    Some(edit(
+        &format!("factor-{id}"),
+        Some(&format!("factor-{id}")),
+        || factor_form(view.id, Some(factor)).into_any(),
+    ))
 }
 
 /// A curated timeline entry cited as evidence, by its number, time and text.

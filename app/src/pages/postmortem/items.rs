@@ -10,14 +10,28 @@ pub fn hidden(name: &'static str, value: impl ToString) -> impl IntoView {
     view! { <input type="hidden" name=name value=value.to_string() /> }
 }
 
-/// An item's editor behind a button: `<details>` opens it without any script, and the browser
-/// keeps an open one (with what is typed in it) when the part around it is refreshed.
-pub fn editor(key: String, label: &'static str, form: AnyView) -> impl IntoView {
+/// An editor behind a button: `<details>` opens it without any script, and the browser keeps an
+/// open one (with what is typed in it) when the part around it is refreshed.
+pub fn editor(key: String, label: &'static str, form: AnyView, open: bool) -> impl IntoView {
     view! {
-        <details class="item-edit" id=key data-editor>
+        <details class="item-edit" id=key data-editor open=open>
             <summary class="button small">{label}</summary>
             {form}
         </details>
+    }
+}
+
+/// An item's "Edit" (`key` as `timeline-12`). Its editor is rendered only for the item asked for
+/// (`open`), which keeps a large document's page small: the link shows the page with that editor
+/// open, and in the meeting the browser fetches the editor into its place instead.
+pub fn edit(key: &str, open: Option<&str>, form: impl FnOnce() -> AnyView) -> AnyView {
+    if open == Some(key) {
+        editor(format!("edit-{key}"), "Edit", form(), true).into_any()
+    } else {
+        view! {
+            <a class="button small" href=format!("?edit={key}#{key}") id=format!("edit-{key}") data-edit=key.to_owned()>"Edit"</a>
+        }
+        .into_any()
     }
 }
 

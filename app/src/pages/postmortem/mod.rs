@@ -19,11 +19,11 @@ mod timeline;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub use self::parts::Part;
 #[cfg(feature = "ssr")]
-pub use self::parts::render as render_part;
+pub use self::parts::{render as render_part, render_editor};
 use crate::api::postmortems::{PostmortemView, get_postmortem};
 use crate::components::{ErrorsView, resource};
 use crate::domain::postmortem::{NarrativeField, Step};
@@ -40,15 +40,21 @@ pub fn PostmortemPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let postmortem = resource(id, get_postmortem);
+    // `?edit=timeline-12`: the page opens with that item's editor (how "Edit" works without
+    // JavaScript; in the meeting the browser fetches the editor in place).
+    let editing = use_query_map().read_untracked().get("edit");
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    let editing = editing.clone();
+                    Suspend::new(async move {
                     postmortem.await.map(|view| view! {
                         <Title text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
-                        <Meeting view />
+                        <Meeting view editing />
                     })
-                })}
+                })
+                }}
             </ErrorBoundary>
         </Suspense>
     }
@@ -61,7 +67,7 @@ fn editable(view: &PostmortemView) -> bool {
 
 /// The meeting page: the header, the meeting bar and the steps' panels, the facilitator's shown.
 #[component]
-fn Meeting(view: PostmortemView) -> impl IntoView {
+fn Meeting(view: PostmortemView, editing: Option<String>) -> impl IntoView {
     let problems = (!view.problems.is_empty()).then(|| {
         view! {
             <p class="small" data-testid="pm-problems">
@@ -73,12 +79,22 @@ fn Meeting(view: PostmortemView) -> impl IntoView {
             </p>
         }
     });
+    // The facilitator's step, or the step of the item whose editor was asked for.
+    let shown = editing
+        .as_deref()
+        .and_then(|item| item.split_once('-'))
+        .map(|(kind, _)| match kind {
+            "timeline" => Step::Timeline,
+            "factor" => Step::Factors,
+            _ => Step::Actions,
+        })
+        .unwrap_or(view.facilitator_step);
     let panels = Step::ALL.iter().map(|&step| {
         view! {
-            <section class="step-panel" data-step-panel=step.as_str() hidden=step != view.facilitator_step data-testid=format!("panel-{}", step.as_str())>
+            <section class="step-panel" data-step-panel=step.as_str() hidden=step != shown data-testid=format!("panel-{}", step.as_str())>
                 <h2>{step.number()} ". " {step.label()}</h2>
                 <p class="help muted">{step.help()}</p>
-                {step_content(step, &view)}
+                {step_content(step, &view, editing.as_deref())}
             </section>
         }
     }).collect_view();
@@ -114,7 +130,7 @@ fn Meeting(view: PostmortemView) -> impl IntoView {
     }
 }
 
-fn step_content(step: Step, view: &PostmortemView) -> AnyView {
+fn step_content(step: Step, view: &PostmortemView, editing: Option<&str>) -> AnyView {
     let part = |part: Part, content: AnyView| {
         view! { <div data-part=part.as_str()>{content}</div> }.into_any()
     };
@@ -139,9 +155,9 @@ fn step_content(step: Step, view: &PostmortemView) -> AnyView {
                 .collect_view()
                 .into_any()
         }
-        Step::Timeline => part(Part::Timeline, timeline::part(view).into_any()),
-        Step::Factors => part(Part::Factors, factors::part(view).into_any()),
-        Step::Actions => part(Part::Actions, actions::part(view).into_any()),
+        Step::Timeline => part(Part::Timeline, timeline::part(view, editing).into_any()),
+        Step::Factors => part(Part::Factors, factors::part(view, editing).into_any()),
+        Step::Actions => part(Part::Actions, actions::part(view, editing).into_any()),
         Step::Review => part(Part::Review, review::part(view, false).into_any()),
     }
 }

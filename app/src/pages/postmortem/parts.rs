@@ -71,10 +71,33 @@ pub fn render(part: Part, view: &crate::api::postmortems::PostmortemView) -> Str
     use leptos::tachys::view::RenderHtml;
 
     Owner::new().with(|| match part {
-        Part::Timeline => super::timeline::part(view).to_html(),
-        Part::Factors => super::factors::part(view).to_html(),
-        Part::Actions => super::actions::part(view).to_html(),
+        Part::Timeline => super::timeline::part(view, None).to_html(),
+        Part::Factors => super::factors::part(view, None).to_html(),
+        Part::Actions => super::actions::part(view, None).to_html(),
         Part::Review => super::review::part(view, true).to_html(),
+    })
+}
+
+/// The editor of one item (`timeline-12`, `factor-3`, `action-5`), opened, as HTML; `None` when
+/// the postmortem has no such item or the reader may not change it.
+#[cfg(feature = "ssr")]
+pub fn render_editor(item: &str, view: &crate::api::postmortems::PostmortemView) -> Option<String> {
+    use leptos::prelude::*;
+    use leptos::tachys::view::RenderHtml;
+
+    if !super::editable(view) {
+        return None;
+    }
+    let (kind, id) = item.split_once('-')?;
+    let id: i64 = id.parse().ok()?;
+    Owner::new().with(|| {
+        let editor = match kind {
+            "timeline" => super::timeline::entry_editor(view, id),
+            "factor" => super::factors::factor_editor(view, id),
+            "action" => super::actions::action_editor(view, id),
+            _ => None,
+        };
+        editor.map(|e| e.to_html())
     })
 }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::items::{conflict_notice, editor, hidden, remove_form, save_buttons};
+use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use crate::api::postmortems::{PmTimelineView, PostmortemView};
 use crate::domain::incident::format_duration;
 use crate::domain::postmortem::{Moment, PmTimelineForm};
@@ -13,7 +13,7 @@ use crate::domain::time_text;
 const SAVE: &str = "/api/postmortems/timeline/save";
 
 /// The durations, the curated entries, and (for editors) a way to add one.
-pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
+pub fn part(view: &PostmortemView, open: Option<&str>) -> impl IntoView + use<> {
     let durations = view.durations();
     let shown = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     let editable = super::editable(view);
@@ -30,13 +30,18 @@ pub fn part(view: &PostmortemView) -> impl IntoView + use<> {
             <div><dt>"Time to mitigate"</dt><dd data-testid="to-mitigate">{shown(durations.to_mitigate)}</dd></div>
         </dl>
         <ol class="pm-timeline" data-testid="pm-timeline">
-            {view.timeline.iter().map(|entry| row(pm, entry, editable)).collect_view()}
+            {view.timeline.iter().map(|entry| row(pm, entry, editable, open)).collect_view()}
         </ol>
-        {editable.then(|| editor("add-timeline".into(), "Add an entry", entry_form(pm, None).into_any()))}
+        {editable.then(|| editor("add-timeline".into(), "Add an entry", entry_form(pm, None).into_any(), false))}
     }
 }
 
-fn row(pm: i64, entry: &PmTimelineView, editable: bool) -> impl IntoView + use<> {
+fn row(
+    pm: i64,
+    entry: &PmTimelineView,
+    editable: bool,
+    open: Option<&str>,
+) -> impl IntoView + use<> {
     let id = entry.id;
     let form = entry.to_form();
     let tools = editable.then(|| {
@@ -62,7 +67,7 @@ fn row(pm: i64, entry: &PmTimelineView, editable: bool) -> impl IntoView + use<>
                 </form>
                 {(!entry.imported).then(|| remove_form("/api/postmortems/timeline/delete", id))}
             </span>
-            {editor(format!("edit-timeline-{id}"), "Edit", entry_form(pm, Some(entry)).into_any())}
+            {edit(&format!("timeline-{id}"), open, || entry_form(pm, Some(entry)).into_any())}
         }
     });
     view! {
@@ -75,6 +80,17 @@ fn row(pm: i64, entry: &PmTimelineView, editable: bool) -> impl IntoView + use<>
             {tools}
         </li>
     }
+}
+
+/// The editor of entry `id`, opened.
+#[cfg(feature = "ssr")]
+pub fn entry_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
+    let entry = view.timeline.iter().find(|e| e.id == id)?;
+    Some(edit(
+        &format!("timeline-{id}"),
+        Some(&format!("timeline-{id}")),
+        || entry_form(view.id, Some(entry)).into_any(),
+    ))
 }
 
 fn moment_options(current: &str, unmarked: &'static str) -> impl IntoView + use<> {
