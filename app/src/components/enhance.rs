@@ -98,17 +98,9 @@ pub mod browser {
             return;
         }
         ev.prevent_default();
-        let Ok(data) = FormData::new_with_form(&form) else {
+        let Some(data) = form_data(&form, &ev) else {
             return;
         };
-        // The button that was pressed is part of what a plain form would send.
-        if let Some(button) = ev.submitter() {
-            let name = button.get_attribute("name").unwrap_or_default();
-            if !name.is_empty() {
-                let value = button.get_attribute("value").unwrap_or_default();
-                let _ = data.append_with_str(&name, &value);
-            }
-        }
         let buttons = submit_buttons(&form);
         buttons.iter().for_each(|b| b.set_disabled(true));
         spawn_local(async move {
@@ -120,6 +112,30 @@ pub mod browser {
                 Err(error) => show(&form, &error),
             }
         });
+    }
+
+    /// What a plain form would send: its fields, and the button that was pressed.
+    pub fn form_data(form: &HtmlFormElement, ev: &SubmitEvent) -> Option<FormData> {
+        let data = FormData::new_with_form(form).ok()?;
+        if let Some(button) = ev.submitter() {
+            let name = button.get_attribute("name").unwrap_or_default();
+            if !name.is_empty() {
+                let value = button.get_attribute("value").unwrap_or_default();
+                let _ = data.append_with_str(&name, &value);
+            }
+        }
+        Some(data)
+    }
+
+    /// The elements under `root` that match `selector`.
+    pub fn all(root: &Element, selector: &str) -> Vec<Element> {
+        let Ok(list) = root.query_selector_all(selector) else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .collect()
     }
 
     /// Posts the form as a plain form would, asking for the server function's JSON answer: the
@@ -186,12 +202,9 @@ pub mod browser {
     }
 
     pub fn submit_buttons(form: &HtmlFormElement) -> Vec<HtmlButtonElement> {
-        let Ok(list) = form.query_selector_all("button") else {
-            return Vec::new();
-        };
-        (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<HtmlButtonElement>().ok())
+        all(form, "button")
+            .into_iter()
+            .filter_map(|e| e.dyn_into::<HtmlButtonElement>().ok())
             .filter(|b| b.type_() == "submit")
             .collect()
     }
@@ -205,19 +218,11 @@ pub mod browser {
     /// Removes the messages an earlier submission showed (and those the server rendered for an
     /// earlier plain post).
     pub fn clear(form: &HtmlFormElement) {
-        if let Ok(old) = form.query_selector_all(&format!("{ADDED}, .field-error")) {
-            (0..old.length())
-                .filter_map(|i| old.item(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok())
-                .for_each(|e| e.remove());
-        }
-        if let Ok(marked) = form.query_selector_all("[aria-invalid]") {
-            (0..marked.length())
-                .filter_map(|i| marked.item(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok())
-                .for_each(|e| {
-                    let _ = e.remove_attribute("aria-invalid");
-                });
+        all(form, &format!("{ADDED}, .field-error"))
+            .iter()
+            .for_each(Element::remove);
+        for marked in all(form, "[aria-invalid]") {
+            let _ = marked.remove_attribute("aria-invalid");
         }
     }
 

@@ -253,6 +253,22 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Calls a server function that reads with GET (its arguments in the query) with `client`.
+    pub async fn call_get_with(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        query: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .get(self.url(&format!("/api/{endpoint}")))
+            .query(query)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// The status of reading the catalog with `client`: 200 while its session or token is good.
     pub async fn catalog_status(&self, client: &reqwest::Client) -> reqwest::StatusCode {
         self.call_with(client, "services/list", &[("include_archived", "false")])

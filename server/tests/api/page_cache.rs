@@ -67,16 +67,12 @@ async fn the_meeting_page_is_sent_again_until_anything_is_written(engine: Engine
     assert!(again.contains("Cache outage") && !again.contains("Renamed by hand"));
     // Reading a part of the page, as every open meeting does after each change, is no write.
     let part = app
-        .client
-        .get(app.url("/api/postmortems/part"))
-        .query(&[
-            ("postmortem_id", pm.to_string().as_str()),
-            ("part", "review"),
-        ])
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+        .call_get_with(
+            &app.client,
+            "postmortems/part",
+            &[("postmortem_id", &pm.to_string()), ("part", "review")],
+        )
+        .await;
     assert_eq!(part.status(), 200);
     let (_, still) = page(&app.client, &app.address, pm).await;
     assert!(

@@ -348,13 +348,12 @@ async fn get_part(
     pm: &str,
     part: &str,
 ) -> reqwest::Response {
-    client
-        .get(app.url("/api/postmortems/part"))
-        .query(&[("postmortem_id", pm), ("part", part)])
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .expect("request sent")
+    app.call_get_with(
+        client,
+        "postmortems/part",
+        &[("postmortem_id", pm), ("part", part)],
+    )
+    .await
 }
 
 /// Reads one item's editor as the page does.
@@ -364,13 +363,12 @@ async fn get_editor(
     pm: &str,
     item: &str,
 ) -> reqwest::Response {
-    client
-        .get(app.url("/api/postmortems/editor"))
-        .query(&[("postmortem_id", pm), ("item", item)])
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .expect("request sent")
+    app.call_get_with(
+        client,
+        "postmortems/editor",
+        &[("postmortem_id", pm), ("item", item)],
+    )
+    .await
 }
 
 async fn part(app: &TestApp, client: &reqwest::Client, pm: i64, part: &str) -> String {

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
+use super::parts::Part;
 use crate::api::postmortems::{ActionView, PostmortemView};
 use crate::components::SyncBadgeView;
 use crate::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
@@ -37,7 +38,7 @@ fn row(
         .map(|x| x.title.clone());
     let id = a.id;
     view! {
-        <li class="action-item" data-testid="action-row" id=format!("action-{id}")>
+        <li class="action-item" data-testid="action-row" id=Part::Actions.item_key(id)>
             <div class="action-head">
                 <strong>{a.title.clone()}</strong>
                 " " <span class="badge" class:badge-pipeline=a.kind == ActionKind::PipelineTest>{a.kind.label()}</span>
@@ -55,7 +56,7 @@ fn row(
             </dl>
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/actions/delete", id)}
-                {edit(&format!("action-{id}"), open, || action_form(view, Some(a)).into_any())}
+                {edit(&Part::Actions.item_key(id), open, || action_form(view, Some(a)).into_any())}
             })}
         </li>
     }
@@ -65,10 +66,9 @@ fn row(
 #[cfg(feature = "ssr")]
 pub fn action_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
     let action = view.actions.iter().find(|a| a.id == id)?;
-    Some(edit(
-        &format!("action-{id}"),
-        Some(&format!("action-{id}")),
-        || action_form(view, Some(action)).into_any(),
+    Some(super::items::opened(
+        &Part::Actions.item_key(id),
+        action_form(view, Some(action)).into_any(),
     ))
 }
 

@@ -53,15 +53,15 @@ mod browser {
     use serde::Deserialize;
     use wasm_bindgen::JsCast;
     use web_sys::{
-        Element, Event, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
-        HtmlTextAreaElement, SubmitEvent,
+        Element, Event, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement,
+        SubmitEvent,
     };
 
     use super::super::bar::Room;
     use super::super::coach::hints_html;
     use super::super::parts::{Changed, Part};
     use crate::api::postmortems::{Saved, postmortem_editor, postmortem_part};
-    use crate::components::enhance::browser as enhance;
+    use crate::components::enhance::browser::{self as enhance, all};
     use crate::domain::postmortem::{PostmortemStatus, Step, editable};
 
     /// What a conflicting save's answer says of the other version.
@@ -216,16 +216,9 @@ mod browser {
             return;
         }
         ev.prevent_default();
-        let Ok(data) = FormData::new_with_form(&form) else {
+        let Some(data) = enhance::form_data(&form, &ev) else {
             return;
         };
-        // The button that was pressed is part of what a plain form would send.
-        if let Some(button) = ev.submitter()
-            && let Some(name) = button.get_attribute("name")
-        {
-            let value = button.get_attribute("value").unwrap_or_default();
-            let _ = data.append_with_str(&name, &value);
-        }
         let action = form.get_attribute("action").unwrap_or_default();
         let buttons = enhance::submit_buttons(&form);
         buttons.iter().for_each(|b| b.set_disabled(true));
@@ -377,15 +370,5 @@ mod browser {
 
     fn form_of(element: &Element) -> Option<HtmlFormElement> {
         element.closest("form").ok().flatten()?.dyn_into().ok()
-    }
-
-    fn all(root: &Element, selector: &str) -> Vec<Element> {
-        let Ok(list) = root.query_selector_all(selector) else {
-            return Vec::new();
-        };
-        (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<Element>().ok())
-            .collect()
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::coach::hints_html;
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
+use super::parts::Part;
 use crate::api::postmortems::{FactorView, PmTimelineView, PostmortemView};
 use crate::domain::postmortem::{Evidence, FactorCategory, FactorForm};
 use crate::domain::time_text;
@@ -54,7 +55,7 @@ fn card(
         })
         .collect_view();
     view! {
-        <article class="factor-card" data-testid="factor-card" id=format!("factor-{id}")>
+        <article class="factor-card" data-testid="factor-card" id=Part::Factors.item_key(id)>
             <h4>{factor.title.clone()}</h4>
             {(!factor.description.is_empty()).then(|| view! { <p>{factor.description.clone()}</p> })}
             {(!factor.whys.is_empty()).then(|| view! {
@@ -71,7 +72,7 @@ fn card(
             })}
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/factors/delete", id)}
-                {edit(&format!("factor-{id}"), open, || factor_form(view.id, Some(factor)).into_any())}
+                {edit(&Part::Factors.item_key(id), open, || factor_form(view.id, Some(factor)).into_any())}
             })}
         </article>
     }
@@ -81,10 +82,9 @@ fn card(
 #[cfg(feature = "ssr")]
 pub fn factor_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
     let factor = view.factors.iter().find(|f| f.id == id)?;
-    Some(edit(
-        &format!("factor-{id}"),
-        Some(&format!("factor-{id}")),
-        || factor_form(view.id, Some(factor)).into_any(),
+    Some(super::items::opened(
+        &Part::Factors.item_key(id),
+        factor_form(view.id, Some(factor)).into_any(),
     ))
 }
 

@@ -26,13 +26,18 @@ pub fn editor(key: String, label: &'static str, form: AnyView, open: bool) -> im
 /// open, and in the meeting the browser fetches the editor into its place instead.
 pub fn edit(key: &str, open: Option<&str>, form: impl FnOnce() -> AnyView) -> AnyView {
     if open == Some(key) {
-        editor(format!("edit-{key}"), "Edit", form(), true).into_any()
+        opened(key, form())
     } else {
         view! {
             <a class="button small" href=format!("?edit={key}#{key}") id=format!("edit-{key}") data-edit=key.to_owned()>"Edit"</a>
         }
         .into_any()
     }
+}
+
+/// The editor of the item `key`, open.
+pub fn opened(key: &str, form: AnyView) -> AnyView {
+    editor(format!("edit-{key}"), "Edit", form, true).into_any()
 }
 
 /// Shown by the browser when a save found that someone else saved the item first: their version

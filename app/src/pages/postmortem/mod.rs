@@ -82,12 +82,8 @@ fn Meeting(view: PostmortemView, editing: Option<String>) -> impl IntoView {
     // The facilitator's step, or the step of the item whose editor was asked for.
     let shown = editing
         .as_deref()
-        .and_then(|item| item.split_once('-'))
-        .map(|(kind, _)| match kind {
-            "timeline" => Step::Timeline,
-            "factor" => Step::Factors,
-            _ => Step::Actions,
-        })
+        .and_then(Part::of_item)
+        .map(|(part, _)| part.step())
         .unwrap_or(view.facilitator_step);
     let panels = Step::ALL.iter().map(|&step| {
         view! {

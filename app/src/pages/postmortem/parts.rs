@@ -40,6 +40,29 @@ impl Part {
         Part::ALL.into_iter().find(|p| p.as_str() == value)
     }
 
+    /// How the page names an item of this part (`timeline-12`, `factor-3`, `action-5`): the
+    /// id of its element, and the key of its editor.
+    pub fn item_key(self, id: i64) -> String {
+        let kind = match self {
+            Part::Timeline => "timeline",
+            Part::Factors => "factor",
+            Part::Actions => "action",
+            Part::Review => "review",
+        };
+        format!("{kind}-{id}")
+    }
+
+    /// The part and id an item key names (the reverse of [`Part::item_key`]); the review has no
+    /// items.
+    pub fn of_item(key: &str) -> Option<(Part, i64)> {
+        let (_, id) = key.rsplit_once('-')?;
+        let id = id.parse().ok()?;
+        [Part::Timeline, Part::Factors, Part::Actions]
+            .into_iter()
+            .find(|part| part.item_key(id) == key)
+            .map(|part| (part, id))
+    }
+
     /// The step whose panel shows this part.
     pub fn step(self) -> Step {
         match self {
@@ -88,14 +111,13 @@ pub fn render_editor(item: &str, view: &crate::api::postmortems::PostmortemView)
     if !super::editable(view) {
         return None;
     }
-    let (kind, id) = item.split_once('-')?;
-    let id: i64 = id.parse().ok()?;
+    let (part, id) = Part::of_item(item)?;
     Owner::new().with(|| {
-        let editor = match kind {
-            "timeline" => super::timeline::entry_editor(view, id),
-            "factor" => super::factors::factor_editor(view, id),
-            "action" => super::actions::action_editor(view, id),
-            _ => None,
+        let editor = match part {
+            Part::Timeline => super::timeline::entry_editor(view, id),
+            Part::Factors => super::factors::factor_editor(view, id),
+            Part::Actions => super::actions::action_editor(view, id),
+            Part::Review => None,
         };
         editor.map(|e| e.to_html())
     })
@@ -111,6 +133,24 @@ mod tests {
             assert_eq!(Part::parse(part.as_str()), Some(part));
         }
         assert_eq!(Part::parse("everything"), None);
+    }
+
+    #[test]
+    fn items_are_named_by_part_and_id_and_read_back() {
+        assert_eq!(Part::Timeline.item_key(12), "timeline-12");
+        for part in [Part::Timeline, Part::Factors, Part::Actions] {
+            assert_eq!(Part::of_item(&part.item_key(7)), Some((part, 7)));
+        }
+        for bad in [
+            "review-1",
+            "factor-x",
+            "factor",
+            "thing-3",
+            "-3",
+            "factors-3",
+        ] {
+            assert_eq!(Part::of_item(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
+use super::parts::Part;
 use crate::api::postmortems::{PmTimelineView, PostmortemView};
 use crate::domain::incident::format_duration;
 use crate::domain::postmortem::{Moment, PmTimelineForm};
@@ -67,11 +68,11 @@ fn row(
                 </form>
                 {(!entry.imported).then(|| remove_form("/api/postmortems/timeline/delete", id))}
             </span>
-            {edit(&format!("timeline-{id}"), open, || entry_form(pm, Some(entry)).into_any())}
+            {edit(&Part::Timeline.item_key(id), open, || entry_form(pm, Some(entry)).into_any())}
         }
     });
     view! {
-        <li class="pm-entry" class:hidden-entry=entry.hidden data-testid="pm-entry" id=format!("timeline-{id}")>
+        <li class="pm-entry" class:hidden-entry=entry.hidden data-testid="pm-entry" id=Part::Timeline.item_key(id)>
             <time>{time_text::minute(entry.occurred_at)}</time>
             " #" {id} " "
             {(entry.moment != Moment::Unmarked).then(|| view! { <span class="badge badge-moment">{entry.moment.label()}</span> })}
@@ -86,10 +87,9 @@ fn row(
 #[cfg(feature = "ssr")]
 pub fn entry_editor(view: &PostmortemView, id: i64) -> Option<AnyView> {
     let entry = view.timeline.iter().find(|e| e.id == id)?;
-    Some(edit(
-        &format!("timeline-{id}"),
-        Some(&format!("timeline-{id}")),
-        || entry_form(view.id, Some(entry)).into_any(),
+    Some(super::items::opened(
+        &Part::Timeline.item_key(id),
+        entry_form(view.id, Some(entry)).into_any(),
     ))
 }
 
