@@ -2,25 +2,35 @@
 // a clash on one field is shown to the later writer, the coach points at blame, the facilitator
 // leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
 // told that their session ended.
-import { type Page, expect, test } from "@playwright/test";
+import { type Browser, type Page, expect, test } from "@playwright/test";
 import { DEMO, signIn, startPostmortem, storageFor, unique, waitForHydration } from "./helpers";
 import { readFile } from "node:fs/promises";
 
-function watchErrors(page: Page) {
-  const errors: string[] = [];
+/** Collects the page's uncaught errors into `errors` (a new list unless one is given). */
+function watchErrors(page: Page, errors: string[] = []) {
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
+}
+
+/** An admin and a member, each in a browser context of their own, and the errors of both pages. */
+async function twoParticipants(browser: Browser, baseURL: string | undefined) {
+  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
+  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
+  const a = await admin.newPage();
+  const b = await member.newPage();
+  const errors = watchErrors(b, watchErrors(a));
+  const close = async () => {
+    await admin.close();
+    await member.close();
+  };
+  return { member, a, b, errors, close };
 }
 
 const field = (page: Page, key: string) => page.getByTestId(`field-${key}`);
 
 test("two participants run one postmortem live", async ({ browser, baseURL }) => {
   test.slow();
-  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
-  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
-  const a = await admin.newPage();
-  const b = await member.newPage();
-  const errors = [...watchErrors(a), ...watchErrors(b)];
+  const { member, a, b, errors, close } = await twoParticipants(browser, baseURL);
 
   // An incident is declared, and its page starts the postmortem.
   const title = unique("Cache stampede");
@@ -99,17 +109,12 @@ test("two participants run one postmortem live", async ({ browser, baseURL }) =>
   expect(markdown).toContain("Bob should have checked");
 
   expect(errors).toEqual([]);
-  await admin.close();
-  await member.close();
+  await close();
 });
 
 test("the causal board changes live for everyone, and a clash on one factor is shown to the later writer", async ({ browser, baseURL }) => {
   test.slow();
-  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
-  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
-  const a = await admin.newPage();
-  const b = await member.newPage();
-  const errors = [...watchErrors(a), ...watchErrors(b)];
+  const { a, b, errors, close } = await twoParticipants(browser, baseURL);
   const url = `/postmortems/${await startPostmortem(a.request, unique("Consumer lag"))}`;
   for (const page of [a, b]) {
     await page.goto(url);
@@ -165,16 +170,11 @@ test("the causal board changes live for everyone, and a clash on one factor is s
   await expect(b.getByTestId("pm-entry").first()).toContainText("Detected", { timeout: 5_000 });
 
   expect(errors).toEqual([]);
-  await admin.close();
-  await member.close();
+  await close();
 });
 
 test("a participant whose live connection is refused by a proxy reconnects and catches up", async ({ browser, baseURL }) => {
-  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
-  const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
-  const a = await admin.newPage();
-  const b = await member.newPage();
-  const errors = [...watchErrors(a), ...watchErrors(b)];
+  const { a, b, errors, close } = await twoParticipants(browser, baseURL);
 
   const url = `/postmortems/${await startPostmortem(a.request, unique("Proxy restart"))}`;
 
@@ -209,8 +209,7 @@ test("a participant whose live connection is refused by a proxy reconnects and c
   await expect(a.getByTestId("presence")).toContainText(DEMO.member.name);
 
   expect(errors).toEqual([]);
-  await admin.close();
-  await member.close();
+  await close();
 });
 
 test("a participant whose session ended is told so, keeps their text, and is live again after signing in", async ({ browser, baseURL }) => {
