@@ -9,14 +9,14 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e release bench bench-incidents bench-dashboard bench-postmortem bench-problems bench-github clean-data
+.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e faults release bench bench-incidents bench-dashboard bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
 	@echo "Building and starting Postmortem on http://127.0.0.1:3000 (SQLite in ./data, demo data on first start)"
 	@# A release build's compressed copies would be sent instead of the development bundle.
 	rm -f target/site/pkg/*.br target/site/pkg/*.gz
-	cargo leptos serve
+	SEED_DEMO=$${SEED_DEMO:-true} cargo leptos serve
 
 ## make test: formatting, lints, unit and integration tests (SQLite and PostgreSQL), browser tests.
 test: deps-test lint unit e2e
@@ -24,7 +24,8 @@ test: deps-test lint unit e2e
 
 lint:
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets --all-features -- -D warnings
+	@# The feature sets that are built: the host (the server with app's ssr) and the browser bundle.
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:
@@ -34,6 +35,14 @@ e2e: deps-test
 	cargo test --workspace --no-run
 	scripts/build-site.sh
 	scripts/e2e.sh
+
+## make faults: the fault suite (scripts/faults.py): kill -9 of the server during alert deliveries,
+## meeting saves and a GitHub sync run (nothing lost or doubled after the restart), PostgreSQL
+## restarted under load (fast 5xx and 503 from /readyz, then recovery), SQLite on a full disk (a
+## small tmpfs; needs root). About 3 minutes after the build; `scripts/faults.py disk` runs one.
+faults: deps-test
+	cargo test --workspace --no-run
+	scripts/faults.py
 
 ## make release: an optimised build (server binary and wasm bundle) in target/release and target/site,
 ## with the bundle, its script and the stylesheet also stored gzipped and brotli-compressed, which the

@@ -42,17 +42,33 @@ FAKE_GITHUB_ADDR="127.0.0.1:$fake_port" \
   FAKE_GITHUB_REPOS="acme/payments-api,acme/checkout-web,acme/ledger,acme/search-service,acme/notifications" \
   ./target/debug/github-fake >"$workdir/github.log" 2>&1 &
 pids+=($!)
+fake_ready=false
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$fake_port/_fake/repos/acme/ledger/issues" && break
+  curl -s -o /dev/null "http://127.0.0.1:$fake_port/_fake/repos/acme/ledger/issues" && { fake_ready=true; break; }
   sleep 0.1
 done
+if [[ $fake_ready != true ]]; then
+  echo "The fake GitHub did not start:" >&2
+  cat "$workdir/github.log" >&2
+  exit 1
+fi
 
 start demo true      # the demo data, with its demo accounts
 start empty false    # an empty instance, for first-run setup
+start breakout true  # the demo data with breakout payloads in every stored text (breakout.spec.ts)
+python3 - "$workdir/breakout.db" server/tests/api/breakout.sql <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+for statement in open(sys.argv[2]):
+    if statement.startswith("UPDATE"):
+        db.execute(statement)
+db.commit()
+PY
 
 cd end2end
 rm -rf .auth
-if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$fake_port" EMPTY_URL="http://127.0.0.1:$empty_port" npx playwright test "$@"; then
+if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$fake_port" EMPTY_URL="http://127.0.0.1:$empty_port" \
+  BREAKOUT_URL="http://127.0.0.1:$breakout_port" npx playwright test "$@"; then
   echo "--- server log ---" >&2
   tail -n 50 "$workdir/demo.log" >&2
   echo "--- fake GitHub log ---" >&2

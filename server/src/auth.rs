@@ -14,6 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
+use tower_sessions::session::Id;
+use tower_sessions::session_store::SessionStore;
+
+use crate::sessions;
 
 /// The middleware itself.
 pub async fn authenticate(
@@ -27,12 +31,14 @@ pub async fn authenticate(
         return next.run(request).await;
     }
     let user = match identify(&state, &session, request.headers()).await {
-        Ok(user) => user,
+        Ok(Some((user, credential))) => {
+            request.extensions_mut().insert(user.clone());
+            request.extensions_mut().insert(credential);
+            Some(user)
+        }
+        Ok(None) => None,
         Err(response) => return response,
     };
-    if let Some(user) = &user {
-        request.extensions_mut().insert(user.clone());
-    }
     if path.starts_with("/api/") {
         return match (endpoint_access(&path), &user) {
             (None, _) => api_error(StatusCode::NOT_FOUND, ApiError::NotFound("Endpoint".into())),
@@ -118,50 +124,55 @@ pub(crate) fn bearer_token(authorization: &HeaderValue) -> &str {
         .unwrap_or_default()
 }
 
+/// How a request proved who it is, kept with it so that a long-lived answer (a live stream) can
+/// ask again later whether that still holds: the person may have signed out, been disabled or
+/// changed their password since.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Token(String),
+    Session(Id),
+}
+
 /// The user behind a bearer token or the browser session. A bad token is refused outright rather
 /// than falling back to the session, so automation never acts as someone unexpected.
 async fn identify(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
-) -> Result<Option<CurrentUser>, Response> {
+) -> Result<Option<(CurrentUser, Credential)>, Response> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let token = bearer_token(value);
         return match tokens::authenticate(&state.db, token).await {
-            Ok(Some(user)) => Ok(Some(current_user(user, true))),
+            Ok(Some(user)) => Ok(Some((
+                current_user(user, true),
+                Credential::Token(token.to_owned()),
+            ))),
             Ok(None) => Err(api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized)),
             Err(error) => {
                 tracing::error!(%error, "token lookup failed");
-                Err(api_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ApiError::Internal,
-                ))
+                Err(database_unavailable())
             }
         };
     }
     let Ok(Some(user_id)) = session.get::<i64>(SESSION_USER_ID).await else {
         return Ok(None);
     };
-    let signed_in_at = stored_number(session, SESSION_SIGNED_IN_AT)
-        .await
-        .unwrap_or(0);
-    let epoch = stored_number(session, SESSION_PASSWORD_EPOCH).await;
-    let too_old =
-        chrono::Utc::now().timestamp() - signed_in_at > state.settings.session_max_seconds;
-    let user = match users::find_active(&state.db, user_id).await {
+    let signed_in = SignedIn {
+        user_id,
+        at: stored_number(session, SESSION_SIGNED_IN_AT).await,
+        epoch: stored_number(session, SESSION_PASSWORD_EPOCH).await,
+    };
+    let user = match signed_in.user(state).await {
         Ok(user) => user,
         Err(error) => {
             tracing::error!(%error, "user lookup failed");
-            return Err(api_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError::Internal,
-            ));
+            return Err(database_unavailable());
         }
     };
-    match user {
-        Some(user) if !too_old && epoch == Some(user.password_changed_at.timestamp_micros()) => {
+    match (user, session.id()) {
+        (Some(user), Some(id)) => {
             keep_alive(session, state.settings.session_idle_seconds).await;
-            Ok(Some(current_user(user, false)))
+            Ok(Some((current_user(user, false), Credential::Session(id))))
         }
         _ => {
             // Expired, disabled, or the password changed since: this session is over.
@@ -170,6 +181,62 @@ async fn identify(
             }
             Ok(None)
         }
+    }
+}
+
+/// Whether `credential` still proves who its request was from. A failed lookup counts as no:
+/// a stream that cannot be checked is closed, and the browser asks again.
+pub async fn still_valid(
+    state: &AppState,
+    store: &sessions::Store,
+    credential: &Credential,
+) -> bool {
+    match credential {
+        Credential::Token(token) => {
+            matches!(tokens::authenticate(&state.db, token).await, Ok(Some(_)))
+        }
+        Credential::Session(id) => {
+            let Ok(Some(record)) = store.load(id).await else {
+                return false;
+            };
+            let number = |key: &str| record.data.get(key).and_then(serde_json::Value::as_i64);
+            let Some(user_id) = number(SESSION_USER_ID) else {
+                return false;
+            };
+            let signed_in = SignedIn {
+                user_id,
+                at: number(SESSION_SIGNED_IN_AT),
+                epoch: number(SESSION_PASSWORD_EPOCH),
+            };
+            record.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc()
+                && matches!(signed_in.user(state).await, Ok(Some(_)))
+        }
+    }
+}
+
+/// What a session says about its sign-in.
+struct SignedIn {
+    user_id: i64,
+    /// When (Unix seconds).
+    at: Option<i64>,
+    /// The password's change time then (microseconds), which ends the session when it moves.
+    epoch: Option<i64>,
+}
+
+impl SignedIn {
+    /// The person, while they are active, the session is younger than `SESSION_MAX_SECONDS` and
+    /// their password has not changed since.
+    async fn user(
+        &self,
+        state: &AppState,
+    ) -> Result<Option<app::server::entities::user::Model>, app::server::AppError> {
+        let too_old = chrono::Utc::now().timestamp() - self.at.unwrap_or(0)
+            > state.settings.session_max_seconds;
+        if too_old {
+            return Ok(None);
+        }
+        let user = users::find_active(&state.db, self.user_id).await?;
+        Ok(user.filter(|user| self.epoch == Some(user.password_changed_at.timestamp_micros())))
     }
 }
 
@@ -200,6 +267,18 @@ fn current_user(user: app::server::entities::user::Model, via_token: bool) -> Cu
         display_name: user.display_name,
         via_token,
     }
+}
+
+/// 503 with a retry hint: who is asking cannot be checked while the database is not answering.
+fn database_unavailable() -> Response {
+    let mut response = api_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::Unavailable("The database is not answering. Try again in a moment.".into()),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }
 
 /// An error in the same JSON form server functions use.

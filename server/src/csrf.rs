@@ -39,23 +39,16 @@ fn is_same_site(headers: &HeaderMap, public_base_url: &url::Url) -> bool {
     let Ok(origin) = url::Url::parse(origin) else {
         return false; // includes the opaque origin "null"
     };
-    let origin_host = match (origin.host_str(), origin.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        _ => return false,
-    };
-    let public = public_base_url.origin().ascii_serialization();
-    let host_header = headers
+    if origin.origin() == public_base_url.origin() {
+        return true;
+    }
+    // This server itself speaks plain HTTP: a browser talking to it directly has the origin
+    // `http://` + the Host it sent (port 80 when Host names none), with no other scheme or port.
+    headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(|host| {
-            if host.contains(':') {
-                host.to_owned()
-            } else {
-                format!("{host}:{}", origin.port_or_known_default().unwrap_or(80))
-            }
-        });
-    origin.origin().ascii_serialization() == public
-        || host_header.as_deref() == Some(origin_host.as_str())
+        .and_then(|host| url::Url::parse(&format!("http://{host}")).ok())
+        .is_some_and(|direct| direct.origin() == origin.origin())
 }
 
 #[cfg(test)]
@@ -107,6 +100,31 @@ mod tests {
             &headers(&[
                 ("origin", "https://postmortems.example.com"),
                 ("host", "10.0.0.5:3000")
+            ]),
+            &base()
+        ));
+    }
+
+    #[test]
+    fn the_host_header_does_not_lend_its_name_to_another_scheme_or_port() {
+        assert!(!is_same_site(
+            &headers(&[
+                ("origin", "https://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            &base()
+        ));
+        assert!(!is_same_site(
+            &headers(&[
+                ("origin", "http://intranet.example:8080"),
+                ("host", "intranet.example")
+            ]),
+            &base()
+        ));
+        assert!(is_same_site(
+            &headers(&[
+                ("origin", "http://intranet.example"),
+                ("host", "intranet.example")
             ]),
             &base()
         ));

@@ -1,6 +1,7 @@
 //! The axum server: builds the application (router, state, middleware) from settings and serves it.
 
 mod auth;
+mod clean_input;
 mod csrf;
 mod health;
 mod live;
@@ -62,6 +63,11 @@ impl Application {
         app::server::metrics::rollup::settle(&db, settings.report_offset)
             .await
             .map_err(StartError::Rollup)?;
+        if settings.metrics_token.is_none() {
+            tracing::warn!(
+                "/metrics is open to anyone who can reach this server: set METRICS_TOKEN to require a bearer token"
+            );
+        }
         let session_store = sessions::Store::connect(&settings.database_url).await?;
         let leptos_options = leptos_options(&settings);
         let github = Arc::new(app::server::github::SyncRuntime::from_settings(&settings));
@@ -189,7 +195,7 @@ pub fn router(state: AppState, session_store: sessions::Store) -> Router {
     let router = Router::new()
         .merge(health::routes())
         .merge(webhooks::routes())
-        .merge(live::routes())
+        .merge(live::routes(session_store.clone()))
         .merge(metrics::routes())
         .leptos_routes_with_context(
             &state,

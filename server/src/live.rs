@@ -16,6 +16,9 @@ use app::server::auth::CurrentUser;
 use app::server::live::{self, Signal};
 use app::server::postmortems::{self, export};
 use app::server::{AppError, AppState};
+
+use crate::auth::{Credential, still_valid};
+use crate::sessions;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, Sse};
@@ -32,10 +35,11 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// The most signals one connection takes in a row before it looks at its heartbeat again.
 const BATCH: usize = 64;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(sessions: sessions::Store) -> Router<AppState> {
     Router::new()
         .route("/live/postmortems/{id}", get(connect))
         .route("/postmortems/{id}/export.md", get(export_markdown))
+        .layer(Extension(sessions))
 }
 
 #[derive(Deserialize)]
@@ -51,8 +55,12 @@ async fn connect(
     Query(query): Query<LiveQuery>,
     headers: HeaderMap,
     user: Option<Extension<CurrentUser>>,
+    credential: Option<Extension<Credential>>,
+    Extension(sessions): Extension<sessions::Store>,
 ) -> Response {
-    let Some(Extension(user)) = user.filter(|u| u.can(Permission::ViewRecords)) else {
+    let (Some(Extension(user)), Some(Extension(credential))) =
+        (user.filter(|u| u.can(Permission::ViewRecords)), credential)
+    else {
         return (
             StatusCode::UNAUTHORIZED,
             "Sign in to follow this postmortem.",
@@ -71,7 +79,13 @@ async fn connect(
     let (sender, receiver) = mpsc::channel(256);
     // Subscribe before reading the log, so nothing falls between the replay and the live feed.
     let signals = state.live.subscribe();
-    tokio::spawn(serve_connection(state, user, id, after, signals, sender));
+    let signed_in = SignedIn {
+        sessions,
+        credential,
+    };
+    tokio::spawn(serve_connection(
+        state, user, signed_in, id, after, signals, sender,
+    ));
     let mut response = Sse::new(into_stream(receiver)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -86,10 +100,25 @@ fn into_stream(receiver: mpsc::Receiver<Event>) -> impl Stream<Item = Result<Eve
     })
 }
 
-/// One participant's connection, until the browser goes away.
+/// What a connection was opened with, to ask again whether it still holds.
+struct SignedIn {
+    sessions: sessions::Store,
+    credential: Credential,
+}
+
+impl SignedIn {
+    async fn still_valid(&self, state: &AppState) -> bool {
+        still_valid(state, &self.sessions, &self.credential).await
+    }
+}
+
+/// One participant's connection, until the browser goes away or the person is no longer signed
+/// in (signed out, disabled, password changed, session expired, token revoked): that is checked
+/// at every heartbeat and before anything new is sent.
 async fn serve_connection(
     state: AppState,
     user: CurrentUser,
+    signed_in: SignedIn,
     postmortem_id: i64,
     after: i64,
     mut signals: broadcast::Receiver<Signal>,
@@ -105,6 +134,8 @@ async fn serve_connection(
     };
     let mut feed = Feed {
         state: &state,
+        signed_in: &signed_in,
+        checked: false,
         postmortem_id,
         sender: &sender,
         sent: HashSet::new(),
@@ -126,6 +157,9 @@ async fn serve_connection(
         open = tokio::select! {
             signal = signals.recv() => feed.pass_on(signal, &mut signals).await,
             _ = heartbeat.tick() => {
+                if !signed_in.still_valid(&state).await {
+                    break;
+                }
                 if let Err(error) = live::touch(&state.db, &state.live, postmortem_id, &connection).await {
                     tracing::warn!(%error, "could not refresh presence");
                 }
@@ -142,6 +176,9 @@ async fn serve_connection(
 /// What one connection has sent so far.
 struct Feed<'a> {
     state: &'a AppState,
+    signed_in: &'a SignedIn,
+    /// Whether the sign-in was checked again for the changes being sent now.
+    checked: bool,
     postmortem_id: i64,
     sender: &'a mpsc::Sender<Event>,
     /// Events already sent (ids can commit out of order on PostgreSQL, so a high-water mark alone
@@ -158,9 +195,16 @@ impl Feed<'_> {
     }
 
     async fn event(&mut self, id: i64, message: &str) -> bool {
-        if !self.sent.insert(id) {
+        if self.sent.contains(&id) {
             return true;
         }
+        if !self.checked {
+            if !self.signed_in.still_valid(self.state).await {
+                return false;
+            }
+            self.checked = true;
+        }
+        self.sent.insert(id);
         self.last = self.last.max(id);
         self.send(
             Event::default()
@@ -173,6 +217,7 @@ impl Feed<'_> {
 
     /// Replays the log after the last event sent (a little before, to catch late commits).
     async fn catch_up(&mut self) -> bool {
+        self.checked = false;
         let from = if self.sent.is_empty() {
             self.last
         } else {
@@ -202,6 +247,7 @@ impl Feed<'_> {
         first: Result<Signal, RecvError>,
         signals: &mut broadcast::Receiver<Signal>,
     ) -> bool {
+        self.checked = false;
         let mut people = None;
         let mut lagged = false;
         let mut next = Some(first);

@@ -1,5 +1,6 @@
 //! The middleware every response passes through: tracing, request counting, noting writes,
-//! compression, security headers, the page cache and the body limit.
+//! compression, security headers, `no-store` for signed-in answers, the page cache, the body
+//! limit and the removal of control characters from input.
 
 use app::server::AppState;
 use app::server::csp::{NonceSlot, STATIC_POLICY, page_policy};
@@ -9,10 +10,11 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 
 use crate::page_cache::{self, PageCache};
-use crate::{auth, csrf, sessions};
+use crate::{auth, clean_input, csrf, sessions};
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -27,7 +29,9 @@ pub fn apply(
     state: &AppState,
     session_store: sessions::Store,
 ) -> Router<AppState> {
-    let router = router.layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes));
+    let router = router
+        .layer(from_fn(clean_input::clean_request))
+        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes));
     let router = match state.settings.page_cache_bytes {
         0 => router,
         bytes => router.layer(from_fn_with_state(
@@ -36,6 +40,7 @@ pub fn apply(
         )),
     };
     router
+        .layer(from_fn(no_store_when_signed_in))
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(sessions::layer(session_store, &state.settings))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site))
@@ -58,6 +63,8 @@ pub fn apply(
             HeaderValue::from_static("DENY"),
         ))
         .layer(CompressionLayer::new())
+        // A panic answers 500 instead of closing the connection without a word.
+        .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), note_writes))
         .layer(from_fn(count_request))
         .layer(TraceLayer::new_for_http())
@@ -73,6 +80,22 @@ async fn note_writes(State(state): State<AppState>, request: Request, next: Next
     let response = next.run(request).await;
     if may_write {
         state.live.wrote(&state.db).await;
+    }
+    response
+}
+
+/// What a signed-in person was shown stays out of shared and browser caches (a shared computer's
+/// back button, a proxy): `Cache-Control: no-store`, unless the answer set its own.
+async fn no_store_when_signed_in(request: Request, next: Next) -> Response {
+    let signed_in = request
+        .extensions()
+        .get::<app::server::auth::CurrentUser>()
+        .is_some();
+    let mut response = next.run(request).await;
+    if signed_in && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

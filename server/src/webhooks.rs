@@ -9,7 +9,7 @@ use app::server::alerts::ingest;
 use app::server::auth::tokens::token_hash;
 use app::server::entities::integration::{self, Entity as Integration};
 use app::server::webhook_auth::{
-    presented_credential, verify_grafana_signature, verify_pagerduty_signature,
+    presented_credential, timestamp_is_fresh, verify_grafana_signature, verify_pagerduty_signature,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -134,6 +134,8 @@ async fn receive(
         tracing::warn!(integration = integration.id, %message, "webhook refused");
         return refuse(StatusCode::UNAUTHORIZED, &message);
     }
+    // One bad character (a NUL in an annotation) must not refuse the whole batch.
+    let body = app::server::clean_text::clean_json(&body).map_or(body, Bytes::from);
     let batch = match alerts::parse(source, &body) {
         Ok(batch) => batch,
         Err(error) => {
@@ -182,6 +184,13 @@ fn authenticate(
                     .unwrap_or(DEFAULT_SIGNATURE_HEADER);
                 let signature = header(name)
                     .ok_or_else(|| format!("The {name} signature header is missing."))?;
+                if let Some(timestamp) = header(GRAFANA_TIMESTAMP_HEADER)
+                    && !timestamp_is_fresh(timestamp, chrono::Utc::now().timestamp())
+                {
+                    return Err(format!(
+                        "The {GRAFANA_TIMESTAMP_HEADER} is more than five minutes from now: an old delivery is not accepted again."
+                    ));
+                }
                 verify_grafana_signature(secret, signature, header(GRAFANA_TIMESTAMP_HEADER), body)
                     .then_some(())
                     .ok_or_else(|| {
@@ -236,6 +245,7 @@ async fn receive_deployment(
             "This token's owner may not record deployments (it needs a role that edits incidents).",
         );
     }
+    let body = app::server::clean_text::clean_json(&body).map_or(body, Bytes::from);
     let report: app::domain::deployment::DeploymentReport = match serde_json::from_slice(&body) {
         Ok(report) => report,
         Err(error) => {

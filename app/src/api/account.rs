@@ -35,6 +35,13 @@ pub async fn change_password(
     use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
+    // Trying current passwords here is guessing them: they are limited like sign-ins.
+    if !state.sign_in_limiter.allow_password_change(user.id) {
+        return Err(crate::server::AppError::TooManyRequests(
+            "Too many attempts. Wait a minute, then try again.".into(),
+        )
+        .into());
+    }
     let saved = crate::server::auth::users::change_password(
         &state.db,
         user.id,

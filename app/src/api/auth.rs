@@ -61,10 +61,10 @@ pub async fn sign_in(
 ) -> Result<(), ApiError> {
     use crate::server::AppError;
     let state = crate::server::state::app_state()?;
-    if !state
-        .sign_in_limiter
-        .allow(&email, crate::server::session::client_ip())
-    {
+    if !state.sign_in_limiter.allow(
+        &email,
+        crate::server::session::client_ip(&state.settings.trusted_proxies),
+    ) {
         return Err(AppError::TooManyRequests(
             "Too many sign-in attempts. Wait a minute, then try again.".into(),
         )

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// Too many attempts in a short time.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The server cannot store anything now (its database is down or its disk is full); trying
+    /// again later may work, and nothing was saved.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on the server; the details are in its log.
     #[error(
         "Something went wrong on our side. Try again; if it keeps happening, tell your administrator."
@@ -50,6 +54,7 @@ impl ApiError {
             ApiError::Unauthorized => 401,
             ApiError::Forbidden => 403,
             ApiError::TooManyRequests(_) => 429,
+            ApiError::Unavailable(_) => 503,
             ApiError::Internal => 500,
             ApiError::Transport(_) => 502,
         }
@@ -68,17 +73,57 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
-                ApiError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
-                    "request", message,
-                )]))
+                malformed(&message)
             }
+            // On the server, a body that cannot be read is the caller's mistake, not a fault.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) => malformed(&message),
             ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
                 ApiError::Transport(message)
             }
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Deserialization(message) => ApiError::Transport(message),
             _ => ApiError::Internal,
-        }
+        };
+        // Arguments are read before the server function runs, so nothing else sets the answer's
+        // status: without this, a malformed request would be answered 500.
+        #[cfg(feature = "ssr")]
+        crate::server::error::set_response_status(&error);
+        error
+    }
+}
+
+/// A request whose arguments could not be read: a validation error on the field the reader
+/// names (serde quotes it in backticks: "missing field `login`"), else on the whole request.
+fn malformed(message: &str) -> ApiError {
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|name| !name.is_empty() && name.len() <= 64)
+        .unwrap_or("request");
+    let message = format!("This request could not be read: {message}");
+    ApiError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
+        field, message,
+    )]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let error = malformed("missing field `login`");
+        let errors = error.field_errors().unwrap();
+        assert_eq!(errors.0[0].field, "login");
+        assert_eq!(error.status_code(), 422);
+    }
+
+    #[test]
+    fn an_unnamed_mistake_belongs_to_the_request() {
+        let error = malformed("invalid digit found in string");
+        assert_eq!(error.field_errors().unwrap().0[0].field, "request");
     }
 }

@@ -239,10 +239,10 @@ pub async fn my_github_login() -> Result<Option<String>, ApiError> {
 /// Maps the signed-in person's account to a GitHub login (blank removes it), so the issues of
 /// their action items are assigned to them.
 #[server(endpoint = "github/login/save")]
-pub async fn save_github_login(login: String) -> Result<Option<String>, ApiError> {
+pub async fn save_github_login(github_login: String) -> Result<Option<String>, ApiError> {
     let state = crate::server::state::app_state()?;
     let user = crate::server::auth::require(crate::domain::Permission::ManageOwnAccount)?;
-    let login = crate::domain::github_connection::check_login(&login)
+    let login = crate::domain::github_connection::check_login(&github_login)
         .map_err(|e| crate::server::AppError::field("github_login", &e))?;
     crate::server::github::connection::set_login(&state, &user, login.as_deref()).await?;
     crate::server::shown_once::notice("GitHub login saved.").await?;

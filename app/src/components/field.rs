@@ -97,9 +97,8 @@ pub fn Field(
                 placeholder=placeholder
                 aria-invalid=invalid
                 aria-describedby=described_by
-            >
-                {value}
-            </textarea>
+                inner_html=super::textarea_html(&value)
+            ></textarea>
         }
         .into_any(),
         _ => view! {

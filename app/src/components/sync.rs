@@ -28,7 +28,7 @@ pub fn SyncBadgeView(
     let error = Signal::derive(move || retry.value().get().and_then(Result::err));
     let issue = badge.issue.clone().map(|issue| {
         view! {
-            <a href=issue.url.clone() class="mono small" target="_blank" rel="noopener noreferrer">
+            <a href=super::web_address(&issue.url) class="mono small" target="_blank" rel="noopener noreferrer">
                 {issue.name()}
             </a>
         }

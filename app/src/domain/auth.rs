@@ -183,6 +183,16 @@ impl NewPassword {
     }
 }
 
+/// Who may read the audit history of one record of `entity_type`: whoever may open that record's
+/// page (services, incidents, postmortems and problems are open to every reader); the history of
+/// anything else (people, tokens, integrations, connections, templates) is the audit trail's.
+pub fn history_permission(entity_type: &str) -> Permission {
+    match entity_type {
+        "service" | "incident" | "postmortem" | "problem" => Permission::ViewRecords,
+        _ => Permission::ViewAuditTrail,
+    }
+}
+
 /// A display name for a person: trimmed, 1–100 characters.
 pub fn parse_display_name(input: &str) -> Result<String, String> {
     let name = input.trim();
@@ -196,9 +206,15 @@ pub fn parse_display_name(input: &str) -> Result<String, String> {
 }
 
 /// Where to go after signing in: only a path on this site, never another site.
+///
+/// Browsers drop tabs and newlines from an address and read `\` as `/`, so `/\t/evil.example`
+/// would lead to another site: a path with any character outside visible ASCII (which a browser's
+/// own address never has: it sends the rest percent-encoded) is refused, and the result is always
+/// a valid `Location` header.
 pub fn safe_return_path(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if local && !next.starts_with("/sign-in") && !next.starts_with("/setup") {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic()) && !next.contains('\\');
+    let local = next.starts_with('/') && !next.starts_with("//");
+    if visible && local && !next.starts_with("/sign-in") && !next.starts_with("/setup") {
         next
     } else {
         "/services"
@@ -209,6 +225,24 @@ pub fn safe_return_path(next: &str) -> &str {
 mod tests {
     use super::Permission::*;
     use super::*;
+
+    #[test]
+    fn a_reader_sees_the_history_of_records_but_not_of_people_or_integrations() {
+        for open in ["service", "incident", "postmortem", "problem"] {
+            assert!(Role::Viewer.can(history_permission(open)), "{open}");
+        }
+        for closed in [
+            "user",
+            "api_token",
+            "integration",
+            "github_connection",
+            "postmortem_template",
+            "anything",
+        ] {
+            assert!(!Role::Viewer.can(history_permission(closed)), "{closed}");
+            assert!(Role::Admin.can(history_permission(closed)), "{closed}");
+        }
+    }
 
     #[test]
     fn the_policy_table_says_who_may_do_what() {
@@ -303,5 +337,18 @@ mod tests {
         assert_eq!(safe_return_path("//evil.example"), "/services");
         assert_eq!(safe_return_path("/sign-in"), "/services");
         assert_eq!(safe_return_path(""), "/services");
+        // What a browser would read as another site, or could not send as a header.
+        for next in [
+            "/\t/evil.example",
+            "/\n/x",
+            "/\u{b}/x",
+            "/\0/x",
+            "/\\evil.example",
+            "/ /x",
+            "/é",
+        ] {
+            assert_eq!(safe_return_path(next), "/services", "{next:?}");
+        }
+        assert_eq!(safe_return_path("/incidents?q=a%20b"), "/incidents?q=a%20b");
     }
 }

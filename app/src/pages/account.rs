@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::account::{
     ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens, take_new_token,
@@ -18,7 +18,7 @@ use crate::components::{
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Title text="Your account · Postmortem" />
+        <PageTitle text="Your account · Postmortem" />
         <h1>"Your account"</h1>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

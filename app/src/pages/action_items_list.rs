@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::action_items::{ActionListRow, ActionQuery, list_action_items};
@@ -31,7 +31,7 @@ pub fn ActionItemsPage() -> impl IntoView {
     };
     let rows = resource(query, list_action_items);
     view! {
-        <Title text="Action items · Postmortem" />
+        <PageTitle text="Action items · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/dashboard">"Dashboard"</a>
         </nav>

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::github::{
     CheckGithubConnection, ConnectionReport, ConnectionView, SaveGithubConnection, SyncOverview,
@@ -22,7 +22,7 @@ use crate::domain::github_connection::ConnectionMode;
 #[component]
 pub fn GithubPage() -> impl IntoView {
     view! {
-        <Title text="GitHub · Postmortem" />
+        <PageTitle text="GitHub · Postmortem" />
         <h1>"GitHub"</h1>
         <p class="muted">
             "Action items become issues in their service's repository (from the service catalog); "

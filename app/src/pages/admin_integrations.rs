@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::ApiError;
 use crate::api::integrations::{
@@ -43,7 +43,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Integrations · Postmortem" />
+        <PageTitle text="Integrations · Postmortem" />
         <h1>"Integrations"</h1>
         <p class="muted">
             "Monitoring systems post their alerts here, and each alert opens or updates an incident. "

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
 use crate::components::{ErrorNotice, ErrorsView};
@@ -15,7 +15,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let rows = resource(|| (), |_| list_templates());
     view! {
-        <Title text="Postmortem templates · Postmortem" />
+        <PageTitle text="Postmortem templates · Postmortem" />
         <h1>"Postmortem templates"</h1>
         <p class="muted">"The sections a postmortem must complete before it can go to review, by the severity of its most severe incident. Postmortems already started keep their template."</p>
         <ErrorNotice error />

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
 use crate::components::{
@@ -27,7 +27,7 @@ pub fn UsersPage() -> impl IntoView {
             .or_else(|| set_disabled.value().get().and_then(Result::err))
     });
     view! {
-        <Title text="Users · Postmortem" />
+        <PageTitle text="Users · Postmortem" />
         <h1>"Users"</h1>
         <ErrorNotice error=change_error />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{AUDIT_PAGE_SIZE, AuditEntry, list_audit, record_history};
@@ -32,7 +32,7 @@ pub fn AuditPage() -> impl IntoView {
         initial.get("actor").unwrap_or_default(),
     );
     view! {
-        <Title text="Audit trail · Postmortem" />
+        <PageTitle text="Audit trail · Postmortem" />
         <h1>"Audit trail"</h1>
         <form method="get" action="/admin/audit" class="toolbar" role="search">
             <label for="audit-type">"Record"</label>

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::github::{BacklogService, BacklogView, pipeline_backlog};
 use crate::components::{DataTable, ErrorsView, SyncBadgeView, SyncNowButton};
@@ -15,7 +15,7 @@ use crate::components::{DataTable, ErrorsView, SyncBadgeView, SyncNowButton};
 pub fn BacklogPage() -> impl IntoView {
     let backlog = resource(|| (), |_| pipeline_backlog());
     view! {
-        <Title text="Pipeline-test backlog · Postmortem" />
+        <PageTitle text="Pipeline-test backlog · Postmortem" />
         <h1>"Pipeline-test backlog"</h1>
         <p class="muted">
             "Regression tests and CI guardrails from postmortems. A test counts as verified when its "

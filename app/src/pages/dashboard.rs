@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::incidents::query_string;
@@ -34,7 +34,7 @@ pub fn DashboardPage() -> impl IntoView {
     };
     let dashboard = resource(query, get_dashboard);
     view! {
-        <Title text="Dashboard · Postmortem" />
+        <PageTitle text="Dashboard · Postmortem" />
         <div class="page-header">
             <div>
                 <h1>"Dashboard"</h1>

@@ -1,10 +1,11 @@
 //! The deployment list (`/deployments`): what shipped, where and when, and the incidents each
 //! caused; the dashboard's deployment figures link here with their period and filters.
 
+use crate::components::web_address;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::deployments::{DeploymentListRow, DeploymentQuery, list_deployments};
@@ -28,7 +29,7 @@ pub fn DeploymentsPage() -> impl IntoView {
     };
     let rows = resource(query, list_deployments);
     view! {
-        <Title text="Deployments · Postmortem" />
+        <PageTitle text="Deployments · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/dashboard">"Dashboard"</a>
         </nav>
@@ -65,7 +66,7 @@ fn Deployments(rows: Vec<DeploymentListRow>) -> impl IntoView {
                     <td class="mono small">{d.deployed_at.format("%Y-%m-%d %H:%M").to_string()}</td>
                     <td>{d.service}</td>
                     <td>
-                        {match d.url {
+                        {match d.url.as_deref().and_then(web_address) {
                             Some(url) => view! { <a href=url rel="external noopener noreferrer">{d.version.clone()}</a> }.into_any(),
                             None => view! { <span>{d.version.clone()}</span> }.into_any(),
                         }}

@@ -1,10 +1,11 @@
 //! One incident's page: what, how bad, where it stands, the derived durations, runbooks, alerts
 //! and the timeline, with the actions to move it along.
 
+use crate::components::web_address;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::incident_timeline::{Timeline, TimelineActions};
@@ -55,9 +56,13 @@ fn Detail(
 ) -> impl IntoView {
     let error = Signal::derive(move || set_status.value().get().and_then(Result::err));
     let id = incident.id;
-    let runbooks = incident.runbooks();
+    let runbooks: Vec<(String, String)> = incident
+        .runbooks()
+        .into_iter()
+        .filter_map(|(label, url)| web_address(&url).map(|url| (label, url)))
+        .collect();
     view! {
-        <Title text=format!("#{} {} · Postmortem", incident.id, incident.title) />
+        <PageTitle text=format!("#{} {} · Postmortem", incident.id, incident.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/incidents">"Incidents"</a>
         </nav>
@@ -131,7 +136,7 @@ fn KnownProblems(id: i64) -> impl IntoView {
                             <p class="muted small">{m.reason}</p>
                             <h3>"Workaround"</h3>
                             <div class="markdown" data-testid="workaround" inner_html=m.article.workaround_html></div>
-                            {m.article.runbook_url.map(|url| view! { <p><a class="button" href=url rel="external noopener noreferrer">"Runbook"</a></p> })}
+                            {m.article.runbook_url.as_deref().and_then(web_address).map(|url| view! { <p><a class="button" href=url rel="external noopener noreferrer">"Runbook"</a></p> })}
                         </section>
                     }).collect_view()}
                     <section class="panel" data-testid="problems-panel">
@@ -306,7 +311,7 @@ fn Deployments(id: i64, timeline_version: usize) -> impl IntoView {
         view! {
             <tr data-testid=if linked { "linked-deployment" } else { "candidate-deployment" }>
                 <th scope="row">
-                    {match d.url.clone() {
+                    {match d.url.as_deref().and_then(web_address) {
                         Some(url) => view! { <a href=url rel="external noopener noreferrer">{format!("{} {}", d.service, d.version)}</a> }.into_any(),
                         None => view! { <span>{format!("{} {}", d.service, d.version)}</span> }.into_any(),
                     }}
@@ -362,7 +367,7 @@ fn Alerts(incident: IncidentView) -> impl IntoView {
                         .map(|alert| view! {
                             <tr>
                                 <th scope="row">
-                                    {match alert.source_url {
+                                    {match alert.source_url.as_deref().and_then(web_address) {
                                         Some(url) => view! { <a href=url rel="external noopener noreferrer">{alert.title.clone()}</a> }.into_any(),
                                         None => view! { <span>{alert.title.clone()}</span> }.into_any(),
                                     }}

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::incident_form::IncidentFields;
@@ -39,7 +39,7 @@ fn EditForm(incident: IncidentView) -> impl IntoView {
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
     let back = format!("/incidents/{}", incident.id);
     view! {
-        <Title text=format!("Edit #{} · Postmortem", incident.id) />
+        <PageTitle text=format!("Edit #{} · Postmortem", incident.id) />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/incidents">"Incidents"</a>
             <span aria-hidden="true">" / "</span>

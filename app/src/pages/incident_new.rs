@@ -1,7 +1,7 @@
 //! "Declare an incident": the incident form, empty, with the severity definitions at hand.
 
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::incident_form::IncidentFields;
 use crate::api::incidents::DeclareIncident;
@@ -13,7 +13,7 @@ pub fn DeclareIncidentPage() -> impl IntoView {
     let declare = ServerAction::<DeclareIncident>::new();
     let error = Signal::derive(move || declare.value().get().and_then(Result::err));
     view! {
-        <Title text="Declare an incident · Postmortem" />
+        <PageTitle text="Declare an incident · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/incidents">"Incidents"</a>
         </nav>

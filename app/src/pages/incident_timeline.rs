@@ -1,6 +1,7 @@
 //! An incident's timeline on its page: the entries in the order they happened, a form to add one
 //! (with a time that can be in the past), and per-entry edit and remove.
 
+use crate::components::textarea_html;
 use leptos::prelude::*;
 
 use crate::api::incidents::{
@@ -173,7 +174,7 @@ fn EntryFields(
         </div>
         <div class="field" class:has-error=move || message("body").get().is_some()>
             <label for=body_id.clone()>"What happened"</label>
-            <textarea id=body_id name="entry[body]" rows="3">{body}</textarea>
+            <textarea id=body_id name="entry[body]" rows="3" inner_html=textarea_html(&body)></textarea>
             {move || message("body").get().map(|m| view! { <p class="field-error" data-field="body">{m}</p> })}
         </div>
     }

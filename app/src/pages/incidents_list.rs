@@ -5,8 +5,8 @@ use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::incidents::{
@@ -42,7 +42,7 @@ pub fn IncidentsPage() -> impl IntoView {
     let services = resource(|| (), |_| list_services(false));
     let policy = resource(|| (), |_| postmortem_policy());
     view! {
-        <Title text="Incidents · Postmortem" />
+        <PageTitle text="Incidents · Postmortem" />
         <div class="page-header">
             <div>
                 <h1>"Incidents"</h1>

@@ -1,7 +1,7 @@
 //! The page for addresses that lead nowhere, answered with status 404.
 
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// "Page not found", with a way back.
 #[component]
@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found · Postmortem" />
+        <PageTitle text="Page not found · Postmortem" />
         <section class="empty-state">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>

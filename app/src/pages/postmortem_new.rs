@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::incidents::{IncidentQuery, IncidentRow, list_incidents};
@@ -23,7 +23,7 @@ pub fn NewPostmortemPage() -> impl IntoView {
         .collect::<Vec<_>>();
     let recent = resource(|| (), |_| list_incidents(IncidentQuery::default()));
     view! {
-        <Title text="Start a postmortem · Postmortem" />
+        <PageTitle text="Start a postmortem · Postmortem" />
         <h1>"Start a postmortem"</h1>
         <p class="muted">"Review related incidents together: tick every incident this postmortem covers."</p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::postmortems::{PostmortemView, get_postmortem};
@@ -45,7 +45,7 @@ fn Printable(view: PostmortemView) -> impl IntoView {
     let durations = view.durations();
     let shown = |d: Option<chrono::Duration>| d.map(format_duration).unwrap_or_else(|| "—".into());
     view! {
-        <Title text=format!("Postmortem #{}: {}", view.id, view.title) />
+        <PageTitle text=format!("Postmortem #{}: {}", view.id, view.title) />
         <article class="printable" data-testid="printable-postmortem">
             <p class="no-print"><a href=format!("/postmortems/{}", view.id)>"Back to the meeting"</a> " · Use your browser's Print command."</p>
             <h1>"Postmortem: " {view.title.clone()}</h1>

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::postmortems::list_postmortems;
 use crate::components::{DataTable, ErrorsView};
@@ -12,7 +12,7 @@ use crate::components::{DataTable, ErrorsView};
 pub fn PostmortemsPage() -> impl IntoView {
     let rows = resource(|| (), |_| list_postmortems());
     view! {
-        <Title text="Postmortems · Postmortem" />
+        <PageTitle text="Postmortems · Postmortem" />
         <div class="page-header">
             <h1>"Postmortems"</h1>
             <p class="muted">"Start one from an incident's page."</p>

@@ -2,10 +2,11 @@
 //! workaround and fix, the known-error article, the fix's action items, the contributing factors
 //! it came from, and its history.
 
+use crate::components::web_address;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::incidents_list::{SeverityBadge, StatusBadge};
@@ -98,7 +99,7 @@ pub fn ProblemPage() -> impl IntoView {
 fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
     let id = problem.id;
     view! {
-        <Title text=format!("#{} {} · Problems · Postmortem", problem.id, problem.title) />
+        <PageTitle text=format!("#{} {} · Problems · Postmortem", problem.id, problem.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/problems">"Problems"</a></nav>
         <div class="page-header">
             <div>
@@ -190,7 +191,7 @@ fn KnownErrorArticle(article: KnownErrorView) -> impl IntoView {
             <h3>"Workaround"</h3>
             <div class="markdown" data-testid="workaround" inner_html=article.workaround_html.clone()></div>
             <p class="muted small">
-                {article.runbook_url.clone().map(|url| view! { <a href=url rel="external noopener noreferrer">"Runbook"</a> " · " })}
+                {article.runbook_url.as_deref().and_then(web_address).map(|url| view! { <a href=url rel="external noopener noreferrer">"Runbook"</a> " · " })}
                 {article.valid_until.map(|d| format!("Valid until {d} · ")).unwrap_or_default()}
                 "Published " {article.published_at.format("%Y-%m-%d").to_string()} " by " {article.published_by.clone()}
             </p>

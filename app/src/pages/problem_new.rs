@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::problems::{CreateProblem, Named, problem_choices};
@@ -19,7 +19,7 @@ pub fn NewProblemPage() -> impl IntoView {
     let create = ServerAction::<CreateProblem>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     view! {
-        <Title text="New problem · Postmortem" />
+        <PageTitle text="New problem · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/problems">"Problems"</a></nav>
         <h1>"New problem"</h1>
         <p class="muted">"A problem is the cause, or possible cause, of one or more incidents."</p>

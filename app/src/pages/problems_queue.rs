@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::problems::{
@@ -35,7 +35,7 @@ pub fn ProblemsPage() -> impl IntoView {
     let dismiss = ServerAction::<DismissSuggestion>::new();
     let queue = resource(filter, triage_queue);
     view! {
-        <Title text="Problems · Postmortem" />
+        <PageTitle text="Problems · Postmortem" />
         <div class="page-header">
             <div>
                 <h1>"Problems"</h1>

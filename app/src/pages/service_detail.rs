@@ -1,9 +1,10 @@
 //! One service's page: its facts, rendered description, and the archive/restore actions.
 
+use crate::components::web_address;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::services::{ArchiveService, RestoreService, ServiceView, get_service, github_url};
@@ -48,7 +49,7 @@ fn ServiceDetail(
     let edit_href = format!("/services/{}/edit", service.slug);
     let slug = service.slug.clone();
     view! {
-        <Title text=format!("{} · Postmortem", service.name) />
+        <PageTitle text=format!("{} · Postmortem", service.name) />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/services">"Services"</a>
         </nav>
@@ -123,7 +124,7 @@ fn ServiceDetail(
             <div>
                 <dt>"Runbook"</dt>
                 <dd>
-                    {match service.runbook_url.clone() {
+                    {match service.runbook_url.as_deref().and_then(web_address) {
                         Some(url) => {
                             view! {
                                 <a href=url.clone() rel="external noopener noreferrer">

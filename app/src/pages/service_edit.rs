@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::service_form::ServiceFields;
@@ -34,7 +34,7 @@ fn EditForm(service: ServiceView) -> impl IntoView {
     let title = format!("Edit {} · Postmortem", service.name);
     let back = format!("/services/{}", service.slug);
     view! {
-        <Title text=title />
+        <PageTitle text=title />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/services">"Services"</a>
             <span aria-hidden="true">" / "</span>

@@ -1,7 +1,7 @@
 //! "Add a service": the catalog's create form.
 
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::service_form::ServiceFields;
 use crate::api::services::CreateService;
@@ -13,7 +13,7 @@ pub fn NewServicePage() -> impl IntoView {
     let create = ServerAction::<CreateService>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     view! {
-        <Title text="Add a service · Postmortem" />
+        <PageTitle text="Add a service · Postmortem" />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/services">"Services"</a>
         </nav>

@@ -1,10 +1,11 @@
 //! The service catalog: every service with its team, repository, SLO and runbook, filterable.
 
+use crate::components::web_address;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[cfg(feature = "hydrate")]
@@ -23,7 +24,7 @@ pub fn ServicesPage() -> impl IntoView {
     let services = resource(show_archived, list_services);
 
     view! {
-        <Title text="Services · Postmortem" />
+        <PageTitle text="Services · Postmortem" />
         <div class="page-header">
             <div>
                 <h1>"Services"</h1>
@@ -182,6 +183,8 @@ fn ServiceRow(service: ServiceSummary, hidden: bool) -> impl IntoView {
             <td>
                 {service
                     .runbook_url
+                    .as_deref()
+                    .and_then(web_address)
                     .map(|url| {
                         view! {
                             <a href=url rel="external noopener noreferrer">

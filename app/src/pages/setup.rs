@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_meta::Title;
 
 use crate::api::auth::needs_setup;
 use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, use_auth};
@@ -13,7 +13,7 @@ use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message
 pub fn SetupPage() -> impl IntoView {
     let status = resource(|| (), |_| needs_setup());
     view! {
-        <Title text="Set up · Postmortem" />
+        <PageTitle text="Set up · Postmortem" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {

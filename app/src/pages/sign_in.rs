@@ -1,7 +1,7 @@
 //! The sign-in page.
 
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice, use_auth};
@@ -16,7 +16,7 @@ pub fn SignInPage() -> impl IntoView {
     let field_error = move |field: &'static str| field_message(result, field);
     let notice = form_notice(result);
     view! {
-        <Title text="Sign in · Postmortem" />
+        <PageTitle text="Sign in · Postmortem" />
         <section class="auth-card">
             <h1>"Sign in"</h1>
             <ErrorNotice error=notice />

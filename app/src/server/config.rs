@@ -11,7 +11,8 @@ pub struct Settings {
     pub bind_addr: SocketAddr,
     /// `PUBLIC_BASE_URL`: where people reach the app (used in links and for secure cookies).
     pub public_base_url: url::Url,
-    /// `SEED_DEMO`: fill an empty database with demo data.
+    /// `SEED_DEMO`: fill an empty database with demo data (off unless asked for: the demo accounts'
+    /// passwords are published).
     pub seed_demo: bool,
     /// `MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,
@@ -49,6 +50,9 @@ pub struct Settings {
     /// `PAGE_CACHE_MB`: memory for rendered meeting pages served again until something is
     /// written (default 32; 0 renders every request).
     pub page_cache_bytes: u64,
+    /// `TRUSTED_PROXIES`: addresses of reverse proxies (comma-separated) whose `X-Forwarded-For`
+    /// names the real client, for the per-address sign-in limit; none by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A setting that could not be understood.
@@ -93,7 +97,7 @@ impl Settings {
             database_url,
             bind_addr,
             public_base_url,
-            seed_demo: parse_bool("SEED_DEMO", get("SEED_DEMO"), true)?,
+            seed_demo: parse_bool("SEED_DEMO", get("SEED_DEMO"), false)?,
             max_body_bytes: match get("MAX_BODY_BYTES") {
                 Some(v) => parse("MAX_BODY_BYTES", &v)?,
                 None => 1024 * 1024,
@@ -176,6 +180,18 @@ impl Settings {
                 },
                 None => 32 * 1024 * 1024,
             },
+            trusted_proxies: get("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|_| ConfigError {
+                        name: "TRUSTED_PROXIES",
+                        reason: format!("{a} is not an IP address"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             priority_matrix: match get("PROBLEM_PRIORITY_MATRIX") {
                 Some(v) => crate::domain::problem::PriorityMatrix::parse(&v).map_err(|reason| {
                     ConfigError {
@@ -254,20 +270,32 @@ mod tests {
     }
 
     #[test]
-    fn with_nothing_set_the_app_uses_sqlite_on_port_3000_with_demo_data() {
+    fn with_nothing_set_the_app_uses_sqlite_on_port_3000_without_demo_accounts() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(s.bind_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(s.public_base_url.as_str(), "http://127.0.0.1:3000/");
-        assert!(s.seed_demo);
+        assert!(
+            !s.seed_demo,
+            "a plain start must not create accounts with published passwords"
+        );
         assert!(!s.is_https());
         assert_eq!(s.session_idle_seconds, 8 * 3600);
         assert_eq!(s.session_max_seconds, 7 * 24 * 3600);
     }
 
     #[test]
-    fn seeding_can_be_turned_off() {
-        assert!(!settings(&[("SEED_DEMO", "false")]).unwrap().seed_demo);
+    fn trusted_proxies_are_addresses() {
+        let s = settings(&[("TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let err = settings(&[("TRUSTED_PROXIES", "proxy.local")]).unwrap_err();
+        assert_eq!(err.name, "TRUSTED_PROXIES");
+        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn demo_data_only_when_asked_for() {
+        assert!(settings(&[("SEED_DEMO", "true")]).unwrap().seed_demo);
     }
 
     #[test]

@@ -48,6 +48,19 @@ impl From<AppError> for ApiError {
             AppError::Unauthorized => ApiError::Unauthorized,
             AppError::Forbidden => ApiError::Forbidden,
             AppError::TooManyRequests(message) => ApiError::TooManyRequests(message),
+            AppError::Db(ref db) if disk_full(db) => {
+                tracing::error!(error = %error, "the database's disk is full");
+                ApiError::Unavailable(
+                    "The server's disk is full, so nothing was saved. Ask your administrator to free space, then try again.".into(),
+                )
+            }
+            AppError::Db(ref db) if unreachable(db) => {
+                tracing::error!(error = %error, "the database is unreachable");
+                ApiError::Unavailable(
+                    "The database is not answering, so nothing was saved. Try again in a moment."
+                        .into(),
+                )
+            }
             AppError::Db(_) | AppError::MissingState => {
                 tracing::error!(error = %error, "request failed");
                 ApiError::Internal
@@ -58,7 +71,22 @@ impl From<AppError> for ApiError {
     }
 }
 
-fn set_response_status(error: &ApiError) {
+/// SQLite's SQLITE_FULL, or PostgreSQL out of space.
+fn disk_full(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("database or disk is full")
+        || text.contains("No space left on device")
+        || text.contains("could not extend file")
+}
+
+/// The database could not be reached: no connection within the pool's wait, or it went away.
+fn unreachable(error: &DbErr) -> bool {
+    matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        || error.to_string().contains("Connection refused")
+}
+
+/// Sets the answer's status from `error`, except for a plain form post (see above).
+pub(crate) fn set_response_status(error: &ApiError) {
     use leptos::prelude::use_context;
     let Some(parts) = use_context::<http::request::Parts>() else {
         return;
@@ -77,5 +105,17 @@ fn set_response_status(error: &ApiError) {
         http::StatusCode::from_u16(error.status_code()),
     ) {
         options.set_status(status);
+        let retry_after = match error {
+            // The limits recover within a minute.
+            ApiError::TooManyRequests(_) => Some("60"),
+            ApiError::Unavailable(_) => Some("5"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            options.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static(seconds),
+            );
+        }
     }
 }

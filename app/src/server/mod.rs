@@ -4,6 +4,7 @@ pub mod action_items;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod clean_text;
 pub mod config;
 pub mod csp;
 pub mod db;

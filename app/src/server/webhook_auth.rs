@@ -28,7 +28,8 @@ pub fn presented_credential(authorization: Option<&str>) -> Option<String> {
 
 /// Grafana's optional HMAC-SHA256 signature: hex of HMAC(secret, body), or of
 /// HMAC(secret, "<timestamp>:<body>") when Grafana is configured with a timestamp header.
-/// Compared in constant time. Checking that the timestamp is recent is the caller's job.
+/// Compared in constant time. Checking that the timestamp is recent ([`timestamp_is_fresh`]) is
+/// the caller's job.
 pub fn verify_grafana_signature(
     secret: &str,
     signature_header: &str,
@@ -47,6 +48,23 @@ pub fn verify_grafana_signature(
     }
     mac.update(body);
     mac.verify_slice(&signature).is_ok()
+}
+
+/// How far a signed timestamp may be from now, either way, before the delivery counts as a replay.
+pub const SIGNATURE_FRESH_SECONDS: i64 = 300;
+
+/// Whether a signature's timestamp (Unix seconds, or milliseconds) is within
+/// [`SIGNATURE_FRESH_SECONDS`] of `now` (Unix seconds): an old signed delivery sent again is refused.
+pub fn timestamp_is_fresh(timestamp: &str, now: i64) -> bool {
+    let Ok(value) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
+    let seconds = if value > 100_000_000_000 {
+        value / 1000
+    } else {
+        value
+    };
+    (now - seconds).abs() <= SIGNATURE_FRESH_SECONDS
 }
 
 /// PagerDuty `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]`: true if any v1 value matches
@@ -87,6 +105,16 @@ fn mac_for(secret: &str) -> Option<HmacSha256> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_old_or_future_signature_timestamp_is_stale() {
+        let now = 1_800_000_000;
+        assert!(timestamp_is_fresh("1800000100", now));
+        assert!(timestamp_is_fresh("1800000100000", now));
+        assert!(!timestamp_is_fresh("978307200", now), "a 2001 timestamp");
+        assert!(!timestamp_is_fresh("1800000400", now));
+        assert!(!timestamp_is_fresh("soon", now));
+    }
 
     const FOX: &[u8] = b"The quick brown fox jumps over the lazy dog";
     const FOX_MAC: &str = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";

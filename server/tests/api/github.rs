@@ -139,7 +139,7 @@ pub async fn setup(engine: Engine, extra: &[(&str, &str)], connected: bool) -> S
         &app,
         &admin,
         "github/login/save",
-        &[("login", "octo-admin")],
+        &[("github_login", "octo-admin")],
     )
     .await;
     if connected {

@@ -4,12 +4,15 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod breakout;
 mod deployments;
 mod github;
 mod github_requests;
+mod hardening;
 mod health;
 mod incidents;
 mod integrations;
+mod malformed;
 mod metrics;
 mod page_cache;
 mod pages;

@@ -19,6 +19,7 @@ on_both_engines!(
     the_review_workflow_needs_complete_sections_and_another_reviewer,
     a_participant_sees_another_participants_save_live,
     presence_lists_who_is_here_once_per_change,
+    a_live_stream_ends_when_its_session_does,
     the_export_is_one_markdown_file_with_every_section,
 );
 
@@ -770,6 +771,97 @@ async fn presence_lists_who_is_here_once_per_change(engine: Engine) {
     drop(theirs);
     drop(second_tab);
     wait_for(&mut mine, &alone).await;
+}
+
+/// Reads the stream until it ends; panics if it is still open after a few seconds.
+async fn wait_for_end(stream: &mut reqwest::Response) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.chunk()).await {
+            Err(_) => panic!("the stream is still open; it sent {seen}"),
+            Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => return seen,
+        }
+    }
+}
+
+async fn a_live_stream_ends_when_its_session_does(engine: Engine) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app(engine).await;
+    let pm = start_postmortem(
+        &app,
+        &incident(&app, "Session leak", "SEV3").await.to_string(),
+    )
+    .await;
+    let writer = app.client_as(Role::Member).await;
+    let version = field(&get_pm(&app, pm).await, "went_well")["version"]
+        .as_i64()
+        .unwrap();
+
+    // Signed out in another tab of the same browser: the next save is not delivered.
+    let mut stream = open_stream(&app.client, &app.address, pm).await;
+    wait_for(&mut stream, "event: presence").await;
+    assert_eq!(app.call("auth/sign-out", &[]).await.status(), 200);
+    save_field(
+        &app,
+        &writer,
+        pm,
+        "went_well",
+        version,
+        "Secret after sign-out.",
+    )
+    .await;
+    let after = wait_for_end(&mut stream).await;
+    assert!(!after.contains("Secret after sign-out."), "{after}");
+    let refused = app
+        .client
+        .get(app.url(&format!("/live/postmortems/{pm}")))
+        .send()
+        .await
+        .unwrap();
+    // Refused: sent to sign in again.
+    assert!(
+        matches!(refused.status().as_u16(), 303 | 401),
+        "{}",
+        refused.status()
+    );
+
+    // Disabled by an administrator while following: the stream closes too.
+    app.create_user(Role::Member, "leaver@test.example").await;
+    let leaver = crate::helpers::client();
+    app.sign_in(&leaver, "leaver@test.example", crate::helpers::PASSWORD)
+        .await;
+    let mut stream = open_stream(&leaver, &app.address, pm).await;
+    wait_for(&mut stream, "event: presence").await;
+    let admin = app.client_as(Role::Admin).await;
+    let id = app::server::entities::user::Entity::find()
+        .filter(app::server::entities::user::Column::Email.eq("leaver@test.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let disabled = app
+        .call_with(
+            &admin,
+            "users/set-disabled",
+            &[("id", &id), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(disabled.status(), 200);
+    save_field(
+        &app,
+        &writer,
+        pm,
+        "went_well",
+        version + 1,
+        "Secret after disabling.",
+    )
+    .await;
+    let after = wait_for_end(&mut stream).await;
+    assert!(!after.contains("Secret after disabling."), "{after}");
 }
 
 async fn the_export_is_one_markdown_file_with_every_section(engine: Engine) {

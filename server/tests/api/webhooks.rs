@@ -21,6 +21,8 @@ on_both_engines!(
     malformed_wrong_version_and_incomplete_payloads_are_refused_by_name,
     a_body_over_the_size_limit_is_refused,
     a_grafana_delivery_needs_a_valid_signature_when_a_secret_is_set,
+    a_signed_grafana_delivery_with_an_old_timestamp_is_refused,
+    a_nul_in_one_annotation_does_not_refuse_the_batch,
     pagerduty_signatures_allow_rotation_and_repeated_deliveries_are_ignored,
     an_unknown_pagerduty_event_is_kept_and_flagged,
     a_payload_sent_to_the_wrong_source_path_is_refused,
@@ -391,6 +393,54 @@ async fn a_grafana_delivery_needs_a_valid_signature_when_a_secret_is_set(engine:
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["opened"].as_array().unwrap().len(), 1);
+}
+
+async fn a_signed_grafana_delivery_with_an_old_timestamp_is_refused(engine: Engine) {
+    let app = with_payments(engine).await;
+    let (id, _token) = add_integration(&app, "grafana", Some(SECRET), true).await;
+    let path = format!("/hooks/grafana/{id}");
+    let signed_at = |timestamp: &str| {
+        let mut signed = format!("{timestamp}:").into_bytes();
+        signed.extend_from_slice(GRAFANA_FIRING.as_bytes());
+        hmac_sha256_hex(SECRET, &signed)
+    };
+    // Correctly signed, but in 2001: a replay.
+    let (status, body) = post(
+        &app,
+        &path,
+        &[
+            ("X-Grafana-Alerting-Signature", &signed_at("978307200")),
+            ("X-Grafana-Alerting-Signature-Timestamp", "978307200"),
+        ],
+        GRAFANA_FIRING,
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(incident_count(&app).await, 0);
+    let now = chrono::Utc::now().timestamp().to_string();
+    let (status, body) = post(
+        &app,
+        &path,
+        &[
+            ("X-Grafana-Alerting-Signature", &signed_at(&now)),
+            ("X-Grafana-Alerting-Signature-Timestamp", &now),
+        ],
+        GRAFANA_FIRING,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn a_nul_in_one_annotation_does_not_refuse_the_batch(engine: Engine) {
+    let app = with_payments(engine).await;
+    let (id, token) = add_integration(&app, "alertmanager", None, true).await;
+    let mut payload: Value = serde_json::from_str(AM_FIRING).unwrap();
+    payload["alerts"][0]["annotations"]["summary"] = Value::String("disk\u{0} full".into());
+    let (status, body) = alertmanager(&app, id, &token, &payload.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let opened = body["opened"][0].as_i64().unwrap();
+    let shown = incident(&app, opened).await;
+    assert!(!shown.to_string().contains("\\u0000"), "{shown}");
 }
 
 async fn pagerduty_signatures_allow_rotation_and_repeated_deliveries_are_ignored(engine: Engine) {

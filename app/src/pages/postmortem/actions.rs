@@ -3,6 +3,7 @@
 //! addresses, and where it stands with GitHub. Rendered on the server; the browser refreshes it
 //! when someone changes an item or GitHub sync moves it on.
 
+use crate::components::textarea_html;
 use leptos::prelude::*;
 
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
@@ -126,7 +127,7 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
             </div>
             <div class="field">
                 <label for=format!("{p}-description")>"Description"</label>
-                <textarea id=format!("{p}-description") name="action[description]" rows="2">{f.description}</textarea>
+                <textarea id=format!("{p}-description") name="action[description]" rows="2" inner_html=textarea_html(&f.description)></textarea>
             </div>
             <div class="row">
                 <div class="field">

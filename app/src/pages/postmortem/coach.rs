@@ -2,6 +2,7 @@
 //! suggestion for each. One renderer serves the server (factor cards) and the browser (as people
 //! type: the rules are compiled into the wasm bundle, so hints appear at once, even offline).
 
+use crate::components::escape::escape_into as escape;
 use crate::domain::coach::{review, segments};
 
 /// The coach's hints for `text` as an `<aside>`; empty when the text reads blameless. Every piece
@@ -51,20 +52,6 @@ pub fn hints_html(text: &str) -> String {
 /// How many hints the coach has for all these texts together.
 pub fn count_hints<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
     texts.into_iter().map(|t| review(t).len()).sum()
-}
-
-/// Appends `text` with the characters that mean something in HTML (text or attribute) escaped.
-fn escape(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! "5 whys" chain, its evidence (links, or curated timeline entries as `#N`) and the coach's
 //! hints. Rendered on the server; the browser refreshes it when someone changes it.
 
+use crate::components::textarea_html;
 use leptos::prelude::*;
 
 use super::coach::hints_html;
@@ -136,15 +137,15 @@ fn factor_form(pm: i64, existing: Option<&FactorView>) -> impl IntoView + use<> 
             </div>
             <div class="field">
                 <label for=format!("{p}-description")>"What was the condition?"</label>
-                <textarea id=format!("{p}-description") name="factor[description]" rows="2" data-coach>{form.description}</textarea>
+                <textarea id=format!("{p}-description") name="factor[description]" rows="2" data-coach inner_html=textarea_html(&form.description)></textarea>
             </div>
             <div class="field">
                 <label for=format!("{p}-whys")>"5 whys: one answer per line, each asking why of the one before"</label>
-                <textarea id=format!("{p}-whys") name="factor[whys]" rows="4" data-coach>{form.whys}</textarea>
+                <textarea id=format!("{p}-whys") name="factor[whys]" rows="4" data-coach inner_html=textarea_html(&form.whys)></textarea>
             </div>
             <div class="field">
                 <label for=format!("{p}-evidence")>"Evidence: one link (https://…) or timeline entry (#N) per line"</label>
-                <textarea id=format!("{p}-evidence") name="factor[evidence]" rows="2">{form.evidence}</textarea>
+                <textarea id=format!("{p}-evidence") name="factor[evidence]" rows="2" inner_html=textarea_html(&form.evidence)></textarea>
             </div>
             <div data-coach-out></div>
             {save_buttons(if id == 0 { "Add factor" } else { "Save factor" })}

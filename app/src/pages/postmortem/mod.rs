@@ -17,8 +17,8 @@ mod parts;
 mod review;
 mod timeline;
 
+use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub use self::parts::Part;
@@ -50,7 +50,7 @@ pub fn PostmortemPage() -> impl IntoView {
                     let editing = editing.clone();
                     Suspend::new(async move {
                     postmortem.await.map(|view| view! {
-                        <Title text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
+                        <PageTitle text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
                         <Meeting view editing />
                     })
                 })

@@ -2,6 +2,7 @@
 //! add, mark the moments of detection, diagnosis and mitigation), with durations recomputed.
 //! Rendered on the server; the browser refreshes it when someone changes it.
 
+use crate::components::textarea_html;
 use leptos::prelude::*;
 
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
@@ -139,7 +140,7 @@ fn entry_form(pm: i64, existing: Option<&PmTimelineView>) -> impl IntoView + use
             </div>
             <div class="field">
                 <label for=format!("{p}-body")>"What happened"</label>
-                <textarea id=format!("{p}-body") name="entry[body]" rows="2" data-coach>{form.body}</textarea>
+                <textarea id=format!("{p}-body") name="entry[body]" rows="2" data-coach inner_html=textarea_html(&form.body)></textarea>
             </div>
             <div data-coach-out></div>
             {save_buttons(if id == 0 { "Add entry" } else { "Save entry" })}

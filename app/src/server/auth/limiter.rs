@@ -1,4 +1,5 @@
-//! Sign-in rate limits per account and per client address (governor's keyed GCRA limiters).
+//! Sign-in rate limits per account and per client address, and a limit on password changes per
+//! person (governor's keyed GCRA limiters).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -15,6 +16,9 @@ pub const PER_ADDRESS_PER_MINUTE: u32 = 20;
 pub struct SignInLimiter {
     by_account: DefaultKeyedRateLimiter<String>,
     by_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// *Change password* checks the current password: guesses there are limited too, on a budget
+    /// of their own so that changing one's password never uses up one's sign-ins.
+    password_changes: DefaultKeyedRateLimiter<i64>,
 }
 
 impl Default for SignInLimiter {
@@ -23,6 +27,7 @@ impl Default for SignInLimiter {
         Self {
             by_account: RateLimiter::keyed(per_minute(PER_ACCOUNT_PER_MINUTE)),
             by_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
+            password_changes: RateLimiter::keyed(per_minute(PER_ACCOUNT_PER_MINUTE)),
         }
     }
 }
@@ -38,16 +43,37 @@ impl SignInLimiter {
         address_ok && account_ok
     }
 
+    /// Counts one attempt to change the password of account `user_id`; false past
+    /// [`PER_ACCOUNT_PER_MINUTE`] a minute.
+    pub fn allow_password_change(&self, user_id: i64) -> bool {
+        self.password_changes.check_key(&user_id).is_ok()
+    }
+
     /// Forgets keys that have fully recovered, so memory stays bounded.
     pub fn shrink(&self) {
         self.by_account.retain_recent();
         self.by_address.retain_recent();
+        self.password_changes.retain_recent();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn password_changes_have_a_budget_of_their_own() {
+        let limiter = SignInLimiter::default();
+        for _ in 0..PER_ACCOUNT_PER_MINUTE {
+            assert!(limiter.allow_password_change(7));
+        }
+        assert!(!limiter.allow_password_change(7));
+        assert!(limiter.allow_password_change(8));
+        assert!(
+            limiter.allow("jo@example.com", None),
+            "sign-ins are not used up"
+        );
+    }
 
     #[test]
     fn the_sixth_attempt_on_one_account_within_a_minute_is_refused() {

@@ -171,6 +171,12 @@ pub async fn page(
         }
         _ => return Err(AppError::field("postmortem", "Unknown postmortem filter.")),
     }
+    if query.q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::field(
+            "q",
+            "Keep the search to 500 characters (a few words find an incident).",
+        ));
+    }
     for word in query.q.split_whitespace().take(8) {
         let pattern =
             LikeExpr::new(format!("%{}%", escape_like(&word.to_lowercase()))).escape('\\');
@@ -327,6 +333,9 @@ fn time_bound(field: &str, input: &str, end: bool) -> Result<Option<DateTime<Utc
     }
     parse_time(input).map_err(|message| AppError::field(field, &message))
 }
+
+/// The longest search read: far below SQLite's limit on a LIKE pattern (50,000 bytes).
+const MAX_SEARCH_CHARS: usize = 500;
 
 fn escape_like(word: &str) -> String {
     word.replace('\\', "\\\\")

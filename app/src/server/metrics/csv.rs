@@ -4,6 +4,16 @@
 use crate::api::metrics::{DashboardView, WeekPoint};
 use crate::server::AppError;
 
+/// A text cell that a spreadsheet will not run as a formula: names people typed (a service called
+/// `=HYPERLINK(…)`) get a leading apostrophe when they start with `=`, `+`, `-`, `@`, tab or CR.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// The CSV text of `view`.
 pub fn write(view: &DashboardView) -> Result<String, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -16,12 +26,12 @@ pub fn write(view: &DashboardView) -> Result<String, AppError> {
                    count: Option<u64>,
                    unit: &str| {
         out.write_record([
-            section,
-            figure,
-            breakdown,
+            &*inert(section),
+            &*inert(figure),
+            &*inert(breakdown),
             &value.map(|v| format!("{v:.3}")).unwrap_or_default(),
             &count.map(|c| c.to_string()).unwrap_or_default(),
-            unit,
+            &*inert(unit),
         ])
         .map_err(failed)
     };
@@ -275,4 +285,19 @@ fn failed(error: impl std::fmt::Display) -> AppError {
     AppError::Db(sea_orm::DbErr::Custom(format!(
         "the CSV could not be written: {error}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_that_looks_like_a_formula_stays_text() {
+        assert_eq!(
+            inert("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("Payments"), "Payments");
+    }
 }

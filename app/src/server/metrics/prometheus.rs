@@ -34,15 +34,41 @@ fn telemetry() -> &'static Telemetry {
     })
 }
 
+/// Label pairs, their values escaped as the text format requires (prometheus-client writes them
+/// as they are, so a service named `x",state="y` would otherwise forge a label).
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .map(|(k, v)| ((*k).to_owned(), escape_label_value(v)))
         .collect()
 }
 
+/// A label value with backslash, double quote and line feed escaped.
+fn escape_label_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The methods counted by name; any other (clients may invent them) is counted as `other`, so
+/// a stranger cannot add series without end.
+const KNOWN_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+];
+
 /// Counts one HTTP request answered with `status`.
 pub fn record_request(method: &str, status: u16) {
+    let method = KNOWN_METHODS
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other");
     telemetry()
         .requests
         .get_or_create(&labels(&[
@@ -246,4 +272,17 @@ pub async fn render(state: &AppState, now: DateTime<Utc>) -> Result<String, AppE
         ))
     })?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_value_cannot_forge_another_label() {
+        assert_eq!(
+            escape_label_value("Evil\",state=\"verified\\\n"),
+            "Evil\\\",state=\\\"verified\\\\\\n"
+        );
+    }
 }
