@@ -175,7 +175,8 @@ def kill_during_alert_deliveries(workdir):
         senders = [threading.Thread(target=deliver, args=(range(k, total, 4),)) for k in range(4)]
         for s in senders:
             s.start()
-        while len(acked) < total // 3:
+        deadline = time.time() + 60
+        while len(acked) < total // 3 and time.time() < deadline:
             time.sleep(0.01)
         server.kill()
         for s in senders:
@@ -222,7 +223,8 @@ def kill_during_meeting_saves(workdir):
                 with lock:
                     attempted.add(text)
                 status, _ = member.call("postmortems/timeline/save", {
-                    "postmortem_id": pm, "id": 0, "version": 0, "entry[occurred_at]": "2026-11-30T10:00",
+                    "postmortem_id": pm, "id": 0, "version": 0,
+                    "entry[occurred_at]": time.strftime("%Y-%m-%dT%H:%M", time.gmtime()),
                     "entry[moment]": "", "entry[body]": text}, timeout=5)
                 if status == 200:
                     with lock:
@@ -248,8 +250,12 @@ def kill_during_meeting_saves(workdir):
         writers.append(threading.Thread(target=save_field))
         for w in writers:
             w.start()
-        while len(acked) < 60:
+        deadline = time.time() + 60
+        while len(acked) < 60 and time.time() < deadline:
             time.sleep(0.01)
+        if not check(len(acked) >= 60, f"the meeting takes saves ({len(acked)} acknowledged)"):
+            stop.set()
+            return
         server.kill()
         stop.set()
         for w in writers:
@@ -391,18 +397,19 @@ def postgres_restarted_under_load(workdir):
         time.sleep(3)
         down_at = time.time()
         as_postgres([f"{pg_bin}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"])
-        time.sleep(5)
+        time.sleep(10)
         as_postgres(pg_ctl + ["start"])
         up_at = time.time()
         time.sleep(15)
         stop.set()
         for w in workers:
             w.join()
-        down = [e for e in log if down_at + 0.5 < e[0] < up_at - 0.5]
+        # Requests that started while the database was down (and ended before it was back).
+        down = [e for e in log if down_at + 0.5 < e[0] and e[0] + e[1] < up_at - 0.5]
         after = [e for e in log if e[0] > up_at + 10]
         print(f"     {len(log)} requests; {len(down)} while the database was down; "
               f"slowest {max(e[1] for e in log):.2f} s")
-        check(all(e[1] < 12 for e in log), "no request hangs (each answered within the pool's 10 s wait)")
+        check(all(e[1] < 8 for e in log), "no request hangs (each is answered within the pool's 3 s wait)")
         check(down and all(500 <= e[2] < 600 for e in down), "while the database is down, requests answer 5xx")
         check(down and all(e[3] == 503 for e in down), "and /readyz answers 503")
         check(after and all(e[2] == 200 and e[3] == 200 for e in after),
@@ -435,27 +442,31 @@ def sqlite_on_a_full_disk(workdir):
                     f.flush()
             except OSError:
                 pass
-        big = "x" * 60_000
+        big = "x" * 19_000
         statuses = []
-        for n in range(40):
+        # Until the space the database files already had is used up, and a few refusals after.
+        for n in range(600):
             status, body = member.call("services/create", {"service[name]": f"Full disk {n}",
                                                            "service[slug]": f"full-disk-{n}",
                                                            "service[description]": big})
             statuses.append((status, body[:160]))
+            if len([s for s in statuses if s[0] != 200]) >= 5:
+                break
         refused = [s for s in statuses if s[0] != 200]
-        print(f"     {len(refused)} of {len(statuses)} writes refused on the full disk: {refused[:1]}")
+        print(f"     {len(refused)} of {len(statuses)} writes refused on the full disk: {refused}")
         check(refused and all(s[0] == 503 for s in refused), "writes on a full disk answer 503")
         check(refused and all(b"disk" in s[1] for s in refused), "saying the disk is full")
         check(request(server.base + "/healthz")[0] == 200, "the server goes on running")
         os.remove(filler)
-        status, _ = member.call("services/create", {"service[name]": "After space returned",
-                                                    "service[slug]": "after-space"})
-        check(status == 200, f"once space returns, writes succeed again ({status})")
+        status, body = member.call("services/create", {"service[name]": "After space returned",
+                                                       "service[slug]": "after-space"})
+        check(status == 200, f"once space returns, writes succeed again ({status} {body[:100]!r})")
         server.stop()
-        with sqlite3.connect(os.path.join(mount, "full.db")) as conn:
-            integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            kept = conn.execute("SELECT COUNT(*) FROM services WHERE slug = 'after-space'").fetchone()[0]
-        check(integrity == "ok" and kept == 1, f"the database is intact ({integrity})")
+        conn = sqlite3.connect(os.path.join(mount, "full.db"))
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        kept = conn.execute("SELECT COUNT(*) FROM services WHERE slug = 'after-space'").fetchone()[0]
+        conn.close()
+        check(integrity == "ok" and kept == 1, f"the database is intact ({integrity}, the last write kept: {kept})")
     finally:
         server.stop()
         subprocess.run(["umount", mount])

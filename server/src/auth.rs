@@ -154,8 +154,15 @@ async fn identify(
             }
         };
     }
-    let Ok(Some(user_id)) = session.get::<i64>(SESSION_USER_ID).await else {
-        return Ok(None);
+    let user_id = match session.get::<i64>(SESSION_USER_ID).await {
+        Ok(Some(user_id)) => user_id,
+        Ok(None) => return Ok(None),
+        // The session store is the database: while it is down nobody can be recognised, which
+        // is no reason to treat them as signed out.
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            return Err(database_unavailable());
+        }
     };
     let signed_in = SignedIn {
         user_id,

@@ -12,7 +12,7 @@ use axum::response::Response;
 use crate::page_cache::{self, PageCache};
 use crate::{auth, clean_input, csrf, sessions};
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -78,7 +78,8 @@ async fn note_writes(State(state): State<AppState>, request: Request, next: Next
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let response = next.run(request).await;
-    if may_write {
+    // 503: the database did not answer, so nothing was written (and telling it would wait too).
+    if may_write && response.status() != StatusCode::SERVICE_UNAVAILABLE {
         state.live.wrote(&state.db).await;
     }
     response

@@ -6,7 +6,8 @@ use tower_sessions::cookie::time::Duration;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
+use tower_sessions_sqlx_store::sqlx::postgres::PgPoolOptions;
+use tower_sessions_sqlx_store::sqlx::sqlite::SqlitePoolOptions;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use app::server::Settings;
@@ -23,13 +24,24 @@ pub enum Store {
 
 impl Store {
     /// Connects to the database of `url` and creates the session table if needed.
+    /// Like the app's own pool, it waits at most 3 s for a connection, so every request is
+    /// answered soon (503) while the database is down instead of hanging.
     pub async fn connect(url: &str) -> Result<Self, tower_sessions_sqlx_store::sqlx::Error> {
+        let wait = std::time::Duration::from_secs(3);
         if url.starts_with("sqlite:") {
-            let store = SqliteStore::new(SqlitePool::connect(url).await?);
+            let pool = SqlitePoolOptions::new()
+                .acquire_timeout(wait)
+                .connect(url)
+                .await?;
+            let store = SqliteStore::new(pool);
             store.migrate().await?;
             Ok(Store::Sqlite(store))
         } else {
-            let store = PostgresStore::new(PgPool::connect(url).await?);
+            let pool = PgPoolOptions::new()
+                .acquire_timeout(wait)
+                .connect(url)
+                .await?;
+            let store = PostgresStore::new(pool);
             store.migrate().await?;
             Ok(Store::Postgres(store))
         }

@@ -38,9 +38,11 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
     });
+    // A request waits at most 3 s for a connection: when the database is down (a restart, a
+    // failover) it is answered 503 with a retry hint soon, instead of hanging.
     options
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     if url.contains(":memory:") || url.contains("mode=memory") {
         // An in-memory SQLite database lives as long as one of its connections does.

@@ -25,8 +25,12 @@ use crate::server::entities::github_repository::{self, Entity as GithubRepositor
 use crate::server::entities::sync_job::{self, Entity as SyncJob};
 use crate::server::{AppError, AppState};
 
-/// How long a taken job stays reserved for its worker.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// How long a taken job stays reserved for its worker without a renewal. The worker renews it
+/// every [`LEASE_RENEWAL`] while the job runs, so a job however slow stays its own, and the job of
+/// a worker that crashed (kill -9, a lost machine) is free for another within a minute.
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+/// How often a running job's lease is renewed.
+const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 /// How often an idle worker looks for due jobs (it is also woken when one is written).
 const POLL: Duration = Duration::from_secs(2);
 /// How far back a marker lookup reads, before the job's first attempt.
@@ -132,7 +136,23 @@ pub async fn run_once(
         pacer,
         job: &job,
     };
-    match run.sync().await {
+    let outcome = {
+        let sync = run.sync();
+        tokio::pin!(sync);
+        let mut renewal = tokio::time::interval(LEASE_RENEWAL);
+        renewal.tick().await;
+        loop {
+            tokio::select! {
+                outcome = &mut sync => break outcome,
+                _ = renewal.tick() => {
+                    if let Err(error) = renew_lease(&state.db, &job, owner).await {
+                        tracing::warn!(%error, job = job.id, "could not renew a sync job's lease");
+                    }
+                }
+            }
+        }
+    };
+    match outcome {
         Ok(Outcome::Synced { repository }) => {
             finish(&state.db, &job, None).await?;
             announce(state, job.action_item_id, repository.as_deref()).await?;
@@ -200,6 +220,24 @@ async fn claim(
     let job = model.update(&txn).await?;
     txn.commit().await?;
     Ok(Some(job))
+}
+
+/// Keeps `job` reserved for `owner` for another [`LEASE`].
+async fn renew_lease(
+    db: &impl ConnectionTrait,
+    job: &sync_job::Model,
+    owner: &str,
+) -> Result<(), AppError> {
+    SyncJob::update_many()
+        .col_expr(
+            sync_job::Column::LeaseUntil,
+            Some(Utc::now() + LEASE).into(),
+        )
+        .filter(sync_job::Column::Id.eq(job.id))
+        .filter(sync_job::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Marks the job done, unless the item changed meanwhile (then it runs again).
