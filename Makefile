@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e faults release bench bench-incidents bench-dashboard bench-postmortem bench-problems bench-github clean-data
+.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e faults soak release bench bench-incidents bench-dashboard bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -43,6 +43,13 @@ e2e: deps-test
 faults: deps-test
 	cargo test --workspace --no-run
 	scripts/faults.py
+
+## make soak: 200 signed-in people for 60 s on PostgreSQL (pages, lists, saves, new alerts) and a
+## live meeting of 50 (scripts/soak.py): errors, p50/p99 per request type, live delivery and server
+## memory. About 3 minutes after the build; SOAK_PEOPLE, SOAK_FOLLOWERS, SOAK_SECONDS change it.
+soak: deps-test
+	cargo test --workspace --no-run
+	scripts/soak.py
 
 ## make release: an optimised build (server binary and wasm bundle) in target/release and target/site,
 ## with the bundle, its script and the stylesheet also stored gzipped and brotli-compressed, which the

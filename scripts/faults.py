@@ -13,6 +13,7 @@ standard library and, for PostgreSQL, a throwaway cluster of its own. Everything
 and stops by itself. Prints one line per check and ends with `N passed, N failed`.
 """
 
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -105,19 +106,25 @@ def request(url, data=None, headers=None, opener=None, timeout=10, method=None):
 class Browser:
     """A signed-in person: a cookie jar, and server functions called as the page's script does."""
 
-    def __init__(self, server, account):
+    def __init__(self, server, account, forwarded_for=None):
         self.server = server
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        # Behind a trusted proxy, the address the proxy says the person has.
+        self.headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         status, body = self.call("auth/sign-in", {"email": account[0], "password": account[1], "next": "/services"})
         if status != 200:
             raise RuntimeError(f"sign-in failed: {status} {body[:200]}")
 
     def call(self, endpoint, fields, timeout=10):
         data = urllib.parse.urlencode(fields).encode()
-        status, body = request(f"{self.server.base}/api/{endpoint}", data=data, opener=self.opener, timeout=timeout,
-                               headers={"Accept": "application/json",
-                                        "Content-Type": "application/x-www-form-urlencoded"})
-        return status, body
+        headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", **self.headers}
+        return request(f"{self.server.base}/api/{endpoint}", data=data, opener=self.opener, timeout=timeout,
+                       headers=headers)
+
+    def get(self, path, timeout=10):
+        """A page, as a browser navigating to it asks for it."""
+        return request(self.server.base + path, opener=self.opener, timeout=timeout,
+                       headers={"Accept": "text/html", **self.headers})
 
 
 def json_of(body):
@@ -364,20 +371,50 @@ def as_postgres(args, **kw):
     return subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
 
 
+class Postgres:
+    """A throwaway PostgreSQL cluster in `workdir` on a free port, which can be stopped and started."""
+
+    def __init__(self, workdir):
+        versions = sorted(d for d in os.listdir("/usr/lib/postgresql") if os.path.isdir(f"/usr/lib/postgresql/{d}/bin"))
+        self.bin = f"/usr/lib/postgresql/{versions[-1]}/bin"
+        self.data = os.path.join(workdir, "pg")
+        os.makedirs(self.data)
+        if os.geteuid() == 0:
+            shutil.chown(workdir, "postgres")
+            shutil.chown(self.data, "postgres")
+        port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+        as_postgres([f"{self.bin}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
+        self.ctl = [f"{self.bin}/pg_ctl", "-D", self.data, "-l", os.path.join(self.data, "server.log"), "-w", "-o",
+                    f"-p {port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"]
+        self.start()
+
+    def start(self):
+        as_postgres(self.ctl + ["start"])
+
+    def stop(self, mode="fast"):
+        as_postgres([f"{self.bin}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"])
+
+
+@contextlib.contextmanager
+def postgres_cluster(workdir):
+    cluster = Postgres(workdir)
+    try:
+        yield cluster
+    finally:
+        try:
+            cluster.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass
+
+
 def postgres_restarted_under_load(workdir):
-    bins = sorted(d for d in os.listdir("/usr/lib/postgresql") if os.path.isdir(f"/usr/lib/postgresql/{d}/bin"))
-    pg_bin = f"/usr/lib/postgresql/{bins[-1]}/bin"
-    data = os.path.join(workdir, "pg")
-    os.makedirs(data)
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres")
-        shutil.chown(data, "postgres")
-    port = free_port()
-    as_postgres([f"{pg_bin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
-    pg_ctl = [f"{pg_bin}/pg_ctl", "-D", data, "-l", os.path.join(data, "server.log"), "-w", "-o",
-              f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"]
-    as_postgres(pg_ctl + ["start"])
-    server = Server(workdir, f"postgres://postgres@127.0.0.1:{port}/postgres")
+    with postgres_cluster(workdir) as cluster:
+        restart_under_load(workdir, cluster)
+
+
+def restart_under_load(workdir, cluster):
+    server = Server(workdir, cluster.url)
     try:
         server.start()
         member = Browser(server, MEMBER)
@@ -391,19 +428,43 @@ def postgres_restarted_under_load(workdir):
                 with lock:
                     log.append((started, time.time() - started, status, ready))
 
+        # A participant of a live meeting, reconnecting like the browser does when the stream ends.
+        postmortem = (json_of(member.call("postmortems/list", {})[1]) or [{}])[0].get("id")
+        seen = []
+
+        def follow():
+            while not stop.is_set():
+                req = urllib.request.Request(f"{server.base}/live/postmortems/{postmortem}",
+                                             headers={"Accept": "text/event-stream"})
+                try:
+                    with member.opener.open(req, timeout=5) as stream:
+                        for line in stream:
+                            seen.append(line.decode(errors="replace"))
+                except Exception:
+                    time.sleep(1)
+
         workers = [threading.Thread(target=load) for _ in range(8)]
+        workers.append(threading.Thread(target=follow, daemon=True))
         for w in workers:
             w.start()
         time.sleep(3)
         down_at = time.time()
-        as_postgres([f"{pg_bin}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"])
+        cluster.stop()
         time.sleep(10)
-        as_postgres(pg_ctl + ["start"])
+        cluster.start()
         up_at = time.time()
         time.sleep(15)
+        view = json_of(member.call("postmortems/get", {"id": postmortem})[1]) or {}
+        version = next((f["version"] for f in view.get("fields", []) if f.get("field") == "WentWell"), 1)
+        member.call("postmortems/field", {"postmortem_id": postmortem, "field": "went_well", "version": version,
+                                          "body": "Saved after the database came back."})
+        arrived = time.time() + 10
+        while time.time() < arrived and not any("came back" in line for line in seen):
+            time.sleep(0.2)
         stop.set()
-        for w in workers:
+        for w in workers[:-1]:
             w.join()
+        check(any("came back" in line for line in seen), "the live stream delivers a save made after the restart")
         # Requests that started while the database was down (and ended before it was back).
         down = [e for e in log if down_at + 0.5 < e[0] and e[0] + e[1] < up_at - 0.5]
         after = [e for e in log if e[0] > up_at + 10]
@@ -417,9 +478,6 @@ def postgres_restarted_under_load(workdir):
         check(server.process.poll() is None, "the server kept running")
     finally:
         server.stop()
-        subprocess.run(["runuser", "-u", "postgres", "--", f"{pg_bin}/pg_ctl", "-D", data, "-m", "immediate", "stop"]
-                       if os.geteuid() == 0 else [f"{pg_bin}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # --- SQLite on a full disk -----------------------------------------------------------------------

@@ -148,9 +148,20 @@ pub mod browser {
             .flatten())
     }
 
-    /// Posts form data to a server function and returns its JSON answer, or its error.
+    /// Posts form data to a server function and returns its JSON answer, or its error. A
+    /// versioned save refused because someone saved first answers 409 with their version (a
+    /// `Saved::Conflict`, not an error): that is an answer too.
     pub async fn post_for_answer(action: &str, data: &FormData) -> Result<String, ApiError> {
-        text(&post(action, data, false).await?).await
+        let response = fetch(action, data, false).await?;
+        let answer = text(&response).await?;
+        if response.ok() {
+            return Ok(answer);
+        }
+        match serde_json::from_str::<ApiError>(&answer) {
+            Ok(error) => Err(error),
+            Err(_) if response.status() == 409 => Ok(answer),
+            Err(_) => Err(ApiError::Internal),
+        }
     }
 
     fn transport(_: JsValue) -> ApiError {
@@ -160,6 +171,15 @@ pub mod browser {
     /// Posts form data; an answer other than success is read as the function's error. `as_form`
     /// asks for what a plain form gets (a redirect), not the function's answer.
     async fn post(action: &str, data: &FormData, as_form: bool) -> Result<Response, ApiError> {
+        let response = fetch(action, data, as_form).await?;
+        if response.ok() {
+            return Ok(response);
+        }
+        Err(serde_json::from_str(&text(&response).await?).unwrap_or(ApiError::Internal))
+    }
+
+    /// Posts form data and returns the answer, whatever its status; fails only when none came.
+    async fn fetch(action: &str, data: &FormData, as_form: bool) -> Result<Response, ApiError> {
         let body = UrlSearchParams::new_with_str_sequence_sequence(data).map_err(transport)?;
         let init = RequestInit::new();
         init.set_method("POST");
@@ -177,10 +197,7 @@ pub mod browser {
             .await
             .and_then(JsCast::dyn_into)
             .map_err(transport)?;
-        if response.ok() {
-            return Ok(response);
-        }
-        Err(serde_json::from_str(&text(&response).await?).unwrap_or(ApiError::Internal))
+        Ok(response)
     }
 
     async fn text(response: &Response) -> Result<String, ApiError> {

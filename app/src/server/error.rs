@@ -85,12 +85,12 @@ fn unreachable(error: &DbErr) -> bool {
         || error.to_string().contains("Connection refused")
 }
 
-/// Sets the answer's status from `error`, except for a plain form post (see above).
-pub(crate) fn set_response_status(error: &ApiError) {
+/// Sets the status of this request's answer, except for a plain form post (a browser without
+/// JavaScript, which Leptos answers with a redirect that a status would break). Returns the
+/// answer's options when it set it, for headers to go with it.
+pub(crate) fn set_status(status: http::StatusCode) -> Option<leptos_axum::ResponseOptions> {
     use leptos::prelude::use_context;
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return;
-    };
+    let parts = use_context::<http::request::Parts>()?;
     let plain_form_post = parts.method == http::Method::POST
         && parts
             .headers
@@ -98,13 +98,19 @@ pub(crate) fn set_response_status(error: &ApiError) {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
     if plain_form_post {
-        return;
+        return None;
     }
-    if let (Some(options), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(error.status_code()),
-    ) {
-        options.set_status(status);
+    let options = use_context::<leptos_axum::ResponseOptions>()?;
+    options.set_status(status);
+    Some(options)
+}
+
+/// Sets the answer's status from `error`, except for a plain form post (see above).
+pub(crate) fn set_response_status(error: &ApiError) {
+    let Ok(status) = http::StatusCode::from_u16(error.status_code()) else {
+        return;
+    };
+    if let Some(options) = set_status(status) {
         let retry_after = match error {
             // The limits recover within a minute.
             ApiError::TooManyRequests(_) => Some("60"),

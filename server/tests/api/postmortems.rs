@@ -176,7 +176,9 @@ async fn a_stale_field_save_is_a_conflict_that_returns_the_other_text(engine: En
     .await;
     assert_eq!(saved["Saved"]["version"], base + 1);
     // Someone else, still on the old version, saves different text: refused, with ours returned.
-    let clash = json(save_field(&app, &other, pm, "impact", base, "Nobody noticed.").await).await;
+    let clash = save_field(&app, &other, pm, "impact", base, "Nobody noticed.").await;
+    assert_eq!(clash.status(), 409, "the refusal is in the status too");
+    let clash: Value = clash.json().await.unwrap();
     assert_eq!(
         clash["Conflict"]["body"],
         "Orders were delayed for 40 minutes."

@@ -9,7 +9,11 @@ use leptos::task::spawn_local;
 
 use super::coach::hints_html;
 use crate::api::ApiError;
-use crate::api::postmortems::{FieldView, Saved, preview_markdown, save_field};
+#[cfg(feature = "hydrate")]
+use crate::api::postmortems::SaveField;
+#[cfg(not(feature = "hydrate"))]
+use crate::api::postmortems::save_field;
+use crate::api::postmortems::{FieldView, Saved, preview_markdown};
 use crate::domain::postmortem::NarrativeField;
 
 /// How long typing must pause before a save.
@@ -95,13 +99,7 @@ impl Editor {
         drafts::keep(self.postmortem, self.field, base, &body);
         self.state.set(SaveState::Saving);
         spawn_local(async move {
-            let result = save_field(
-                self.postmortem,
-                self.field.as_str().into(),
-                base,
-                body.clone(),
-            )
-            .await;
+            let result = send_save(self.postmortem, self.field, base, body.clone()).await;
             match result {
                 Ok(Saved::Saved(view)) => {
                     self.base.set(view.version);
@@ -279,6 +277,40 @@ pub fn NarrativeEditor(
                 <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get()></div>
             </Show>
         </div>
+    }
+}
+
+/// Sends one save of a field as the page's forms are sent, so that a refusal because someone
+/// saved first (409, with their text) is read as an answer rather than as a failure.
+async fn send_save(
+    postmortem: i64,
+    field: NarrativeField,
+    base: i32,
+    body: String,
+) -> Result<Saved<FieldView>, ApiError> {
+    #[cfg(feature = "hydrate")]
+    {
+        let data = web_sys::FormData::new().map_err(|_| ApiError::Internal)?;
+        for (name, value) in [
+            ("postmortem_id", postmortem.to_string()),
+            ("field", field.as_str().to_owned()),
+            ("version", base.to_string()),
+            ("body", body),
+        ] {
+            data.append_with_str(name, &value)
+                .map_err(|_| ApiError::Internal)?;
+        }
+        let answer = crate::components::enhance::browser::post_for_answer(
+            <SaveField as server_fn::ServerFn>::PATH,
+            &data,
+        )
+        .await?;
+        serde_json::from_str(&answer).map_err(|error| ApiError::Transport(error.to_string()))
+    }
+    // Islands render on the server too, where nothing is ever saved from here.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        save_field(postmortem, field.as_str().into(), base, body).await
     }
 }
 

@@ -43,6 +43,13 @@ async fn commit_with_event(
     Ok(())
 }
 
+/// A save refused because someone else saved first, with what they saved: answered 409
+/// Conflict, so an API client sees the refusal in the status as well as in the body.
+fn refused<T>(theirs: T) -> Saved<T> {
+    crate::server::error::set_status(http::StatusCode::CONFLICT);
+    Saved::Conflict(theirs)
+}
+
 /// Saves one narrative field edited from `version`.
 pub async fn save_field(
     state: &AppState,
@@ -65,7 +72,7 @@ pub async fn save_field(
         return Ok(if current.body == body {
             Saved::Saved(field_view(&current))
         } else {
-            Saved::Conflict(field_view(&current))
+            refused(field_view(&current))
         });
     }
     let updated = Field::update_many()
@@ -83,7 +90,7 @@ pub async fn save_field(
         .await?
         .ok_or(AppError::NotFound("Field"))?;
     if updated.rows_affected == 0 {
-        return Ok(Saved::Conflict(field_view(&saved)));
+        return Ok(refused(field_view(&saved)));
     }
     let view = field_view(&saved);
     commit_with_event(
@@ -130,7 +137,7 @@ pub async fn save_timeline_entry(
     } else {
         let current = timeline_entry_of(&txn, postmortem_id, id).await?;
         if current.version != version {
-            return Ok(Saved::Conflict(timeline_view(&current)));
+            return Ok(refused(timeline_view(&current)));
         }
         let mut model: pm_timeline_entry::ActiveModel = current.into();
         model.occurred_at = Set(crate::server::incidents::to_second(draft.occurred_at));
@@ -138,7 +145,7 @@ pub async fn save_timeline_entry(
         model.moment = Set(draft.moment.as_str().to_owned());
         match save_timeline_versioned(&txn, model, id, version, &name).await? {
             Ok(saved) => saved,
-            Err(current) => return Ok(Saved::Conflict(current)),
+            Err(current) => return Ok(refused(current)),
         }
     };
     let view = timeline_view(&saved);
@@ -170,13 +177,13 @@ pub async fn set_timeline_hidden(
     let postmortem_id = current.postmortem_id;
     find_editable(&txn, postmortem_id).await?;
     if current.version != version {
-        return Ok(Saved::Conflict(timeline_view(&current)));
+        return Ok(refused(timeline_view(&current)));
     }
     let mut model: pm_timeline_entry::ActiveModel = current.into();
     model.hidden = Set(hidden);
     let saved = match save_timeline_versioned(&txn, model, id, version, &name).await? {
         Ok(saved) => saved,
-        Err(current) => return Ok(Saved::Conflict(current)),
+        Err(current) => return Ok(refused(current)),
     };
     let view = timeline_view(&saved);
     commit_with_event(
@@ -300,7 +307,7 @@ pub async fn save_factor(
             .await?
             .ok_or(AppError::NotFound("Contributing factor"))?;
         if current.version != version {
-            return Ok(Saved::Conflict(factor_view(&current)));
+            return Ok(refused(factor_view(&current)));
         }
         let result = Factor::update_many()
             .col_expr(
@@ -338,7 +345,7 @@ pub async fn save_factor(
             .await?
             .ok_or(AppError::NotFound("Contributing factor"))?;
         if result.rows_affected == 0 {
-            return Ok(Saved::Conflict(factor_view(&saved)));
+            return Ok(refused(factor_view(&saved)));
         }
         saved
     };
@@ -453,7 +460,7 @@ pub async fn save_action(
             .await?
             .ok_or(AppError::NotFound("Action item"))?;
         if current.version != version {
-            return Ok(Saved::Conflict(action_view(&current, &names)));
+            return Ok(refused(action_view(&current, &names)));
         }
         let mut model: action_item::ActiveModel = current.clone().into();
         model.factor_id = Set(draft.factor_id);
@@ -479,7 +486,7 @@ pub async fn save_action(
             .await?
             .ok_or(AppError::NotFound("Action item"))?;
         if result.rows_affected == 0 {
-            return Ok(Saved::Conflict(action_view(&saved, &names)));
+            return Ok(refused(action_view(&saved, &names)));
         }
         saved
     };
