@@ -1,6 +1,6 @@
 // Accounts as people meet them: first-run setup, signing in and out, roles, tokens, the audit trail.
-import { expect, test } from "@playwright/test";
-import { DEMO, signIn, storageFor, unique, waitForHydration } from "./helpers";
+import { expect } from "@playwright/test";
+import { DEMO, signIn, storageFor, unique, waitForHydration, test } from "./helpers";
 
 test.describe("first run", () => {
   test("an empty instance asks for its first administrator", async ({ page }) => {

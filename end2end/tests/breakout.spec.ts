@@ -4,8 +4,8 @@
 // scripts/e2e.sh), an administrator walks the app by its links; no page may hold an element,
 // attribute, meta refresh or link that the app did not write, and a text opened in an editor
 // comes back exactly as stored.
-import { expect, type Page, test } from "@playwright/test";
-import { DEMO, waitForHydration } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { DEMO, waitForHydration, test } from "./helpers";
 
 const base = process.env.BREAKOUT_URL;
 test.skip(!base, "needs the breakout instance that scripts/e2e.sh starts");

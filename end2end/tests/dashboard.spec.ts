@@ -6,9 +6,9 @@
 // incident counts are compared within one page, or re-read until two reads agree (toPass), never
 // against fixed numbers other than lower bounds. Deployments are only ever created by the demo
 // seed and by the last test here, so this file runs its tests in order in one worker.
-import { type Locator, type Page, expect, test } from "@playwright/test";
+import { type Locator, type Page, expect } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { storageFor, unique, waitForHydration } from "./helpers";
+import { storageFor, unique, waitForHydration, test } from "./helpers";
 
 /**
  * Production deployments the demo seeds over the last 90 days (app/src/server/seed_deployments.rs):

@@ -2,8 +2,8 @@
 // starts: connecting and testing the connection, an action item becoming an issue with its labels
 // and a link back, and closing that issue with a merged pull request flipping the item to verified
 // in the open page, and on the pipeline-test backlog.
-import { type Page, expect, test } from "@playwright/test";
-import { startPostmortem, storageFor, unique, waitForHydration } from "./helpers";
+import { type Page, expect } from "@playwright/test";
+import { startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
 
 const fake = process.env.FAKE_GITHUB_URL ?? "http://127.0.0.1:3939";
 const secret = "end-to-end webhook secret";

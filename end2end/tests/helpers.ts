@@ -1,6 +1,20 @@
-// Shared steps for the browser tests: demo accounts, signing in, hydration, unique names, a
-// postmortem started through the API.
-import { type APIRequestContext, expect, type Page } from "@playwright/test";
+// Shared steps for the browser tests: a `test` that fails on uncaught page errors, demo accounts,
+// signing in, hydration, unique names, a postmortem started through the API.
+import { type APIRequestContext, test as base, expect, type Page } from "@playwright/test";
+
+/** Playwright's `test`, whose page fails the test on an uncaught error (a panic in the WebAssembly
+ * app, a script error) however late in the test it comes, after every interaction. */
+export const test = base.extend<{ uncaughtErrors: string[] }>({
+  uncaughtErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await use(errors);
+      expect(errors, "uncaught errors in the page during the test").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** The demo accounts the server seeds (see app/src/server/seed.rs). */
 export const DEMO = {

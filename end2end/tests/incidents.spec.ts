@@ -1,7 +1,7 @@
 // Incidents as people meet them: an alert opens one, a person declares, works and resolves one,
 // impossible times are explained, the list filters, and a viewer only looks.
-import { type APIRequestContext, type Page, expect, test } from "@playwright/test";
-import { storageFor, unique, utcInputMinutesAgo, waitForHydration } from "./helpers";
+import { type APIRequestContext, type Page, expect } from "@playwright/test";
+import { storageFor, unique, utcInputMinutesAgo, waitForHydration, test } from "./helpers";
 
 /** Demo services (app/src/server/seed.rs); each has a runbook. */
 const PAYMENTS = { slug: "payments-api", name: "Payments API", runbook: "https://runbooks.acme.example/payments-api" };

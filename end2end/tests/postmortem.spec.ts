@@ -2,8 +2,8 @@
 // a clash on one field is shown to the later writer, the coach points at blame, the facilitator
 // leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
 // told that their session ended.
-import { type Browser, type Page, expect, test } from "@playwright/test";
-import { DEMO, signIn, startPostmortem, storageFor, unique, waitForHydration } from "./helpers";
+import { type Browser, type Page, expect } from "@playwright/test";
+import { DEMO, signIn, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
 import { readFile } from "node:fs/promises";
 
 /** Collects the page's uncaught errors into `errors` (a new list unless one is given). */

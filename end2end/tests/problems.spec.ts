@@ -2,8 +2,8 @@
 // recurring incidents, the manager accepts it, links another incident, records the root cause and
 // a workaround, publishes a known error, and a newly posted alert that matches shows the
 // workaround on its incident page.
-import { type APIRequestContext, type Page, expect, test } from "@playwright/test";
-import { storageFor, waitForHydration } from "./helpers";
+import { type APIRequestContext, type Page, expect } from "@playwright/test";
+import { storageFor, waitForHydration, test } from "./helpers";
 
 const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 

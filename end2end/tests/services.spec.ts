@@ -1,6 +1,6 @@
 // The service catalog as a person uses it: list, filter, add, fix mistakes, edit, archive.
-import { expect, test } from "@playwright/test";
-import { slugOf, storageFor, unique, waitForHydration } from "./helpers";
+import { expect } from "@playwright/test";
+import { slugOf, storageFor, unique, waitForHydration, test } from "./helpers";
 
 test.use({ storageState: storageFor("member") });
 

@@ -290,7 +290,7 @@ mod browser {
             return;
         };
         spawn_local(async move {
-            let editor = postmortem_editor(room.id, item)
+            let editor = postmortem_editor(room.id, item.clone())
                 .await
                 .ok()
                 .and_then(|html| {
@@ -304,7 +304,12 @@ mod browser {
                 }
                 return;
             };
-            let _ = link.replace_with_with_node_1(&editor);
+            // The part may have been rendered anew while the editor was on its way (someone
+            // saved): the link to replace is then the fresh one, not the one that was clicked.
+            let current = document()
+                .get_element_by_id(&format!("edit-{item}"))
+                .unwrap_or(link);
+            let _ = current.replace_with_with_node_1(&editor);
             if let Some(first) = editor
                 .query_selector("input:not([type=hidden]), textarea")
                 .ok()
