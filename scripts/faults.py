@@ -153,19 +153,25 @@ def alert(i, token_tag):
     }).encode()
 
 
+def add_alertmanager(admin, name):
+    """Creates an Alertmanager integration as `admin`; its `token` and `integration`, or None."""
+    status, body = admin.call("integrations/create", {
+        "integration[name]": name, "integration[source]": "alertmanager", "integration[service]": "",
+        "integration[service_label]": "service", "integration[severity_label]": "severity",
+        "integration[signing_secret]": "", "integration[signature_header]": "",
+        "integration[resolve_with_alert]": "on"})
+    created = json_of(body)
+    return created if status == 200 and isinstance(created, dict) and "token" in created else None
+
+
 def kill_during_alert_deliveries(workdir):
     db = os.path.join(workdir, "alerts.db")
     server = Server(workdir, f"sqlite://{db}?mode=rwc")
     server.start()
     try:
         admin = Browser(server, ADMIN)
-        status, body = admin.call("integrations/create", {
-            "integration[name]": "Fault suite", "integration[source]": "alertmanager", "integration[service]": "",
-            "integration[service_label]": "service", "integration[severity_label]": "severity",
-            "integration[signing_secret]": "", "integration[signature_header]": "",
-            "integration[resolve_with_alert]": "on"})
-        created = json_of(body) or {}
-        if not check(status == 200 and "token" in created, f"an Alertmanager integration is created ({status})"):
+        created = add_alertmanager(admin, "Fault suite")
+        if not check(created is not None, "an Alertmanager integration is created"):
             return
         hook = f"/hooks/alertmanager/{created['integration']['id']}"
         headers = {"Authorization": f"Bearer {created['token']}", "Content-Type": "application/json"}

@@ -21,7 +21,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faults import ADMIN, Browser, Server, alert, check, json_of, postgres_cluster, request, results  # noqa: E402
+from faults import (ADMIN, Browser, Server, add_alertmanager, alert, check, json_of,  # noqa: E402
+                    postgres_cluster, request, results)
 
 PEOPLE = int(os.environ.get("SOAK_PEOPLE", "200"))
 FOLLOWERS = int(os.environ.get("SOAK_FOLLOWERS", "50"))
@@ -60,12 +61,7 @@ def main():
 
 def run(server):
     admin = Browser(server, ADMIN)
-    status, body = admin.call("integrations/create", {
-        "integration[name]": "Soak", "integration[source]": "alertmanager", "integration[service]": "",
-        "integration[service_label]": "service", "integration[severity_label]": "severity",
-        "integration[signing_secret]": "", "integration[signature_header]": "",
-        "integration[resolve_with_alert]": "on"})
-    hook = json_of(body)
+    hook = add_alertmanager(admin, "Soak")
     incidents = [i["id"] for i in (json_of(admin.call("incidents/list", {})[1]) or {}).get("rows", [])][:20]
     postmortems = [p["id"] for p in json_of(admin.call("postmortems/list", {})[1]) or []]
     if not check(hook and incidents and postmortems, "the demo instance has incidents, postmortems and an integration"):

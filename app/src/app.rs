@@ -6,7 +6,7 @@ use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::api::auth::take_notice;
-use crate::components::{Can, FormEnhancer, provide_auth, resource};
+use crate::components::{Can, FormEnhancer, blocking_resource, provide_auth};
 use crate::domain::Permission;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
@@ -216,7 +216,7 @@ pub fn App() -> impl IntoView {
 /// The notice a form left for the page it led to ("Connection saved."), shown once.
 #[component]
 fn Notice() -> impl IntoView {
-    let notice = resource(|| (), |_| take_notice());
+    let notice = blocking_resource(|| (), |_| take_notice());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

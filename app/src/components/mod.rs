@@ -15,6 +15,6 @@ pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
 pub use escape::{PageTitle, escape_html, textarea_html, web_address};
 pub use field::{Field, FieldKind, field_message, form_notice};
-pub use resource::{Json, JsonText, resource};
+pub use resource::{Json, JsonText, blocking_resource, resource};
 pub use sync::{SyncBadgeView, SyncNowButton};
 pub use table::DataTable;

@@ -70,6 +70,23 @@ where
     Resource::new_with_options(source, fetcher, false)
 }
 
+/// Like [`resource`], but the page is sent only once it has loaded: for a read that changes the
+/// session (what a form left for this page, taken once). The session layer stores the session
+/// when the answer starts, so a change made while the page's body streams would be lost, and
+/// the page would show it again on every reload.
+#[track_caller]
+pub fn blocking_resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, Json>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: Send + Sync + Clone + PartialEq + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

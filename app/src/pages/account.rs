@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
+use crate::components::{blocking_resource, resource};
 
 use crate::api::account::{
     ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens, take_new_token,
@@ -117,7 +117,7 @@ fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = resource(|| (), |_| list_tokens());
-    let created = resource(|| (), |_| take_new_token());
+    let created = blocking_resource(|| (), |_| take_new_token());
     let error = Signal::derive(move || {
         create
             .value()
