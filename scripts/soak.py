@@ -99,8 +99,9 @@ def run(server):
                 status, _ = browser.get(path)
                 record("page " + path.split("/")[1] + ("/:id" if path.count("/") > 1 else ""), started, status)
             elif roll < 0.60:
-                endpoint = rng.choice(["services/list", "incidents/list", "postmortems/list"])
-                status, _ = browser.call(endpoint, {})
+                endpoint, fields = rng.choice([("services/list", {"include_archived": "false"}),
+                                               ("incidents/list", {}), ("postmortems/list", {})])
+                status, _ = browser.call(endpoint, fields)
                 record("read " + endpoint, started, status)
             elif roll < 0.80:
                 status, _ = browser.call("incidents/timeline/add", {
@@ -113,7 +114,8 @@ def run(server):
                 version = next((f["version"] for f in view.get("fields", []) if f.get("field") == "WentBadly"), 1)
                 status, body = browser.call("postmortems/field", {
                     "postmortem_id": pm, "field": "went_badly", "version": version, "body": f"Soak {n}-{k}"})
-                record("save narrative field", started, status)
+                # Several people on one field: a save based on an older version is refused (409).
+                record("save narrative field", started, status, ok=(200, 409))
             else:
                 status, _ = request(f"{server.base}/hooks/alertmanager/{hook['integration']['id']}",
                                     data=alert(n * 10_000 + k, "s"),
