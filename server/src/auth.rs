@@ -191,32 +191,36 @@ async fn identify(
     }
 }
 
-/// Whether `credential` still proves who its request was from. A failed lookup counts as no:
-/// a stream that cannot be checked is closed, and the browser asks again.
-pub async fn still_valid(
-    state: &AppState,
-    store: &sessions::Store,
-    credential: &Credential,
-) -> bool {
-    match credential {
-        Credential::Token(token) => {
-            matches!(tokens::authenticate(&state.db, token).await, Ok(Some(_)))
-        }
-        Credential::Session(id) => {
-            let Ok(Some(record)) = store.load(id).await else {
-                return false;
-            };
-            let number = |key: &str| record.data.get(key).and_then(serde_json::Value::as_i64);
-            let Some(user_id) = number(SESSION_USER_ID) else {
-                return false;
-            };
-            let signed_in = SignedIn {
-                user_id,
-                at: number(SESSION_SIGNED_IN_AT),
-                epoch: number(SESSION_PASSWORD_EPOCH),
-            };
-            record.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc()
-                && matches!(signed_in.user(state).await, Ok(Some(_)))
+/// What a long-lived answer was opened with, to ask again later whether it still holds.
+pub struct Recheck {
+    pub sessions: sessions::Store,
+    pub credential: Credential,
+}
+
+impl Recheck {
+    /// Whether the credential still proves who the request was from. A failed lookup counts as
+    /// no: a stream that cannot be checked is closed, and the browser asks again.
+    pub async fn holds(&self, state: &AppState) -> bool {
+        match &self.credential {
+            Credential::Token(token) => {
+                matches!(tokens::authenticate(&state.db, token).await, Ok(Some(_)))
+            }
+            Credential::Session(id) => {
+                let Ok(Some(record)) = self.sessions.load(id).await else {
+                    return false;
+                };
+                let number = |key: &str| record.data.get(key).and_then(serde_json::Value::as_i64);
+                let Some(user_id) = number(SESSION_USER_ID) else {
+                    return false;
+                };
+                let signed_in = SignedIn {
+                    user_id,
+                    at: number(SESSION_SIGNED_IN_AT),
+                    epoch: number(SESSION_PASSWORD_EPOCH),
+                };
+                record.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc()
+                    && matches!(signed_in.user(state).await, Ok(Some(_)))
+            }
         }
     }
 }

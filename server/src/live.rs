@@ -17,7 +17,7 @@ use app::server::live::{self, Signal};
 use app::server::postmortems::{self, export};
 use app::server::{AppError, AppState};
 
-use crate::auth::{Credential, still_valid};
+use crate::auth::{Credential, Recheck};
 use crate::sessions;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -79,12 +79,12 @@ async fn connect(
     let (sender, receiver) = mpsc::channel(256);
     // Subscribe before reading the log, so nothing falls between the replay and the live feed.
     let signals = state.live.subscribe();
-    let signed_in = SignedIn {
+    let recheck = Recheck {
         sessions,
         credential,
     };
     tokio::spawn(serve_connection(
-        state, user, signed_in, id, after, signals, sender,
+        state, user, recheck, id, after, signals, sender,
     ));
     let mut response = Sse::new(into_stream(receiver)).into_response();
     let headers = response.headers_mut();
@@ -100,25 +100,13 @@ fn into_stream(receiver: mpsc::Receiver<Event>) -> impl Stream<Item = Result<Eve
     })
 }
 
-/// What a connection was opened with, to ask again whether it still holds.
-struct SignedIn {
-    sessions: sessions::Store,
-    credential: Credential,
-}
-
-impl SignedIn {
-    async fn still_valid(&self, state: &AppState) -> bool {
-        still_valid(state, &self.sessions, &self.credential).await
-    }
-}
-
 /// One participant's connection, until the browser goes away or the person is no longer signed
 /// in (signed out, disabled, password changed, session expired, token revoked): that is checked
 /// at every heartbeat and before anything new is sent.
 async fn serve_connection(
     state: AppState,
     user: CurrentUser,
-    signed_in: SignedIn,
+    recheck: Recheck,
     postmortem_id: i64,
     after: i64,
     mut signals: broadcast::Receiver<Signal>,
@@ -134,7 +122,7 @@ async fn serve_connection(
     };
     let mut feed = Feed {
         state: &state,
-        signed_in: &signed_in,
+        recheck: &recheck,
         checked: false,
         postmortem_id,
         sender: &sender,
@@ -157,7 +145,7 @@ async fn serve_connection(
         open = tokio::select! {
             signal = signals.recv() => feed.pass_on(signal, &mut signals).await,
             _ = heartbeat.tick() => {
-                if !signed_in.still_valid(&state).await {
+                if !recheck.holds(&state).await {
                     break;
                 }
                 if let Err(error) = live::touch(&state.db, &state.live, postmortem_id, &connection).await {
@@ -176,7 +164,7 @@ async fn serve_connection(
 /// What one connection has sent so far.
 struct Feed<'a> {
     state: &'a AppState,
-    signed_in: &'a SignedIn,
+    recheck: &'a Recheck,
     /// Whether the sign-in was checked again for the changes being sent now.
     checked: bool,
     postmortem_id: i64,
@@ -199,7 +187,7 @@ impl Feed<'_> {
             return true;
         }
         if !self.checked {
-            if !self.signed_in.still_valid(self.state).await {
+            if !self.recheck.holds(self.state).await {
                 return false;
             }
             self.checked = true;

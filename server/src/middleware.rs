@@ -21,9 +21,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Wraps `router` in the middleware stack (the last layer added is the outermost): a request
-/// passes tracing, request counting, write noting, compression, security headers, the cross-site
-/// check, the session, the authentication and authorisation check, the page cache and the body
-/// limit, in that order.
+/// passes tracing, request counting, write noting, the panic catcher, compression, security
+/// headers, the cross-site check, the session, the authentication and authorisation check,
+/// `no-store` for signed-in answers, the page cache, the body limit and the removal of control
+/// characters, in that order.
 pub fn apply(
     router: Router<AppState>,
     state: &AppState,

@@ -24,10 +24,9 @@ pub enum Store {
 
 impl Store {
     /// Connects to the database of `url` and creates the session table if needed.
-    /// Like the app's own pool, it waits at most 3 s for a connection, so every request is
-    /// answered soon (503) while the database is down instead of hanging.
+    /// Like the app's own pool, it waits at most `CONNECTION_WAIT` for a connection.
     pub async fn connect(url: &str) -> Result<Self, tower_sessions_sqlx_store::sqlx::Error> {
-        let wait = std::time::Duration::from_secs(3);
+        let wait = app::server::db::CONNECTION_WAIT;
         if url.starts_with("sqlite:") {
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(wait)

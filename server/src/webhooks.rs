@@ -184,14 +184,14 @@ fn authenticate(
                     .unwrap_or(DEFAULT_SIGNATURE_HEADER);
                 let signature = header(name)
                     .ok_or_else(|| format!("The {name} signature header is missing."))?;
-                if let Some(timestamp) = header(GRAFANA_TIMESTAMP_HEADER)
-                    && !timestamp_is_fresh(timestamp, chrono::Utc::now().timestamp())
+                let timestamp = header(GRAFANA_TIMESTAMP_HEADER);
+                if timestamp.is_some_and(|t| !timestamp_is_fresh(t, chrono::Utc::now().timestamp()))
                 {
                     return Err(format!(
                         "The {GRAFANA_TIMESTAMP_HEADER} is more than five minutes from now: an old delivery is not accepted again."
                     ));
                 }
-                verify_grafana_signature(secret, signature, header(GRAFANA_TIMESTAMP_HEADER), body)
+                verify_grafana_signature(secret, signature, timestamp, body)
                     .then_some(())
                     .ok_or_else(|| {
                         format!("The {name} signature does not match this integration's secret.")

@@ -13,7 +13,7 @@ pub mod table;
 pub use auth::{Auth, Can, provide_auth, use_auth};
 pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
-pub use escape::{PageTitle, escape_html, textarea_html, web_address};
+pub use escape::{PageTitle, textarea_html, web_address};
 pub use field::{Field, FieldKind, field_message, form_notice};
 pub use resource::{Json, JsonText, blocking_resource, resource};
 pub use sync::{SyncBadgeView, SyncNowButton};

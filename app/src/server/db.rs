@@ -21,6 +21,11 @@ pub enum ConnectError {
     Db(#[from] DbErr),
 }
 
+/// The longest a request waits for a database connection, in this pool and the session store's:
+/// when the database is down (a restart, a failover) the request is answered 503 with a retry
+/// hint soon, instead of hanging.
+pub const CONNECTION_WAIT: Duration = Duration::from_secs(3);
+
 /// Opens a connection pool for `url`, creating the SQLite file's folder if needed, and migrates it.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
     if let Some(folder) = sqlite_folder(url) {
@@ -38,11 +43,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
     });
-    // A request waits at most 3 s for a connection: when the database is down (a restart, a
-    // failover) it is answered 503 with a retry hint soon, instead of hanging.
     options
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(3))
+        .acquire_timeout(CONNECTION_WAIT)
         .sqlx_logging(false);
     if url.contains(":memory:") || url.contains("mode=memory") {
         // An in-memory SQLite database lives as long as one of its connections does.
