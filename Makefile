@@ -66,9 +66,11 @@ bench: release
 	scripts/bench.sh
 
 ## make bench-incidents: 1,000,000 seeded incidents; list latency (SSR and server function, first, deep
-## and filtered pages) on SQLite and PostgreSQL, and alert intake throughput on SQLite. About 5 minutes
+## and filtered pages) on SQLite and PostgreSQL, and alert intake throughput on SQLite: new alerts
+## (each delivery a new group, opening an incident) as the headline, then duplicates. About 5 minutes
 ## after the build; BENCH_SECONDS=3 shortens each run, BENCH_ENGINES=sqlite skips PostgreSQL.
-bench-incidents: release
+bench-incidents:
+	cargo build --release -p server
 	scripts/bench-incidents.sh
 
 ## make bench-dashboard: the same 1,000,000 incidents plus about 200,000 action items; the dashboard
@@ -78,12 +80,16 @@ bench-dashboard:
 	cargo build --release -p server
 	BENCH_MODE=dashboard scripts/bench-incidents.sh
 
-## make bench-postmortem: a large postmortem's server-side render (as served, remembered between
-## writes, and rendered on every request) against the same bytes served statically (the ceiling),
-## live fan-out to 100 participants (delivery p50/p99, server memory), and the gzipped release wasm
-## bundle. About 2 minutes after the build; BENCH_SECONDS shortens each run, BENCH_CLIENTS sets the
-## participants (100) and BENCH_PEOPLE how many people they are (as many).
-bench-postmortem: release
+## make bench-postmortem: a large postmortem's server-side render against the same bytes served
+## statically (the ceiling): rendered for every request (the headline), as served while someone
+## saves ten times a second, and remembered while nobody writes; live fan-out to 100 participants
+## (delivery p50/p99, server memory), and the gzipped release wasm bundle (built with cargo,
+## wasm-bindgen and wasm-opt: no cargo-leptos needed). About 2 minutes after the build;
+## BENCH_SECONDS shortens each run, BENCH_CLIENTS sets the participants (100) and BENCH_PEOPLE how
+## many people they are (as many).
+bench-postmortem: deps-wasm
+	cargo build --release -p server -p live-fanout
+	scripts/build-site.sh release
 	scripts/bench-postmortem.sh
 
 ## make bench-problems: recurrence grouping (suggested problems) over 10,000 to 100,000 incidents,

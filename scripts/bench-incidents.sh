@@ -5,9 +5,10 @@
 #   2. measures the incident list at that size with wrk: the SSR page and the server function, the
 #      first page, a deep keyset page (~900,000th newest row) and a filtered page (service + SEV1),
 #      on SQLite and on PostgreSQL (a throwaway cluster from scripts/with-postgres.sh);
-#   3. measures alert intake (Alertmanager webhook, 500 distinct alerts repeated over and over, so
-#      nearly every alert is a duplicate of one on an open incident) on the same 1M-row SQLite
-#      database, with 1 and with 10 alerts per delivery;
+#   3. measures alert intake (Alertmanager webhook) on the same 1M-row SQLite database, with 1 and
+#      with 10 alerts per delivery. The headline is new alerts: every delivery is a group never seen
+#      before, so each opens an incident (matched against known errors, with its timeline entry);
+#      repeats of 500 alerts already on open incidents (duplicates, the cheap path) follow;
 #   4. prints a summary table. Targets: list p99 < 20 ms; intake >= 1,000 alerts/s.
 # With BENCH_MODE=dashboard (`make bench-dashboard`) it seeds the same incidents plus about 200,000
 # action items (7 each on postmortems of every sixth incident whose postmortem started) and
@@ -315,15 +316,17 @@ def sqlite_integration(db):
     print(cur.lastrowid)
 
 
-def payloads(outdir, slugs):
-    """500 distinct alerts: 50 alert rules (each about one service) x 10 instances. Alertmanager groups
-    by alertname and service, so each rule's 10 alerts share a groupKey (and an incident)."""
+def payloads(outdir, slugs, rules=50, prefix="repeat"):
+    """`rules` alert rules (each about one service) x 10 instances. Alertmanager groups by alertname
+    and service, so each rule's 10 alerts share a groupKey (and an incident). Writes
+    {prefix}1.txt (one alert a delivery, consecutive ones from different rules) and {prefix}10.txt
+    (a rule's 10 alerts a delivery)."""
     starts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
     severities = ["critical", "warning", "warning", "info"]
     one, ten = [], []
-    for g in range(50):
+    for g in range(rules):
         service = slugs[g % len(slugs)]
-        alertname = f"BenchRule{g:02d}"
+        alertname = f"Bench{prefix.capitalize()}Rule{g:05d}"
         group_labels = {"alertname": alertname, "service": service}
         group_key = '{}:{alertname="%s", service="%s"}' % (alertname, service)
         alerts = []
@@ -349,8 +352,8 @@ def payloads(outdir, slugs):
         one.extend(payload([a]) for a in alerts)
         ten.append(payload(alerts))
     # Interleave the single-alert bodies so consecutive requests hit different rules.
-    one = [one[(k % 50) * 10 + k // 50] for k in range(500)]
-    for name, bodies in (("alerts1.txt", one), ("alerts10.txt", ten)):
+    one = [one[(k % rules) * 10 + k // rules] for k in range(rules * 10)]
+    for name, bodies in ((f"{prefix}1.txt", one), (f"{prefix}10.txt", ten)):
         with open(f"{outdir}/{name}", "w") as f:
             f.write("\n".join(bodies) + "\n")
 
@@ -410,6 +413,8 @@ def probe(url, cookie, body=None):
 
 
 def sqlite_intake_check(db, integration):
+    """What the integration's deliveries left: incidents, distinct alerts and receipts, timeline
+    entries; the last line is "<incidents> <distinct alerts> <receipts>" for the script."""
     con = sqlite3.connect(db)
     alerts, receipts = con.execute(
         "SELECT count(*), coalesce(sum(receive_count), 0) FROM incident_alerts WHERE integration_id = ?",
@@ -418,6 +423,7 @@ def sqlite_intake_check(db, integration):
     entries = con.execute("SELECT count(*) FROM timeline_entries t JOIN incidents i ON i.id = t.incident_id"
                           " WHERE i.integration_id = ?", (integration,)).fetchone()[0]
     print(f"{opened} incidents, {alerts} distinct alerts received {receipts} times in all, {entries} timeline entries")
+    print(f"{opened} {alerts} {receipts}")
 
 
 if __name__ == "__main__":
@@ -441,7 +447,7 @@ if __name__ == "__main__":
     elif command == "token":
         print(bench_token())
     elif command == "payloads":
-        payloads(args[0], args[1].split(","))
+        payloads(args[0], args[1].split(","), int(args[2]), args[3])
     elif command == "prime":
         prime(args[0], args[1])
     elif command == "probe":
@@ -576,32 +582,50 @@ measure_dashboard() { # engine service-slug
 }
 
 # Alert intake on the running SQLite server: a bench integration, then wrk with Alertmanager payloads.
+# The headline sends each alert once (new groups, so each delivery opens an incident); wrk stops
+# before the file runs out, and the database is asked afterwards how many alerts were new.
 measure_intake() { # sqlite-file
   local db=$1 id token
   id=$(helper sqlite-integration "$db")
   token=$(helper token)
   local slugs
   slugs=$(python3 -c 'import sqlite3,sys; print(",".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id")))' "$db")
-  helper payloads "$workdir" "$slugs"
+  # Enough new groups for $duration seconds at well over the target rate (10 alerts each).
+  local fresh_rules=$(( duration * 400 ))
+  # Two sets of rules, so the 10-alert run's groups are new too.
+  helper payloads "$workdir" "$slugs" "$fresh_rules" single
+  helper payloads "$workdir" "$slugs" "$fresh_rules" batch
+  helper payloads "$workdir" "$slugs" 50 repeat
   local path="/hooks/alertmanager/$id"
-  echo "-- integration $id; priming (each of the 500 alerts once, in 50 deliveries of 10):"
-  echo "   $(helper prime "$base$path" "$workdir/alerts10.txt")"
-  for per in 1 10; do
-    cat >"$workdir/intake$per.lua" <<LUA
-local path, token, file = "$path", "$token", "$workdir/alerts$per.txt"
+  for file in single1 batch10 repeat1 repeat10; do
+    cat >"$workdir/$file.lua" <<LUA
+local path, token, file = "$path", "$token", "$workdir/$file.txt"
 local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
 local requests = {}
 for line in io.lines(file) do requests[#requests + 1] = wrk.format("POST", path, headers, line) end
-local threads, i = 0, 0
-function setup(thread) thread:set("offset", threads * 97); threads = threads + 1 end
-function init(args) i = (offset or 0) % #requests end
-function request() i = i % #requests + 1; return requests[i] end
+local threads, i, step = 0, 0, 1
+function setup(thread) thread:set("offset", threads); threads = threads + 1 end
+-- Each thread takes every other request, so no two threads send the same one.
+function init(args) i = offset or 0; step = 2 end
+function request() local r = requests[i % #requests + 1]; i = i + step; return r end
 LUA
   done
-  echo "-- wrk, ${duration}s each, $connections connections, cycling through the 500 alerts:"
-  measure sqlite "intake, 1 alert/delivery" 1 -s "$workdir/intake1.lua" "$base$path"
-  measure sqlite "intake, 10 alerts/delivery" 10 -s "$workdir/intake10.lua" "$base$path"
-  echo "   afterwards: $(helper sqlite-intake-check "$db" "$id")"
+  local before after fresh
+  echo "-- wrk, ${duration}s each, $connections connections: new alerts (each delivery a group never seen, opening an incident)"
+  for run in single1 batch10; do
+    local per=${run//[a-z]/}
+    before=$(helper sqlite-intake-check "$db" "$id" | tail -n 1)
+    measure sqlite "intake, new, $per alert(s)/delivery" "$per" -s "$workdir/$run.lua" "$base$path"
+    after=$(helper sqlite-intake-check "$db" "$id" | tail -n 1)
+    fresh=$(awk -v a="$before" -v b="$after" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d incidents opened, %d new alerts, %d receipts", y[1] - x[1], y[2] - x[2], y[3] - x[3] }')
+    echo "      the database afterwards: $fresh"
+  done
+  echo "-- repeats (the cheap path): priming each of 500 alerts once, in 50 deliveries of 10:"
+  echo "   $(helper prime "$base$path" "$workdir/repeat10.txt")"
+  echo "-- wrk, ${duration}s each, $connections connections, cycling through those 500 alerts (all duplicates):"
+  measure sqlite "intake, duplicates, 1 alert/delivery" 1 -s "$workdir/repeat1.lua" "$base$path"
+  measure sqlite "intake, duplicates, 10 alerts/delivery" 10 -s "$workdir/repeat10.lua" "$base$path"
+  echo "   afterwards: $(helper sqlite-intake-check "$db" "$id" | head -n 1)"
 }
 
 bench_sqlite() {

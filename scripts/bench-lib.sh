@@ -11,6 +11,7 @@ start_server() {
   port=$(free_port)
   base="http://127.0.0.1:$port"
   DATABASE_URL="$1" BIND_ADDR="127.0.0.1:$port" SEED_DEMO="$2" LEPTOS_SITE_ROOT="${site_root:-target/site}" \
+    LEPTOS_OUTPUT_NAME="${LEPTOS_OUTPUT_NAME:-postmortem}" \
     RUST_LOG=warn "${server:-./target/release/server}" >>"$workdir/server.log" 2>&1 &
   server_pid=$!
   local deadline=$((SECONDS + 600))

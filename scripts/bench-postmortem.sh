@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Postmortem benchmarks on loopback, against the release build:
+# Postmortem benchmarks on loopback, against the release build (`make bench-postmortem` builds the
+# server and the optimised site, target/release-site):
 #  1. server-side render of a large postmortem (200 timeline entries, 50 action items, 20 factors,
 #     about 5,000 words of Markdown) compared with serving the same HTML bytes as a static file
-#     (the ceiling), with wrk: as served by default (the page remembered between writes), and
-#     rendered on every request (PAGE_CACHE_MB=0, a second server on the same database);
+#     (the ceiling), with wrk. The headline is the hard path, a render for every request (what
+#     each change in a meeting costs; PAGE_CACHE_MB=0, a second server on the same database);
+#     then the page as served while a participant saves ten times a second (each save ends the
+#     remembered copy), and as served with nobody writing (the remembered page: a cache hit);
 #  2. live fan-out: 100 participants (100 people, each signed in) connected, one save, time until
 #     every client has it, and the server's memory with them connected;
 #  3. the release wasm bundle, gzipped.
@@ -11,12 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-[[ -x target/release/server ]] || { echo "run 'make release' first" >&2; exit 1; }
+site=${BENCH_SITE:-target/release-site}
+[[ -x target/release/server && -d $site ]] || { echo "run 'make bench-postmortem' (it builds the server and $site)" >&2; exit 1; }
 cargo build --release -q -p live-fanout
 
 workdir=$(mktemp -d /tmp/postmortem-bench.XXXXXX)
-trap 'kill "${server_pid:-}" 2>/dev/null; wait 2>/dev/null; rm -rf "$workdir"' EXIT
-cp -r target/site "$workdir/site"
+trap 'kill "${server_pid:-}" "${writer:-}" 2>/dev/null; wait 2>/dev/null; rm -rf "$workdir"' EXIT
+cp -r "$site" "$workdir/site"
 site_root="$workdir/site"
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
@@ -68,11 +72,32 @@ ratio() { # the requests/s of $1.out over the ceiling's, labelled $2, with a not
   ceiling=$(awk '/Requests\/sec/ {print $2}' "$workdir/static.out")
   python3 -c "print(f'   $2 / static ceiling = {$mine / $ceiling:.2f} $3')"
 }
-echo "== server-side render (GET /postmortems/$pm), as served by default: remembered between writes"
-load "/postmortems/$pm" ssr
-echo "== the same bytes as a static file (GET /bench/postmortem.html)"
+echo "== the same bytes as a static file (GET /bench/postmortem.html): the ceiling"
 load /bench/postmortem.html static
-ratio ssr "SSR" "(target >= 0.5)"
+echo "== server-side render (GET /postmortems/$pm) as served while a participant saves ten times a second"
+# Saves the summary every 100 ms with the version it last saw, counting the saves that went through.
+(
+  version=$(api postmortems/get -d "id=$pm" | python3 -c "import json,sys; print([f for f in json.load(sys.stdin)['fields'] if f['field'].lower()=='summary'][0]['version'])")
+  n=0
+  while true; do
+    n=$((n + 1))
+    # Without -f: a 409 (someone saved first) carries the version to save over next.
+    answer=$(curl -sS -H "Cookie: $cookie" -H "Accept: application/json" "$base/api/postmortems/field" \
+      -d "postmortem_id=$pm" -d field=summary -d "version=$version" \
+      --data-urlencode "body=Saved during the benchmark, number $n." 2>/dev/null) || true
+    version=$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); print(list(a.values())[0]["version"])' "$answer" 2>/dev/null || echo "$version")
+    echo "$n" >"$workdir/saves"
+    sleep 0.1
+  done
+) &
+writer=$!
+load "/postmortems/$pm" writing
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null || true; writer=""
+echo "   saves during the run: $(cat "$workdir/saves" 2>/dev/null || echo 0)"
+ratio writing "SSR while saving" ""
+echo "== server-side render as served with nobody writing (the remembered page: a cache hit)"
+load "/postmortems/$pm" ssr
+ratio ssr "SSR, remembered" ""
 
 clients=${BENCH_CLIENTS:-100}
 people=${BENCH_PEOPLE:-$clients}
@@ -100,10 +125,10 @@ echo "== server-side render on every request (PAGE_CACHE_MB=0: a second server o
 kill "$pid"; wait "$pid" 2>/dev/null || true
 PAGE_CACHE_MB=0 start_server "sqlite://$workdir/bench.db?mode=rwc" true
 load "/postmortems/$pm" render
-ratio render "Rendering every request" ""
+ratio render "Rendering every request" "(target >= 0.5)"
 
 echo "== release wasm bundle"
-wasm=$(ls target/site/pkg/*.wasm | head -1)
+wasm=$(ls "$site"/pkg/*.wasm | head -1)
 glue=${wasm%_bg.wasm}.js
 [[ -f "$glue" ]] || glue=${wasm%.wasm}.js
 raw=$(wc -c <"$wasm"); gz=$(gzip -9 -c "$wasm" | wc -c); js=$(gzip -9 -c "$glue" | wc -c)
@@ -112,4 +137,14 @@ echo "   with its JavaScript glue ($(basename "$glue"), gzipped $((js / 1024)) K
 for encoding in br gzip; do
   sent=$(curl -fsS -H "Accept-Encoding: $encoding" -o /dev/null -w '%{size_download}' "$base/pkg/$(basename "$wasm")")
   echo "   as the server sends it with Accept-Encoding: $encoding: $((sent / 1024)) KB"
+done
+
+echo "== summary: the page, headline first"
+for run in render writing ssr; do
+  case $run in
+    render) label="rendered for every request (each change's cost)" ;;
+    writing) label="as served while someone saves 10 times a second" ;;
+    ssr) label="as served with nobody writing (cache hit)" ;;
+  esac
+  awk -v label="$label" '/Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = $2 } END { printf "   %-50s %9s req/s   p99 %s\n", label, rps, p99 }' "$workdir/$run.out"
 done

@@ -1,6 +1,6 @@
 // Accounts as people meet them: first-run setup, signing in and out, roles, tokens, the audit trail.
 import { expect } from "@playwright/test";
-import { DEMO, signIn, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, newPerson, signIn, storageFor, unique, waitForHydration, test } from "./helpers";
 
 test.describe("first run", () => {
   test("an empty instance asks for its first administrator", async ({ page }) => {
@@ -32,25 +32,26 @@ test.describe("first run", () => {
 });
 
 test.describe("signing in and out", () => {
-  test("a wrong password is explained, the right one leads to the page asked for", async ({ page }) => {
+  test("a wrong password is explained, the right one leads to the page asked for", async ({ page, baseURL }) => {
+    const person = await newPerson(baseURL!);
     await page.goto("/services/ledger");
     await expect(page).toHaveURL(/\/sign-in\?next=/);
     await waitForHydration(page);
-    await page.getByLabel("Email").fill(DEMO.member.email);
+    await page.getByLabel("Email").fill(person.email);
     await page.getByLabel("Password").fill("not my password");
     await page.getByRole("button", { name: "Sign in" }).click();
     const field = page.locator(".field", { has: page.getByLabel("Password") });
     await expect(field.locator(".field-error")).toHaveText("The email or password is incorrect.");
-    await expect(page.getByLabel("Email")).toHaveValue(DEMO.member.email);
+    await expect(page.getByLabel("Email")).toHaveValue(person.email);
 
-    await page.getByLabel("Password").fill(DEMO.member.password);
+    await page.getByLabel("Password").fill(person.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/services\/ledger$/);
-    await expect(page.locator(".user-menu")).toContainText(DEMO.member.name);
+    await expect(page.locator(".user-menu")).toContainText(person.name);
   });
 
-  test("signing out ends the session", async ({ page }) => {
-    await signIn(page, "member");
+  test("signing out ends the session", async ({ page, baseURL }) => {
+    await signIn(page, await newPerson(baseURL!));
     await waitForHydration(page);
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/sign-in$/);

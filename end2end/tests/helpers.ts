@@ -1,6 +1,6 @@
 // Shared steps for the browser tests: a `test` that fails on uncaught page errors, demo accounts,
 // signing in, hydration, unique names, a postmortem started through the API.
-import { type APIRequestContext, test as base, expect, type Page } from "@playwright/test";
+import { type APIRequestContext, test as base, expect, type Page, request } from "@playwright/test";
 
 /** Playwright's `test`, whose page fails the test on an uncaught error (a panic in the WebAssembly
  * app, a script error) however late in the test it comes, after every interaction. */
@@ -29,13 +29,32 @@ export type DemoRole = keyof typeof DEMO;
 /** Where a role's signed-in cookies are saved by auth.setup.ts. */
 export const storageFor = (role: DemoRole) => `.auth/${role}.json`;
 
-/** Signs in through the sign-in page. */
-export async function signIn(page: Page, role: DemoRole, next = "/services") {
+/** Someone who can sign in. */
+export type Person = { email: string; password: string; name: string };
+
+/** Signs in through the sign-in page, as a demo account or as `person`. */
+export async function signIn(page: Page, who: DemoRole | Person, next = "/services") {
+  const person = typeof who === "string" ? DEMO[who] : who;
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Email").fill(DEMO[role].email);
-  await page.getByLabel("Password").fill(DEMO[role].password);
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, "\\$&")}$`));
+}
+
+/** A person of their own (created by the demo admin), for a test that signs in and out: an
+ * account may sign in five times a minute, so tests do not take turns with the demo accounts. */
+export async function newPerson(baseURL: string, role: "member" | "viewer" | "problem_manager" = "member"): Promise<Person> {
+  const admin = await request.newContext({ baseURL, storageState: storageFor("admin") });
+  const name = unique("Person");
+  const person = { name, email: `${slugOf(name)}@e2e.example`, password: "a pass of their own 123" };
+  const created = await admin.post("/api/users/create", {
+    form: { display_name: name, email: person.email, role, password: person.password, password_confirmation: person.password },
+    headers: { Accept: "application/json" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  await admin.dispose();
+  return person;
 }
 
 /** Waits until the WebAssembly app has taken over the server-rendered page. */

@@ -3,7 +3,7 @@
 // leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
 // told that their session ended.
 import { type Browser, type Page, expect } from "@playwright/test";
-import { DEMO, signIn, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, newPerson, signIn, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
 import { readFile } from "node:fs/promises";
 
 /** Collects the page's uncaught errors into `errors` (a new list unless one is given). */
@@ -217,7 +217,8 @@ test("a participant whose session ended is told so, keeps their text, and is liv
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await signIn(page, "member");
+  const person = await newPerson(baseURL!);
+  await signIn(page, person);
   const pm = await startPostmortem(page.request, unique("Session ended"));
 
   // The proxy refuses the live connection, and meanwhile the session ends (signed out elsewhere).
@@ -242,7 +243,7 @@ test("a participant whose session ended is told so, keeps their text, and is liv
 
   // Signing in again (as in another tab) saves the text and brings the meeting back.
   const again = await page.request.post("/api/auth/sign-in", {
-    form: { email: DEMO.member.email, password: DEMO.member.password },
+    form: { email: person.email, password: person.password },
     headers: { Accept: "application/json" },
   });
   expect(again.status()).toBe(200);

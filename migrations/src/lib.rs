@@ -12,6 +12,7 @@ mod m20261127_000007_dismissed_suggestions;
 mod m20261127_000008_github_sync;
 mod m20261128_000009_deployments;
 mod m20261128_000010_dashboard_rollup;
+mod m20261207_000011_sync_job_finished_by;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_github_sync::Migration),
             Box::new(m20261128_000009_deployments::Migration),
             Box::new(m20261128_000010_dashboard_rollup::Migration),
+            Box::new(m20261207_000011_sync_job_finished_by::Migration),
         ]
     }
 }

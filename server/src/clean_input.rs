@@ -1,10 +1,12 @@
 //! Input arrives without control characters: the query string and form and JSON bodies are
-//! cleaned (`app::server::clean_text`) before anything reads them, the same way on both engines.
+//! cleaned (`app::server::clean_text`) before anything reads them, the same way on both engines;
+//! a form body is also kept with the request, so a failed read can name its field.
 //! Webhooks are cleaned by their handlers after their signature is checked, since a signature
 //! covers the bytes as sent.
 
 use std::borrow::Cow;
 
+use app::server::args::FormBody;
 use app::server::clean_text::{clean_json, clean_urlencoded, unwanted};
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -66,14 +68,19 @@ pub async fn clean_request(request: Request, next: Next) -> Response {
     } else {
         clean_json(&bytes)
     };
-    let body = match cleaned {
+    let bytes = match cleaned {
         Some(cleaned) => {
             parts.headers.remove(header::CONTENT_LENGTH);
-            Body::from(cleaned)
+            Bytes::from(cleaned)
         }
-        None => Body::from(bytes),
+        None => bytes,
     };
-    next.run(Request::from_parts(parts, body)).await
+    if form {
+        // Kept so that a server function that cannot read its arguments can name the field.
+        parts.extensions.insert(FormBody(bytes.clone()));
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// The path with its `%XX` escapes decoded (invalid UTF-8 replaced: enough to look for controls).

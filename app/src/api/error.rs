@@ -95,14 +95,19 @@ impl FromServerFnError for ApiError {
     }
 }
 
-/// A request whose arguments could not be read: a validation error on the field the reader
-/// names (serde quotes it in backticks: "missing field `login`"), else on the whole request.
+/// A request whose arguments could not be read: a validation error on the field at fault, else
+/// on the whole request. The reader names a missing field ("missing field `login`"); on the
+/// server, a value of the wrong type is named by reading the request again (`server::args`),
+/// since the reader's message names only the value ("unknown variant `x`", "invalid digit").
 fn malformed(message: &str) -> ApiError {
-    let field = message
-        .split('`')
-        .nth(1)
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
         .filter(|name| !name.is_empty() && name.len() <= 64)
-        .unwrap_or("request");
+        .map(str::to_owned);
+    #[cfg(feature = "ssr")]
+    let missing = missing.or_else(crate::server::args::field_at_fault);
+    let field = missing.as_deref().unwrap_or("request");
     let message = format!("This request could not be read: {message}");
     ApiError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
         field, message,
@@ -124,6 +129,9 @@ mod tests {
     #[test]
     fn an_unnamed_mistake_belongs_to_the_request() {
         let error = malformed("invalid digit found in string");
+        assert_eq!(error.field_errors().unwrap().0[0].field, "request");
+        // A quoted value is not a field's name.
+        let error = malformed("unknown variant `SEV9`, expected one of `SEV1`, `SEV2`");
         assert_eq!(error.field_errors().unwrap().0[0].field, "request");
     }
 }

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod metrics;
 pub mod postmortems;
 pub mod problems;
+pub mod registry;
 pub mod services;
 pub mod users;
 

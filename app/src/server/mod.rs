@@ -2,6 +2,7 @@
 
 pub mod action_items;
 pub mod alerts;
+pub mod args;
 pub mod audit;
 pub mod auth;
 pub mod clean_text;

@@ -30,7 +30,7 @@ impl Fault {
     }
 }
 
-/// The fault settings: a queue of the next faults, a random rate, and a delay for reads.
+/// The fault settings: a queue of the next faults, a random rate, and delays for reads and writes.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     next: Option<(Fault, usize)>,
@@ -38,6 +38,8 @@ pub(crate) struct Faults {
     rng: u64,
     /// Every GET waits this long first.
     pub hang_reads_ms: u64,
+    /// Every write waits this long before it is applied (a slow GitHub: jobs take time).
+    pub slow_writes_ms: u64,
 }
 
 impl Faults {

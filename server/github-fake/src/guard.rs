@@ -67,11 +67,16 @@ pub(crate) async fn guard(
     next: Next,
 ) -> Response {
     let method = req.method().clone();
-    if method == Method::GET {
-        let ms = fake.lock().faults.hang_reads_ms;
-        if ms > 0 {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+    let delay = {
+        let faults = &fake.lock().faults;
+        if method == Method::GET {
+            faults.hang_reads_ms
+        } else {
+            faults.slow_writes_ms
         }
+    };
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     if is_write(&method) {
         let matched = req

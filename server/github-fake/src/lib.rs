@@ -139,6 +139,11 @@ impl FakeGitHub {
         self.lock().faults.hang_reads_ms = ms;
     }
 
+    /// Every write waits `ms` milliseconds before it is applied (0 turns it off).
+    pub fn slow_writes_ms(&self, ms: u64) {
+        self.lock().faults.slow_writes_ms = ms;
+    }
+
     /// Sends a signed `issues` webhook to `url` after every applied change to an issue.
     pub fn set_webhook_target(&self, url: &str, secret: &str) {
         self.lock().webhook = Some(Target {

@@ -593,6 +593,8 @@ async fn a_crashed_workers_job_finishes_without_a_duplicate(engine: Engine) {
 async fn two_instances_take_each_job_once(engine: Engine) {
     let s = setup(engine, &[], true).await;
     let _second = start(&s.app.database_url, FAST).await;
+    // Each write takes a while, so one worker cannot drain the queue before the other looks.
+    s.fake.slow_writes_ms(300);
     let mut ids = Vec::new();
     for n in 0..12 {
         ids.push(add_item(&s, &format!("Guardrail {n}"), "fix").await);
@@ -600,6 +602,16 @@ async fn two_instances_take_each_job_once(engine: Engine) {
     for id in &ids {
         synced(&s, *id).await;
     }
+    let workers = s
+        .app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            s.app.db.get_database_backend(),
+            "SELECT DISTINCT finished_by FROM sync_jobs WHERE done_at IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(workers.len(), 2, "both instances' workers finished jobs");
     let issues = action_issues(&s.fake);
     assert_eq!(
         issues.len(),

@@ -6,6 +6,7 @@ use crate::on_both_engines;
 on_both_engines!(
     the_process_answers_healthz,
     readyz_reports_the_database_reachable,
+    readyz_answers_503_when_the_database_is_gone,
     every_response_carries_security_headers,
     a_page_allows_only_its_own_scripts_by_nonce,
     pages_are_compressed_for_clients_that_accept_gzip,
@@ -26,6 +27,18 @@ async fn readyz_reports_the_database_reachable(engine: Engine) {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["database"], "ok");
+}
+
+async fn readyz_answers_503_when_the_database_is_gone(engine: Engine) {
+    let app = spawn_app(engine).await;
+    // Closing the pool (its clones share it) leaves the server without a database.
+    app.db.clone().close().await.unwrap();
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], "unreachable");
+    // The process itself still answers, so an orchestrator restarts nothing but waits.
+    assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
 async fn every_response_carries_security_headers(engine: Engine) {

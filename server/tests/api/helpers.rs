@@ -3,9 +3,9 @@
 use std::sync::OnceLock;
 
 use app::domain::Role;
-use app::server::Settings;
 use app::server::audit::Actor;
 use app::server::auth::users::{self, NewUser};
+use app::server::{AppState, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::Application;
 
@@ -39,14 +39,65 @@ macro_rules! on_both_engines {
     };
 }
 
+/// Defines each listed `async fn name()` as a test of its own, `postgres_only::name` (for what
+/// only PostgreSQL does, such as several instances on one database).
+#[macro_export]
+macro_rules! on_postgres {
+    ($($name:ident),* $(,)?) => {
+        mod postgres_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::helpers::within_limit(super::$name()).await
+                }
+            )*
+        }
+    };
+}
+
 /// How long one test may take before it counts as hung.
 const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long dropping a test's databases may take.
+const CLEANUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Runs a test body, failing it (rather than the whole run) if it hangs past [`TEST_LIMIT`].
+tokio::task_local! {
+    /// The PostgreSQL databases the running test created, dropped when it has passed.
+    static DATABASES: std::cell::RefCell<Vec<String>>;
+}
+
+/// Runs a test body, failing it (rather than the whole run) if it hangs past [`TEST_LIMIT`],
+/// then drops the PostgreSQL databases it created, within [`CLEANUP_LIMIT`] and reporting any
+/// failure. (A failed test leaves its databases for a look; `make test`'s throwaway server goes
+/// with them.)
 pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(TEST_LIMIT, test).await.is_err() {
-        panic!("the test did not finish within {TEST_LIMIT:?}: something hangs");
+    DATABASES
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            if tokio::time::timeout(TEST_LIMIT, test).await.is_err() {
+                panic!("the test did not finish within {TEST_LIMIT:?}: something hangs");
+            }
+            let names = DATABASES.with(|names| names.take());
+            if names.is_empty() {
+                return;
+            }
+            match tokio::time::timeout(CLEANUP_LIMIT, drop_databases(&names)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => panic!("could not drop the test databases {names:?}: {error}"),
+                Err(_) => {
+                    panic!("dropping the test databases {names:?} took over {CLEANUP_LIMIT:?}")
+                }
+            }
+        })
+        .await
+}
+
+async fn drop_databases(names: &[String]) -> Result<(), sea_orm::DbErr> {
+    let admin = Database::connect(&postgres_admin_url()).await?;
+    for name in names {
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
     }
+    admin.close().await
 }
 
 /// A running application and an HTTP client for it, signed in as a member.
@@ -56,6 +107,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub db: DatabaseConnection,
+    pub state: AppState,
     cleanup: Cleanup,
 }
 
@@ -64,7 +116,8 @@ pub const PASSWORD: &str = "test password 123";
 
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
+    /// Dropped by [`within_limit`] once the test has passed.
+    Postgres,
 }
 
 fn tracing_once() {
@@ -127,24 +180,34 @@ pub async fn spawn_empty_app(engine: Engine, settings: &[(&str, &str)]) -> TestA
                 .await
                 .expect("cannot create a test database");
             admin.close().await.ok();
-            (
-                with_database(&admin_url, &name),
-                Cleanup::PostgresDatabase { admin_url, name },
-            )
+            let url = with_database(&admin_url, &name);
+            DATABASES
+                .try_with(|names| names.borrow_mut().push(name))
+                .expect("PostgreSQL tests run inside within_limit, which drops their databases");
+            (url, Cleanup::Postgres)
         }
     };
-    let (address, db) = start(&database_url, settings).await;
+    let Instance { address, db, state } = start(&database_url, settings).await;
     TestApp {
         address,
         client: client(),
         database_url,
         db,
+        state,
         cleanup,
     }
 }
 
-/// Starts another application instance on an existing database; returns its address and pool.
-pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, DatabaseConnection) {
+/// A running application instance.
+pub struct Instance {
+    pub address: String,
+    pub db: DatabaseConnection,
+    /// Its state, to read what it has heard (e.g. `state.live.write_count()`).
+    pub state: AppState,
+}
+
+/// Starts another application instance on an existing database.
+pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Instance {
     let settings = Settings::from_lookup(|name| {
         if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
             return Some((*value).to_owned());
@@ -160,9 +223,10 @@ pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, Datab
     .expect("test settings are valid");
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let db = app.state().db.clone();
+    let state = app.state().clone();
+    let db = state.db.clone();
     tokio::spawn(app.run_until_stopped());
-    (address, db)
+    Instance { address, db, state }
 }
 
 /// A client that keeps cookies (a browser session) and does not follow redirects.
@@ -330,32 +394,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::PostgresDatabase { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime, so the clean-up gets a small runtime of its own.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    runtime.block_on(async {
-                        if let Ok(admin) = Database::connect(&admin_url).await {
-                            let _ = admin
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                            admin.close().await.ok();
-                        }
-                    });
-                    Ok::<(), std::io::Error>(())
-                })
-                .join();
+        if let Cleanup::SqliteFile(path) = &self.cleanup {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
     }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod breakout;
 mod deployments;
+mod fuzz;
 mod github;
 mod github_requests;
 mod hardening;

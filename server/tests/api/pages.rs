@@ -192,7 +192,9 @@ async fn demo_data_is_added_once_to_an_empty_database(engine: Engine) {
     assert!(html.contains(r#"data-testid="suggestion""#), "{html}");
     assert!(html.contains("3 incidents on Search"), "{html}");
     // A second instance (or a restart) on the same database adds nothing.
-    let (second, _) = start(&app.database_url, &[("SEED_DEMO", "true")]).await;
+    let second = start(&app.database_url, &[("SEED_DEMO", "true")])
+        .await
+        .address;
     let again: serde_json::Value = app
         .client
         .post(format!("{second}/api/services/list"))

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::helpers::{Engine, TestApp, spawn_app, start};
 use crate::incidents::declare;
-use crate::on_both_engines;
+use crate::{on_both_engines, on_postgres};
 
 on_both_engines!(
     a_postmortem_starts_from_incidents_and_imports_their_timelines,
@@ -22,6 +22,7 @@ on_both_engines!(
     a_live_stream_ends_when_its_session_does,
     the_export_is_one_markdown_file_with_every_section,
 );
+on_postgres!(participants_on_two_instances_see_each_others_edits);
 
 async fn incident(app: &TestApp, title: &str, severity: &str) -> i64 {
     declare(
@@ -907,10 +908,9 @@ async fn the_export_is_one_markdown_file_with_every_section(engine: Engine) {
 }
 
 /// Two instances on one PostgreSQL database: a participant on each sees the other's edits.
-#[tokio::test]
 async fn participants_on_two_instances_see_each_others_edits() {
     let app = spawn_app(Engine::Postgres).await;
-    let (second, _db) = start(&app.database_url, &[]).await;
+    let second = start(&app.database_url, &[]).await.address;
     let pm = start_postmortem(
         &app,
         &incident(&app, "Region failover", "SEV1").await.to_string(),

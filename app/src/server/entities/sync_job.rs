@@ -25,6 +25,8 @@ pub struct Model {
     pub parked_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
     pub first_tried_at: Option<DateTime<Utc>>,
+    /// The worker (`worker-…`, one per instance) that finished the job last.
+    pub finished_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -154,16 +154,16 @@ pub async fn run_once(
     };
     match outcome {
         Ok(Outcome::Synced { repository }) => {
-            finish(&state.db, &job, None).await?;
+            finish(&state.db, &job, owner, None).await?;
             announce(state, job.action_item_id, repository.as_deref()).await?;
             Ok(Pass::Done)
         }
         Ok(Outcome::Gone) => {
-            finish(&state.db, &job, None).await?;
+            finish(&state.db, &job, owner, None).await?;
             Ok(Pass::Done)
         }
         Ok(Outcome::NoRepository) => {
-            finish(&state.db, &job, Some(NO_REPOSITORY)).await?;
+            finish(&state.db, &job, owner, Some(NO_REPOSITORY)).await?;
             outbox::log(
                 &state.db,
                 Some(job.action_item_id),
@@ -240,15 +240,17 @@ async fn renew_lease(
     Ok(())
 }
 
-/// Marks the job done, unless the item changed meanwhile (then it runs again).
+/// Marks the job done by `owner`, unless the item changed meanwhile (then it runs again).
 async fn finish(
     db: &impl ConnectionTrait,
     job: &sync_job::Model,
+    owner: &str,
     note: Option<&str>,
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let done = SyncJob::update_many()
         .col_expr(sync_job::Column::DoneAt, now.into())
+        .col_expr(sync_job::Column::FinishedBy, owner.into())
         .col_expr(sync_job::Column::LeaseOwner, Option::<String>::None.into())
         .col_expr(
             sync_job::Column::LeaseUntil,

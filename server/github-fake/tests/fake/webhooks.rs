@@ -110,12 +110,16 @@ async fn api_writes_send_webhooks() {
         json!({ "title": "renamed" }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A write that does send: once its delivery is in, anything the two before it sent is too.
+    api.patch("/repos/acme/checkout/issues/1", json!({ "body": "marker" }))
+        .await;
+    let actions = receiver.actions(6).await;
     assert_eq!(
-        receiver.actions(5).await.len(),
-        5,
+        actions[3..],
+        ["edited", "closed", "edited"],
         "refused and no-op writes send nothing"
     );
+    assert_eq!(receiver.last().1["issue"]["body"], "marker");
 }
 
 #[tokio::test]
@@ -143,9 +147,15 @@ async fn person_helpers_await_their_webhook() {
     assert_eq!(receiver.last().1["assignee"]["login"], "dana");
 
     api.fake.close_issue_silently(REPO, 1, "not_planned", false);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(receiver.actions(4).await.len(), 4, "a missed webhook");
     assert_eq!(api.fake.issues(REPO)[0].state, "closed");
+    // The next change's delivery comes right after the last one: the silent close sent none.
+    assert_eq!(api.fake.assign_issue(REPO, 1, "erin").await, Some(202));
+    assert_eq!(
+        receiver.actions(5).await,
+        ["closed", "reopened", "edited", "assigned", "assigned"],
+        "a missed webhook"
+    );
+    assert_eq!(receiver.last().1["issue"]["state"], "closed");
 
     let close = api.http.post(format!(
         "{}/_fake/repos/acme/checkout/issues/1/close",
