@@ -13,6 +13,7 @@ mod m20261127_000008_github_sync;
 mod m20261128_000009_deployments;
 mod m20261128_000010_dashboard_rollup;
 mod m20261207_000011_sync_job_finished_by;
+mod m20261207_000012_pm_timeline_kind;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_deployments::Migration),
             Box::new(m20261128_000010_dashboard_rollup::Migration),
             Box::new(m20261207_000011_sync_job_finished_by::Migration),
+            Box::new(m20261207_000012_pm_timeline_kind::Migration),
         ]
     }
 }

@@ -308,6 +308,10 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         Access::Requires(Permission::ManageIntegrations),
     ),
     (
+        "/api/github/connection/delete",
+        Access::Requires(Permission::ManageIntegrations),
+    ),
+    (
         "/api/github/connection/check",
         Access::Requires(Permission::ManageIntegrations),
     ),

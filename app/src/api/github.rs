@@ -75,12 +75,16 @@ pub struct ConnectionView {
     pub last_check: Option<ConnectionReport>,
 }
 
-/// How many items stand where.
+/// Where the action items stand with GitHub; each item is in one of these at a time.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncProgress {
+    /// Queued, not tried yet or trying again without an error so far.
     pub pending: u64,
+    /// Queued after a failed attempt, to be tried again.
     pub failed: u64,
+    /// Stopped after too many failures, until someone retries.
     pub parked: u64,
+    /// Has an issue and nothing queued.
     pub synced: u64,
 }
 
@@ -176,6 +180,19 @@ pub async fn save_github_connection(form: ConnectionForm) -> Result<ConnectionVi
     crate::server::github::connection::save(&state, &user.actor(), &form).await?;
     crate::server::shown_once::notice("Connection saved.").await?;
     Ok(crate::server::github::connection::view(&state).await?)
+}
+
+/// Forgets the connection: nothing more is sent to GitHub until it is connected again.
+#[server(endpoint = "github/connection/delete")]
+pub async fn disconnect_github() -> Result<(), ApiError> {
+    let state = crate::server::state::app_state()?;
+    let user = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::server::github::connection::disconnect(&state, &user.actor()).await?;
+    crate::server::shown_once::notice(
+        "GitHub disconnected. Queued items wait until it is connected again.",
+    )
+    .await?;
+    Ok(())
 }
 
 /// Asks GitHub who the credentials are and what each service's repository allows.

@@ -44,13 +44,19 @@ pub struct IncidentRow {
     pub opened_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub postmortem: PostmortemState,
+    /// Once started: the furthest status its postmortem has reached (draft, in review, published).
+    #[serde(default)]
+    pub postmortem_status: Option<crate::domain::postmortem::PostmortemStatus>,
 }
 
 impl IncidentRow {
-    /// How long a required postmortem has been waiting, as of `now`.
+    /// How long a required postmortem has been waiting since the incident was resolved, as of
+    /// `now`; `None` while it is not required, already started, or the incident is not resolved.
     pub fn waiting_for(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
-        (self.postmortem == PostmortemState::Waiting)
-            .then(|| now - self.resolved_at.unwrap_or(self.opened_at))
+        if self.postmortem != PostmortemState::Waiting {
+            return None;
+        }
+        self.resolved_at.map(|resolved| now - resolved)
     }
 }
 
@@ -376,5 +382,31 @@ mod tests {
             "service=payments-api&q=5xx+%26+timeouts&after=abc"
         );
         assert_eq!(IncidentQuery::default().to_query_string(None), "");
+    }
+
+    #[test]
+    fn a_required_postmortem_waits_from_the_resolution_only() {
+        let opened = chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let now = opened + chrono::Duration::hours(10);
+        let mut row = IncidentRow {
+            id: 1,
+            title: "Checkout fails".into(),
+            severity: crate::domain::Severity::Sev2,
+            status: crate::domain::IncidentStatus::Investigating,
+            services: Vec::new(),
+            service_unknown: false,
+            source: "person".into(),
+            opened_at: opened,
+            resolved_at: None,
+            postmortem: PostmortemState::Waiting,
+            postmortem_status: None,
+        };
+        assert_eq!(row.waiting_for(now), None, "not resolved: not waiting yet");
+        row.resolved_at = Some(opened + chrono::Duration::hours(4));
+        assert_eq!(row.waiting_for(now), Some(chrono::Duration::hours(6)));
+        row.postmortem = PostmortemState::Started;
+        assert_eq!(row.waiting_for(now), None);
     }
 }

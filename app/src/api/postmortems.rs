@@ -53,7 +53,10 @@ pub struct FieldView {
 pub struct PmTimelineView {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
+    pub kind: crate::domain::incident::TimelineKind,
     pub body: String,
+    /// The body's Markdown as sanitised HTML.
+    pub html: String,
     pub moment: Moment,
     pub hidden: bool,
     /// Imported from an incident's timeline rather than added in the meeting.
@@ -66,6 +69,7 @@ impl PmTimelineView {
     pub fn to_form(&self) -> PmTimelineForm {
         PmTimelineForm {
             occurred_at: crate::domain::incident::to_input_value(Some(self.occurred_at)),
+            kind: self.kind.as_str().to_owned(),
             body: self.body.clone(),
             moment: self.moment.as_str().to_owned(),
         }

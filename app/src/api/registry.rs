@@ -27,6 +27,7 @@ macro_rules! with_every_server_fn {
             $crate::api::deployments::ListDeployments,
             $crate::api::github::GithubConnection,
             $crate::api::github::SaveGithubConnection,
+            $crate::api::github::DisconnectGithub,
             $crate::api::github::CheckGithubConnection,
             $crate::api::github::GithubOverview,
             $crate::api::github::GithubProgress,

@@ -145,7 +145,9 @@ pub fn BarChart(
     let labelled_by = title_id.clone();
     view! {
         <figure class="chart" data-testid=id.clone()>
-            <svg viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-labelledby=labelled_by class="chart-svg">
+            // Its bars are links, so the chart is a group of them, not an image (whose parts
+            // would be hidden from assistive technology and could not be focusable).
+            <svg viewBox=format!("0 0 {WIDTH} {height}") role="group" aria-labelledby=labelled_by class="chart-svg">
                 <title id=title_id>{title.clone()}</title>
                 {bars.iter().enumerate().map(|(i, b)| {
                     let y = 4.0 + i as f64 * row_h;

@@ -90,13 +90,21 @@ pub fn SyncNowButton(#[prop(optional)] service: Option<i64>) -> impl IntoView {
                 .and_then(Result::ok)
                 .is_some_and(|p| p.pending > 0)
     };
-    Effect::new(move |_| {
-        if running() {
+    Effect::new(move |was_running: Option<bool>| {
+        let now_running = running();
+        if now_running {
             set_timeout(
                 move || tick.update(|t| *t += 1),
                 std::time::Duration::from_millis(700),
             );
+        } else if was_running == Some(true) {
+            // The queue drained: the page's counts, failures and history are read anew.
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
         }
+        now_running
     });
     view! {
         <div class="sync-now">

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::incident::{Severity, parse_time};
+use super::incident::{Severity, TimelineKind, parse_time};
 use super::validation::{FieldError, FieldErrors};
 
 /// Longest title of a factor or action item.
@@ -123,6 +123,17 @@ choice! {
         Draft => ("draft", "Draft"),
         InReview => ("in_review", "In review"),
         Published => ("published", "Published"),
+    }
+}
+
+impl PostmortemStatus {
+    /// How far along the review it is: draft 0, in review 1, published 2.
+    pub fn rank(self) -> u8 {
+        match self {
+            PostmortemStatus::Draft => 0,
+            PostmortemStatus::InReview => 1,
+            PostmortemStatus::Published => 2,
+        }
     }
 }
 
@@ -348,6 +359,8 @@ pub fn missing_sections(template: &Template, content: &Completeness) -> Vec<Stri
 #[serde(default)]
 pub struct PmTimelineForm {
     pub occurred_at: String,
+    /// A [`TimelineKind`] by name; empty means a note.
+    pub kind: String,
     pub body: String,
     pub moment: String,
 }
@@ -356,6 +369,7 @@ pub struct PmTimelineForm {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PmTimelineDraft {
     pub occurred_at: DateTime<Utc>,
+    pub kind: TimelineKind,
     pub body: String,
     pub moment: Moment,
 }
@@ -417,10 +431,22 @@ impl PmTimelineForm {
             "moment",
             Moment::parse(&self.moment).ok_or_else(|| "Choose a moment, or none.".to_owned()),
         );
-        match (occurred_at, body, moment) {
-            (Some(occurred_at), Some(body), Some(moment)) if errors.0.is_empty() => {
+        let kind = if self.kind.trim().is_empty() {
+            Some(TimelineKind::Note)
+        } else {
+            errors.check(
+                "kind",
+                TimelineKind::parse(&self.kind).ok_or_else(|| {
+                    "Choose what kind of entry this is: alert, note, action taken or change."
+                        .to_owned()
+                }),
+            )
+        };
+        match (occurred_at, kind, body, moment) {
+            (Some(occurred_at), Some(kind), Some(body), Some(moment)) if errors.0.is_empty() => {
                 Ok(PmTimelineDraft {
                     occurred_at,
+                    kind,
                     body,
                     moment,
                 })
@@ -837,6 +863,7 @@ mod tests {
             occurred_at: "2026-11-25T10:00".into(),
             body: "Deploy".into(),
             moment: "".into(),
+            ..Default::default()
         };
         let errors = form.parse(&window).unwrap_err();
         assert!(
@@ -851,6 +878,21 @@ mod tests {
             ..form
         };
         assert_eq!(ok.parse(&window).unwrap().moment, Moment::ImpactStart);
+        assert_eq!(
+            ok.parse(&window).unwrap().kind,
+            TimelineKind::Note,
+            "a note unless chosen"
+        );
+        let change = PmTimelineForm {
+            kind: "change".into(),
+            ..ok.clone()
+        };
+        assert_eq!(change.parse(&window).unwrap().kind, TimelineKind::Change);
+        let unknown = PmTimelineForm {
+            kind: "rumour".into(),
+            ..ok
+        };
+        assert_eq!(unknown.parse(&window).unwrap_err().0[0].field, "kind");
     }
 
     #[test]

@@ -131,6 +131,13 @@ fn ConnectionSection(
                         {move || if check.pending().get() { "Checking…" } else { "Test connection" }}
                     </button>
                 </ActionForm>
+                " "
+                <form method="post" action="/api/github/connection/delete" class="inline">
+                    <button type="submit" class="button danger" data-testid="disconnect-github"
+                        title="Forget the credentials and the webhook secret: nothing more is sent to GitHub. Issues already filed stay linked.">
+                        "Disconnect GitHub"
+                    </button>
+                </form>
             </Show>
             <ErrorNotice error=check_error />
             {move || report().map(|r| view! { <CheckReport report=r /> })}

@@ -206,21 +206,27 @@ fn IntegrationTable(
         .into_any()
 }
 
-/// How an integration's alerts find their service and severity.
+/// How an integration's alerts find their service and severity. PagerDuty sends no labels of
+/// ours: its incident's service and priority (or urgency) say it.
 #[component]
 fn Mapping(integration: IntegrationView) -> impl IntoView {
+    let pagerduty = integration.source == "pagerduty";
     view! {
-        <ul class="plain small">
+        <ul class="plain small" data-testid="integration-mapping">
             <li>
-                {match integration.service {
-                    Some(slug) => {
+                {match (integration.service, pagerduty) {
+                    (Some(slug), _) => {
                         view! {
                             "Service: always "
                             <a href=format!("/services/{slug}")>{slug.clone()}</a>
                         }
                             .into_any()
                     }
-                    None => {
+                    (None, true) => {
+                        view! { "Service: the PagerDuty service's name, matched to a service's slug or name" }
+                            .into_any()
+                    }
+                    (None, false) => {
                         view! {
                             "Service from label " <code>{integration.service_label}</code>
                         }
@@ -228,7 +234,11 @@ fn Mapping(integration: IntegrationView) -> impl IntoView {
                     }
                 }}
             </li>
-            <li>"Severity from label " <code>{integration.severity_label}</code></li>
+            {if pagerduty {
+                view! { <li>"Severity from PagerDuty's priority (P1 → SEV1 …), else its urgency"</li> }.into_any()
+            } else {
+                view! { <li>"Severity from label " <code>{integration.severity_label}</code></li> }.into_any()
+            }}
             <li>
                 {if integration.resolve_with_alert {
                     "Resolves the incident when its alerts resolve"
@@ -494,7 +504,7 @@ fn NewIntegration(
                         field="signing_secret"
                         label="Signing secret"
                         value=""
-                        hint="PagerDuty: the subscription's signing secret (required). Grafana: optional HMAC secret, at least 16 characters. When set, unsigned deliveries are refused."
+                        hint="Optional, at least 16 characters. PagerDuty: the webhook subscription's signing secret. Grafana: an HMAC secret of your choice. When set, unsigned deliveries are refused."
                         error=field_message(error, "signing_secret")
                     />
                     <Field

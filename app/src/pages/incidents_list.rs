@@ -15,6 +15,7 @@ use crate::api::incidents::{
 use crate::api::services::list_services;
 use crate::components::{Can, DataTable, ErrorsView};
 use crate::domain::incident::format_duration;
+use crate::domain::postmortem::PostmortemStatus;
 use crate::domain::{IncidentStatus, Permission, Severity};
 
 /// The page.
@@ -186,11 +187,18 @@ fn Row(row: IncidentRow, now: chrono::DateTime<Utc>) -> impl IntoView {
             <td>
                 {match row.postmortem {
                     PostmortemState::NotRequired => view! { <span class="muted">"—"</span> }.into_any(),
-                    PostmortemState::Started => view! { <span class="badge">"Started"</span> }.into_any(),
+                    PostmortemState::Started => {
+                        let status = row.postmortem_status.unwrap_or(PostmortemStatus::Draft);
+                        let class = if status == PostmortemStatus::Published { "badge badge-ok" } else { "badge" };
+                        view! { <span class=class data-testid="postmortem-status">{status.label()}</span> }.into_any()
+                    }
                     PostmortemState::Waiting => view! {
                         <span class="badge badge-warn" data-testid="postmortem-waiting">"Required"</span>
                         <div class="muted small">
-                            "waiting " {waiting.map(format_duration).unwrap_or_default()}
+                            {match waiting {
+                                Some(waited) => format!("waiting {} since resolved", format_duration(waited)),
+                                None => "due once resolved".to_owned(),
+                            }}
                         </div>
                     }.into_any(),
                 }}

@@ -56,10 +56,15 @@ fn Printable(view: PostmortemView) -> impl IntoView {
             <h2>"2. " {Step::Timeline.label()}</h2>
             <p>"Time to detect " {shown(durations.to_detect)} " · to diagnose " {shown(durations.to_diagnose)} " · to mitigate " {shown(durations.to_mitigate)}</p>
             <table class="catalog">
-                <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Moment"</th><th scope="col">"What happened"</th></tr></thead>
+                <thead><tr><th scope="col">"Time (UTC)"</th><th scope="col">"Kind"</th><th scope="col">"Moment"</th><th scope="col">"What happened"</th></tr></thead>
                 <tbody>
                     {view.timeline.iter().filter(|e| !e.hidden).map(|e| view! {
-                        <tr><td>{e.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</td><td>{if e.moment == Moment::Unmarked { "" } else { e.moment.label() }}</td><td>{e.body.clone()}</td></tr>
+                        <tr>
+                            <td>{e.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                            <td>{e.kind.label()}</td>
+                            <td>{if e.moment == Moment::Unmarked { "" } else { e.moment.label() }}</td>
+                            <td class="markdown" inner_html=e.html.clone()></td>
+                        </tr>
                     }).collect_view()}
                 </tbody>
             </table>
@@ -67,7 +72,8 @@ fn Printable(view: PostmortemView) -> impl IntoView {
             {view.factors.iter().map(|f| view! {
                 <h3>{f.title.clone()} " (" {f.category.label()} ")"</h3>
                 <p>{f.description.clone()}</p>
-                <ol>{f.whys.iter().map(|w| view! { <li>"Why? " {w.clone()}</li> }).collect_view()}</ol>
+                {(!f.whys.is_empty()).then(|| view! { <p>"Why, asked again each time:"</p> })}
+                <ol>{f.whys.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ol>
                 <ul>{f.evidence.iter().map(|e| view! { <li>{match e { Evidence::Link(u) => u.clone(), Evidence::TimelineEntry(i) => format!("Timeline entry #{i}") }}</li> }).collect_view()}</ul>
             }).collect_view()}
             <h2>"4. " {Step::Learnings.label()}</h2>

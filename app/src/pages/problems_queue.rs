@@ -306,8 +306,12 @@ fn Shortcuts() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     keys::listen(help);
     view! {
-        <details class="shortcuts" prop:open=move || help.get()>
-            <summary>"Keyboard shortcuts"</summary>
+        <details class="shortcuts" data-testid="shortcuts" prop:open=move || help.get()>
+            // The signal stays the one truth of whether the help is open, however it was opened.
+            <summary on:click=move |ev| {
+                ev.prevent_default();
+                help.update(|h| *h = !*h);
+            }>"Keyboard shortcuts"</summary>
             <dl class="small">
                 <dt><kbd>"j"</kbd> " / " <kbd>"k"</kbd></dt><dd>"next / previous problem"</dd>
                 <dt><kbd>"x"</kbd></dt><dd>"select the problem for a bulk action"</dd>
@@ -316,6 +320,7 @@ fn Shortcuts() -> impl IntoView {
                 <dt><kbd>"n"</kbd></dt><dd>"new problem"</dd>
                 <dt><kbd>"/"</kbd></dt><dd>"filters"</dd>
                 <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
+                <dt><kbd>"Esc"</kbd></dt><dd>"close it"</dd>
             </dl>
         </details>
     }
@@ -401,6 +406,7 @@ mod keys {
                     }
                 }
                 "?" => help.update(|h| *h = !*h),
+                "Escape" => help.set(false),
                 _ => {}
             }
         });

@@ -24,6 +24,7 @@ on_both_engines!(
     a_crashed_workers_job_finishes_without_a_duplicate,
     two_instances_take_each_job_once,
     refused_labels_are_named_and_no_issue_is_created,
+    disconnecting_stops_the_sync_and_keeps_the_issues,
 );
 
 pub const REPO: &str = "acme/checkout";
@@ -645,4 +646,34 @@ async fn refused_labels_are_named_and_no_issue_is_created(engine: Engine) {
     assert!(s.fake.issues(REPO).is_empty());
     // The item itself is kept as saved.
     assert_eq!(last["title"], "Alert on queue depth");
+}
+
+async fn disconnecting_stops_the_sync_and_keeps_the_issues(engine: Engine) {
+    let s = setup(engine, &[], true).await;
+    let id = add_item(&s, "Alert on pool saturation", "monitoring").await;
+    let number = synced(&s, id).await["sync"]["issue"]["number"].clone();
+    // A member may not disconnect it; an administrator may.
+    let (status, _) = call(&s.app, &s.app.client, "github/connection/delete", &[]).await;
+    assert_eq!(status, 403);
+    ok(&s.app, &s.admin, "github/connection/delete", &[]).await;
+    let connection = ok(&s.app, &s.admin, "github/connection", &[]).await;
+    assert_eq!(connection["connected"], false, "{connection}");
+    // Nothing more is sent: a new item waits, and "Sync now" says to connect first.
+    let writes = s.fake.write_calls();
+    let waiting = add_item(&s, "Canary the resolver", "fix").await;
+    let (status, body) = call(&s.app, &s.admin, "github/sync-now", &[]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("Connect GitHub first"), "{body}");
+    assert_eq!(s.fake.write_calls(), writes);
+    // The issue filed before stays linked; disconnecting twice is refused, and it is audited.
+    assert_eq!(item(&s, id).await["sync"]["issue"]["number"], number);
+    let (status, _) = call(&s.app, &s.admin, "github/connection/delete", &[]).await;
+    assert_eq!(status, 409);
+    let audit = ok(&s.app, &s.admin, "audit/list", &[]).await;
+    assert!(audit.to_string().contains("github.disconnected"), "{audit}");
+    // Connecting again carries on: "Sync now" files what changed meanwhile.
+    connect(&s.app, &s.admin, &s.fake, "test-token").await;
+    ok(&s.app, &s.admin, "github/sync-now", &[]).await;
+    synced(&s, waiting).await;
+    assert_eq!(item(&s, id).await["sync"]["issue"]["number"], number, "no second issue");
 }

@@ -280,11 +280,33 @@ async fn items_are_validated_and_markdown_is_sanitised(engine: Engine) {
         ("id", "0"),
         ("version", "0"),
         ("entry[occurred_at]", now.as_str()),
-        ("entry[body]", "Config pushed"),
+        ("entry[body]", "Config **pushed** <script>x</script>"),
         ("entry[moment]", "detection"),
+        ("entry[kind]", "change"),
     ];
     let added = json(app.call("postmortems/timeline/save", &form).await).await;
     assert_eq!(added["Saved"]["moment"], "Detection");
+    // Its kind is kept, and its Markdown is rendered and sanitised like the incident's own.
+    assert_eq!(added["Saved"]["kind"], "Change");
+    let html = added["Saved"]["html"].as_str().unwrap();
+    assert!(
+        html.contains("<strong>pushed</strong>") && !html.contains("<script"),
+        "{html}"
+    );
+    // The entries imported from the incident keep their kind (its declaration is a status change
+    // or a note, never blank).
+    let document = get_pm(&app, pm).await;
+    let imported: Vec<&serde_json::Value> = document["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["imported"] == true)
+        .collect();
+    assert!(!imported.is_empty());
+    assert!(
+        imported.iter().all(|e| e["kind"].is_string()),
+        "{imported:?}"
+    );
     // A factor, then an action item whose owner is not a user: refused, naming the owner.
     let factor = json(
         app.call(

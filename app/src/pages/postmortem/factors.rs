@@ -60,7 +60,8 @@ fn card(
             <h4>{factor.title.clone()}</h4>
             {(!factor.description.is_empty()).then(|| view! { <p>{factor.description.clone()}</p> })}
             {(!factor.whys.is_empty()).then(|| view! {
-                <ol class="whys">{factor.whys.iter().map(|w| view! { <li><span class="muted">"Why? "</span>{w.clone()}</li> }).collect_view()}</ol>
+                <p class="small muted whys-label">"Why, asked again each time:"</p>
+                <ol class="whys">{factor.whys.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ol>
             })}
             {(!factor.evidence.is_empty()).then(|| view! { <ul class="evidence">{evidence}</ul> })}
             <div inner_html=coach></div>

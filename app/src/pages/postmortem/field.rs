@@ -269,13 +269,16 @@ pub fn NarrativeEditor(
                     <button type="button" class="button" on:click=move |_| editor.use_theirs()>"Use theirs"</button>
                 </div>
             })}
-            <div inner_html=coach></div>
-            <button type="button" class="button small" on:click=move |_| preview.update(|p| *p = !*p)>
-                {move || if preview.get() { "Hide preview" } else { "Preview" }}
-            </button>
-            <Show when=move || preview.get()>
-                <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get()></div>
-            </Show>
+            // A read-only field already shows its text rendered: no coach, no preview.
+            {editable.then(|| view! {
+                <div inner_html=coach></div>
+                <button type="button" class="button small" on:click=move |_| preview.update(|p| *p = !*p)>
+                    {move || if preview.get() { "Hide preview" } else { "Preview" }}
+                </button>
+                <Show when=move || preview.get()>
+                    <div class="markdown preview" data-testid="preview" inner_html=move || preview_html.get()></div>
+                </Show>
+            })}
         </div>
     }
 }

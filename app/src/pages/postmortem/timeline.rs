@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
 use crate::api::postmortems::{PmTimelineView, PostmortemView};
-use crate::domain::incident::format_duration;
+use crate::domain::incident::{TimelineKind, format_duration};
 use crate::domain::postmortem::{Moment, PmTimelineForm};
 use crate::domain::time_text;
 
@@ -55,6 +55,7 @@ fn row(
                     {hidden("id", id)}
                     {hidden("version", entry.version)}
                     {hidden("entry[occurred_at]", moment_form.occurred_at)}
+                    {hidden("entry[kind]", moment_form.kind)}
                     {hidden("entry[body]", moment_form.body)}
                     <label class="visually-hidden" for=format!("moment-{id}")>"Moment"</label>
                     <select id=format!("moment-{id}") name="entry[moment]" data-testid="moment-select" data-autosubmit>
@@ -73,12 +74,14 @@ fn row(
         }
     });
     view! {
-        <li class="pm-entry" class:hidden-entry=entry.hidden data-testid="pm-entry" id=Part::Timeline.item_key(id)>
+        <li class=format!("pm-entry kind-{}", entry.kind.as_str()) class:hidden-entry=entry.hidden data-testid="pm-entry" id=Part::Timeline.item_key(id)>
             <time>{time_text::minute(entry.occurred_at)}</time>
             " #" {id} " "
-            {(entry.moment != Moment::Unmarked).then(|| view! { <span class="badge badge-moment">{entry.moment.label()}</span> })}
-            {entry.hidden.then(|| view! { <span class="badge">"Hidden"</span> })}
-            <span class="pm-entry-body">{entry.body.clone()}</span>
+            <span class="badge" data-testid="pm-entry-kind">{entry.kind.label()}</span>
+            {(entry.moment != Moment::Unmarked).then(|| view! { " " <span class="badge badge-moment">{entry.moment.label()}</span> })}
+            {entry.hidden.then(|| view! { " " <span class="badge">"Hidden"</span> })}
+            // The body's Markdown, rendered and sanitised as on the incident's page.
+            <div class="pm-entry-body markdown" inner_html=entry.html.clone()></div>
             {tools}
         </li>
     }
@@ -105,6 +108,19 @@ fn moment_options(current: &str, unmarked: &'static str) -> impl IntoView + use<
             };
             view! { <option value=m.as_str() selected=m.as_str() == current>{label}</option> }
         })
+        .collect_view()
+}
+
+/// The kinds an entry may be given (status changes are written by the app, and kept as they are).
+fn kind_options(current: &str) -> impl IntoView + use<> {
+    let current = TimelineKind::parse(current).unwrap_or(TimelineKind::Note);
+    let mut kinds = TimelineKind::TYPED.to_vec();
+    if current == TimelineKind::StatusChange {
+        kinds.insert(0, TimelineKind::StatusChange);
+    }
+    kinds
+        .into_iter()
+        .map(|k| view! { <option value=k.as_str() selected=k == current>{k.label()}</option> })
         .collect_view()
 }
 
@@ -137,6 +153,10 @@ fn entry_form(pm: i64, existing: Option<&PmTimelineView>) -> impl IntoView + use
                     <label for=format!("{p}-moment")>"Moment"</label>
                     <select id=format!("{p}-moment") name="entry[moment]">{moment_options(&form.moment, Moment::Unmarked.label())}</select>
                 </div>
+            </div>
+            <div class="field">
+                <label for=format!("{p}-kind")>"Kind"</label>
+                <select id=format!("{p}-kind") name="entry[kind]">{kind_options(&form.kind)}</select>
             </div>
             <div class="field">
                 <label for=format!("{p}-body")>"What happened"</label>

@@ -12,6 +12,8 @@ pub struct Model {
     /// The incident timeline entry it was imported from, if any.
     pub source_entry_id: Option<i64>,
     pub occurred_at: DateTime<Utc>,
+    /// A [`crate::domain::incident::TimelineKind`] by name: the source entry's, or chosen in the meeting.
+    pub kind: String,
     #[sea_orm(column_type = "Text")]
     pub body: String,
     pub moment: String,

@@ -180,6 +180,34 @@ pub async fn save(state: &AppState, actor: &Actor, form: &ConnectionForm) -> Res
     Ok(())
 }
 
+/// Forgets the connection (credentials and webhook secret): nothing more is sent to GitHub, and
+/// webhook deliveries are refused. Queued items wait; issues already filed stay linked, so
+/// connecting again carries on where it stopped.
+pub async fn disconnect(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let txn = crate::server::db::begin_write(&state.db).await?;
+    let Some(current) = load(&txn).await? else {
+        return Err(AppError::Conflict("GitHub is not connected.".into()));
+    };
+    github_connection::Entity::delete_by_id(ROW)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "github.disconnected",
+        Subject {
+            entity_type: "github_connection",
+            entity_id: ROW.to_string(),
+            label: "GitHub",
+        },
+        Some(&snapshot(&current)),
+        None::<&Snapshot<'_>>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Asks GitHub who the credentials act as and what each service's repository allows; keeps the
 /// report (and the login, whose webhook echoes are then ignored).
 pub async fn check(state: &AppState) -> Result<ConnectionReport, AppError> {

@@ -185,7 +185,19 @@ pub async fn progress(db: &impl ConnectionTrait) -> Result<SyncProgress, AppErro
         .filter(sync_job::Column::LastError.is_null())
         .count(db)
         .await?;
-    let synced = GithubIssue::find().count(db).await?;
+    // Each item counts once: an item with an issue that is queued again is waiting, not synced.
+    let synced = GithubIssue::find()
+        .filter(
+            github_issue::Column::ActionItemId.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(sync_job::Column::ActionItemId)
+                    .from(sync_job::Entity)
+                    .and_where(sync_job::Column::DoneAt.is_null())
+                    .to_owned(),
+            ),
+        )
+        .count(db)
+        .await?;
     Ok(SyncProgress {
         pending,
         failed,

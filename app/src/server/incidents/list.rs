@@ -288,9 +288,16 @@ pub async fn page(
     });
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut services = service_refs(db, &ids).await?;
+    let started: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.postmortem_started_at.is_some())
+        .map(|r| r.id)
+        .collect();
+    let statuses = crate::server::postmortems::furthest_status(db, &started).await?;
     let rows = rows
         .into_iter()
         .map(|r| IncidentRow {
+            postmortem_status: statuses.get(&r.id).copied(),
             id: r.id,
             severity: Severity::from_rank(r.severity),
             status: IncidentStatus::parse(&r.status).unwrap_or(IncidentStatus::Triggered),

@@ -124,6 +124,7 @@ pub async fn save_timeline_entry(
             postmortem_id: Set(postmortem_id),
             source_entry_id: Set(None),
             occurred_at: Set(crate::server::incidents::to_second(draft.occurred_at)),
+            kind: Set(draft.kind.as_str().to_owned()),
             body: Set(draft.body),
             moment: Set(draft.moment.as_str().to_owned()),
             hidden: Set(false),
@@ -141,6 +142,7 @@ pub async fn save_timeline_entry(
         }
         let mut model: pm_timeline_entry::ActiveModel = current.into();
         model.occurred_at = Set(crate::server::incidents::to_second(draft.occurred_at));
+        model.kind = Set(draft.kind.as_str().to_owned());
         model.body = Set(draft.body);
         model.moment = Set(draft.moment.as_str().to_owned());
         match save_timeline_versioned(&txn, model, id, version, &name).await? {

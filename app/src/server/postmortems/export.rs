@@ -106,8 +106,11 @@ pub fn to_markdown(view: &PostmortemView) -> String {
         if !factor.description.is_empty() {
             let _ = writeln!(out, "{}\n", factor.description);
         }
+        if !factor.whys.is_empty() {
+            out.push_str("Why, asked again each time:\n\n");
+        }
         for (n, why) in factor.whys.iter().enumerate() {
-            let _ = writeln!(out, "{}. Why? {}", n + 1, one_line(why));
+            let _ = writeln!(out, "{}. {}", n + 1, one_line(why));
         }
         if !factor.whys.is_empty() {
             out.push('\n');

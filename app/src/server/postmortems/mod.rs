@@ -32,6 +32,7 @@ use crate::api::postmortems::{
     ActionView, ActivityView, FactorView, FieldView, IncidentLink, PmTimelineView, PostmortemMeta,
     PostmortemRow, PostmortemView, UserRef,
 };
+use crate::domain::incident::TimelineKind;
 use crate::domain::postmortem::{
     ActionKind, ActionPriority, ActionStatus, Completeness, Evidence, FactorCategory,
     IncidentWindow, Moment, NarrativeField, PostmortemStatus, Step, Template, approvals_met,
@@ -215,6 +216,7 @@ async fn import_timelines(
             postmortem_id: Set(postmortem_id),
             source_entry_id: Set(Some(entry.id)),
             occurred_at: Set(entry.occurred_at),
+            kind: Set(entry.kind),
             body: Set(body),
             moment: Set(String::new()),
             hidden: Set(false),
@@ -421,6 +423,39 @@ pub async fn for_incident(
         .collect())
 }
 
+/// For each of `incident_ids` reviewed in a postmortem, the furthest status its postmortems have
+/// reached (published before in review before draft).
+pub async fn furthest_status(
+    db: &impl ConnectionTrait,
+    incident_ids: &[i64],
+) -> Result<HashMap<i64, PostmortemStatus>, AppError> {
+    if incident_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let links = PostmortemIncident::find()
+        .filter(postmortem_incident::Column::IncidentId.is_in(incident_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let statuses: HashMap<i64, PostmortemStatus> = Postmortem::find()
+        .filter(postmortem::Column::Id.is_in(links.iter().map(|l| l.postmortem_id)))
+        .all(db)
+        .await?
+        .iter()
+        .map(|pm| (pm.id, status_of(pm)))
+        .collect();
+    let mut furthest: HashMap<i64, PostmortemStatus> = HashMap::new();
+    for link in links {
+        let Some(&status) = statuses.get(&link.postmortem_id) else {
+            continue;
+        };
+        let entry = furthest.entry(link.incident_id).or_insert(status);
+        if status.rank() > entry.rank() {
+            *entry = status;
+        }
+    }
+    Ok(furthest)
+}
+
 /// The status, approvals and history of a postmortem.
 pub async fn meta(
     db: &impl ConnectionTrait,
@@ -555,6 +590,8 @@ pub fn timeline_view(row: &pm_timeline_entry::Model) -> PmTimelineView {
     PmTimelineView {
         id: row.id,
         occurred_at: row.occurred_at,
+        kind: TimelineKind::parse(&row.kind).unwrap_or(TimelineKind::Note),
+        html: render_markdown(&row.body),
         body: row.body.clone(),
         moment: Moment::parse(&row.moment).unwrap_or(Moment::Unmarked),
         hidden: row.hidden,
