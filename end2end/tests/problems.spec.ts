@@ -182,6 +182,14 @@ test.describe("the problem manager", () => {
     // j focuses the first row, x selects it for a bulk action, o opens it.
     // Nothing has the focus (clicking the page could land on a row's checkbox).
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // ? shows the help where the person is looking, whatever the scroll; Esc puts it away.
+    const help = page.getByTestId("shortcuts");
+    await page.keyboard.press("?");
+    await expect(help).toHaveAttribute("open", "");
+    await expect(help).toBeInViewport();
+    await expect(help).toContainText("next / previous problem");
+    await page.keyboard.press("Escape");
+    await expect(help).not.toHaveAttribute("open", "");
     await page.keyboard.press("j");
     await page.keyboard.press("x");
     await expect(page.getByTestId("bulk-form")).toContainText("1 selected");
