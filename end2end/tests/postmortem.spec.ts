@@ -81,7 +81,9 @@ test("two participants run one postmortem live", async ({ browser, baseURL }) =>
   await expect(field(b, "impact").getByTestId("save-state")).toHaveText("Saved");
   await expect(field(a, "impact").locator("textarea")).toHaveValue("Some checkouts failed.");
 
-  // The facilitator leads; the follower goes along.
+  // Nobody leads a new postmortem until someone says so; then the facilitator leads and the
+  // follower goes along.
+  await expect(b.getByTestId("facilitator")).toContainText("Nobody is facilitating yet");
   await a.getByTestId("lead").check();
   await a.getByTestId("step-learnings").click();
   await expect(b.getByTestId("panel-learnings")).toBeVisible();
@@ -99,6 +101,8 @@ test("two participants run one postmortem live", async ({ browser, baseURL }) =>
   await a.getByTestId("step-review").click();
   await expect(a.getByTestId("open-hints")).toContainText("1 open hint");
   await expect(a.getByTestId("missing-sections")).toContainText("Contributing factors");
+  // The hint says where it is, and a missing section is a link to its step.
+  await expect(a.getByTestId("hint-places")).toContainText("went badly (1)");
   const [download] = await Promise.all([a.waitForEvent("download"), a.getByTestId("export-markdown").click()]);
   expect(download.suggestedFilename()).toMatch(/^postmortem-\d+-cache-stampede.*\.md$/);
   const markdown = await readFile((await download.path())!, "utf8");

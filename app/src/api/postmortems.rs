@@ -197,6 +197,9 @@ pub struct PostmortemView {
     pub can_edit: bool,
     /// Whether the person reading may promote a contributing factor to a problem.
     pub can_promote: bool,
+    /// Whether the person reading started this postmortem (an author does not approve it).
+    #[serde(default)]
+    pub reading_author: bool,
 }
 
 impl PostmortemView {
@@ -274,6 +277,7 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     let mut view = crate::server::postmortems::view(&state, id).await?;
     view.can_edit = user.can(crate::domain::Permission::EditPostmortems);
     view.can_promote = user.can(crate::domain::Permission::TriageProblems);
+    view.reading_author = view.author_id == Some(user.id);
     Ok(view)
 }
 

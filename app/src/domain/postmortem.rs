@@ -179,6 +179,19 @@ pub fn editable(status: PostmortemStatus) -> bool {
     status != PostmortemStatus::Published
 }
 
+/// Whether `reviewer` may approve a postmortem started by `author`: an author does not approve
+/// their own work, so every approval is a second pair of eyes.
+pub fn check_approver(reviewer: i64, author: Option<i64>) -> Result<(), String> {
+    if author == Some(reviewer) {
+        return Err(
+            "You started this postmortem, so your approval would not be a review: ask someone \
+             else to approve it."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// True when the approvals of this review round allow publishing: at least `required` distinct
 /// reviewers, of whom at least one is not the author.
 pub fn approvals_met(approvers: &[i64], author: Option<i64>, required: usize) -> bool {
@@ -329,6 +342,14 @@ pub struct Completeness {
 
 /// The required sections that are not complete, each with what is missing.
 pub fn missing_sections(template: &Template, content: &Completeness) -> Vec<String> {
+    missing_by_step(template, content)
+        .into_iter()
+        .map(|(_, missing)| missing)
+        .collect()
+}
+
+/// [`missing_sections`], each with the step where it is filled in (so a page can link to it).
+pub fn missing_by_step(template: &Template, content: &Completeness) -> Vec<(Step, String)> {
     template
         .required
         .iter()
@@ -349,7 +370,7 @@ pub fn missing_sections(template: &Template, content: &Completeness) -> Vec<Stri
                 Step::Actions if content.action_items == 0 => "add at least one action item",
                 _ => return None,
             };
-            Some(format!("{}: {missing}.", step.label()))
+            Some((*step, format!("{}: {missing}.", step.label())))
         })
         .collect()
 }
@@ -770,6 +791,20 @@ mod tests {
         assert!(editable(PostmortemStatus::Draft));
         assert!(editable(PostmortemStatus::InReview));
         assert!(!editable(PostmortemStatus::Published));
+    }
+
+    #[test]
+    fn an_author_does_not_approve_their_own_postmortem() {
+        assert!(
+            check_approver(1, Some(1))
+                .unwrap_err()
+                .contains("ask someone else")
+        );
+        assert!(check_approver(2, Some(1)).is_ok());
+        assert!(
+            check_approver(2, None).is_ok(),
+            "a postmortem whose author left"
+        );
     }
 
     #[test]

@@ -39,6 +39,12 @@ impl ProblemState {
         )
     }
 
+    /// True when the problem can no longer change at all (merged into another, its risk
+    /// accepted, or cancelled): its record, links and known error stay as they are.
+    pub fn has_ended(self) -> bool {
+        matches!(self, Self::Duplicate | Self::RiskAccepted | Self::Cancelled)
+    }
+
     /// True when nothing more happens to the problem unless it is re-analysed.
     pub fn is_final(self) -> bool {
         matches!(

@@ -96,8 +96,14 @@ pub fn ProblemPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
+fn Detail(mut problem: ProblemView, actions: Actions) -> impl IntoView {
     let id = problem.id;
+    // An ended problem cannot change: its page offers no edits the server would refuse.
+    let ended = problem.state.has_ended();
+    if ended {
+        problem.can_triage = false;
+        problem.can_manage_known_errors = false;
+    }
     view! {
         <PageTitle text=format!("#{} {} · Problems · Postmortem", problem.id, problem.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/problems">"Problems"</a></nav>
@@ -126,6 +132,11 @@ fn Detail(problem: ProblemView, actions: Actions) -> impl IntoView {
             <p class="alert">"Resolution: " {problem.resolution.clone()}</p>
         })}
         {problem.known_error.clone().map(|article| view! { <KnownErrorArticle article /> })}
+        {ended.then(|| view! {
+            <p class="muted" data-testid="problem-ended">
+                {format!("This problem is {}; it can no longer change.", problem.state.label().to_lowercase())}
+            </p>
+        })}
         {problem.can_triage.then(|| view! { <Lifecycle problem=problem.clone() actions /> })}
         <section aria-labelledby="section-statement">
             <h2 id="section-statement">"Problem statement"</h2>

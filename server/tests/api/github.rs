@@ -675,5 +675,9 @@ async fn disconnecting_stops_the_sync_and_keeps_the_issues(engine: Engine) {
     connect(&s.app, &s.admin, &s.fake, "test-token").await;
     ok(&s.app, &s.admin, "github/sync-now", &[]).await;
     synced(&s, waiting).await;
-    assert_eq!(item(&s, id).await["sync"]["issue"]["number"], number, "no second issue");
+    assert_eq!(
+        item(&s, id).await["sync"]["issue"]["number"],
+        number,
+        "no second issue"
+    );
 }

@@ -21,6 +21,7 @@ on_both_engines!(
     presence_lists_who_is_here_once_per_change,
     a_live_stream_ends_when_its_session_does,
     the_export_is_one_markdown_file_with_every_section,
+    starting_one_offers_related_incidents_first_and_searches_the_rest,
 );
 on_postgres!(participants_on_two_instances_see_each_others_edits);
 
@@ -474,11 +475,28 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     // The review counts the open hint and says what is missing.
     let review = part(&app, &app.client, pm, "review").await;
     assert!(review.contains("1 open hint"), "{review}");
+    // It says where the hint is, and links each missing section to its step.
+    assert!(
+        review.contains(r#"href="?step=factors""#) && review.contains("factor “"),
+        "{review}"
+    );
     assert!(
         review.contains(r#"data-testid="missing-sections""#),
         "{review}"
     );
     assert!(review.contains(r#"value="send_to_review""#), "{review}");
+    // Such a link opens the page on that step rather than the facilitator's.
+    let page = app
+        .get(&format!("/postmortems/{pm}?step=factors"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains(r#"data-step-panel="factors" hidden"#)
+            && page.contains(r#"data-step-panel="summary" hidden"#),
+        "the factors step is shown"
+    );
 
     // An item's editor comes on its own, opened, posting the version the edit starts from.
     let editor = get_editor(&app, &app.client, &id, &format!("factor-{factor_id}")).await;
@@ -586,10 +604,16 @@ async fn the_review_workflow_needs_complete_sections_and_another_reviewer(engine
     fill_minor_template(&app, pm).await;
     let meta = json(workflow(&app, &app.client, pm, "send_to_review", "").await).await;
     assert_eq!(meta["status"], "InReview");
-    // The author's own approval is not enough to publish.
-    assert_eq!(
-        json(workflow(&app, &app.client, pm, "approve", "").await).await["can_publish"],
-        false
+    // The author does not approve their own postmortem: refused, saying why.
+    let response = workflow(&app, &app.client, pm, "approve", "").await;
+    assert_eq!(response.status(), 409);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("ask someone else to approve"),
+        "the refusal says why"
     );
     assert_eq!(
         workflow(&app, &app.client, pm, "publish", "")
@@ -617,17 +641,40 @@ async fn the_review_workflow_needs_complete_sections_and_another_reviewer(engine
     )
     .await;
     assert_eq!(meta["status"], "Draft");
-    // A new round: another reviewer's approval allows publishing.
-    json(workflow(&app, &app.client, pm, "send_to_review", "").await).await;
-    json(workflow(&app, &reviewer, pm, "approve", "Clear and blameless.").await).await;
-    json(workflow(&app, &app.client, pm, "approve", "").await).await;
-    let meta = json(workflow(&app, &reviewer, pm, "approve", "Still clear.").await).await;
-    assert_eq!(meta["can_publish"], true);
     assert_eq!(
         meta["approvers"].as_array().unwrap().len(),
-        2,
+        0,
+        "a draft shows no approvals: {meta}"
+    );
+    // A new round: another reviewer's approval allows publishing.
+    json(workflow(&app, &app.client, pm, "send_to_review", "").await).await;
+    let meta = json(workflow(&app, &reviewer, pm, "approve", "Clear and blameless.").await).await;
+    assert_eq!(meta["can_publish"], true);
+    assert_eq!(
+        workflow(&app, &app.client, pm, "approve", "")
+            .await
+            .status(),
+        409
+    );
+    let meta = json(workflow(&app, &reviewer, pm, "approve", "Still clear.").await).await;
+    assert_eq!(
+        meta["approvers"].as_array().unwrap().len(),
+        1,
         "each reviewer counts once: {meta}"
     );
+    // The review step names who approves and, before that, why "Publish" waits.
+    let part = app
+        .call_get_with(
+            &app.client,
+            "postmortems/part",
+            &[("postmortem_id", &pm.to_string()), ("part", "review")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(part.contains("except its author"), "{part}");
+    assert!(part.contains("You started this postmortem"), "{part}");
     let meta = json(workflow(&app, &app.client, pm, "publish", "").await).await;
     assert_eq!(meta["status"], "Published");
     // Published is read-only.
@@ -973,4 +1020,58 @@ async fn participants_on_two_instances_see_each_others_edits() {
     )
     .await;
     wait_for(&mut on_second, "Saved on the first instance.").await;
+}
+
+async fn starting_one_offers_related_incidents_first_and_searches_the_rest(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_service("Search", "search", &[]).await;
+    app.create_service("Ledger", "ledger", &[]).await;
+    let on = |title: &'static str, service: &'static str| {
+        let app = &app;
+        async move {
+            declare(
+                app,
+                &[
+                    ("incident[title]", title),
+                    ("incident[severity]", "SEV3"),
+                    ("incident[services]", service),
+                ],
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let first = on("Search results stale", "search").await;
+    let sibling = on("Search index lagging", "search").await;
+    let other = on("Ledger export slow", "ledger").await;
+    let page = app
+        .get(&format!("/postmortems/new?incidents={first}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = |text: &str| {
+        page.find(text)
+            .unwrap_or_else(|| panic!("{text} is offered"))
+    };
+    // The chosen incident comes first and ticked, the one on the same service next and marked.
+    assert!(at("Search results stale") < at("Search index lagging"));
+    assert!(at("Search index lagging") < at("Ledger export slow"));
+    assert!(page.contains("same service: Search"), "{page}");
+    assert_eq!(
+        page.matches(r#"data-testid="related""#).count(),
+        1,
+        "only the sibling is related"
+    );
+    // A search narrows the others; the chosen incident stays offered.
+    let page = app
+        .get(&format!("/postmortems/new?incidents={first}&q=ledger"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Ledger export slow") && page.contains("Search results stale"));
+    assert!(!page.contains("Search index lagging"), "filtered out");
+    let _ = (sibling, other);
 }

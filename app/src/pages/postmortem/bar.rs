@@ -42,7 +42,13 @@ pub fn MeetingBar(
     postmortem: i64,
     can_edit: bool,
     status: PostmortemStatus,
+    /// The facilitator's step.
     step: Step,
+    /// The step the page shows (the facilitator's, unless another was asked for).
+    shown: Step,
+    /// The steps whose content is there, marked done on their tabs.
+    done: Vec<Step>,
+    /// Who leads the steps; empty until someone ticks "I'm facilitating".
     facilitator: String,
     last_event: i64,
     required: Vec<Step>,
@@ -54,11 +60,13 @@ pub fn MeetingBar(
         present: RwSignal::new(Vec::new()),
         facilitator: RwSignal::new((step, facilitator)),
         last_event: RwSignal::new(last_event),
-        mine: RwSignal::new(step),
+        mine: RwSignal::new(shown),
     };
     super::live::connect(room);
     super::client::listen(room);
-    let follow = RwSignal::new(true);
+    // Following the facilitator unless the page was opened on another step (a link to a step,
+    // an item's editor), which would otherwise be taken away at once.
+    let follow = RwSignal::new(shown == step);
     let lead = RwSignal::new(false);
     let mine = room.mine;
     // Followers go where the facilitator goes.
@@ -99,7 +107,13 @@ pub fn MeetingBar(
             <span data-testid="facilitator">
                 {move || {
                     let (step, by) = room.facilitator.get();
-                    format!("{by} is facilitating: step {} — {}", step.number(), step.label())
+                    if status == PostmortemStatus::Published {
+                        "Published: the meeting is over, and the document is read-only.".to_owned()
+                    } else if by.trim().is_empty() {
+                        "Nobody is facilitating yet: whoever ticks “I'm facilitating” leads the steps.".to_owned()
+                    } else {
+                        format!("{by} is facilitating: step {} — {} (ringed below)", step.number(), step.label())
+                    }
                 }}
             </span>
             <label><input type="checkbox" data-testid="follow" prop:checked=move || follow.get() on:change=move |ev| {
@@ -107,7 +121,7 @@ pub fn MeetingBar(
                 follow.set(on);
                 if on { mine.set(room.facilitator.get_untracked().0); }
             } /> " Follow the facilitator"</label>
-            {can_edit.then(|| view! {
+            {(can_edit && status != PostmortemStatus::Published).then(|| view! {
                 <label><input type="checkbox" data-testid="lead" prop:checked=move || lead.get() on:change=move |ev| {
                     let on = event_target_checked(&ev);
                     lead.set(on);
@@ -120,17 +134,26 @@ pub fn MeetingBar(
                 {Step::ALL.iter().map(|step| {
                     let step = *step;
                     let needed = required.contains(&step);
+                    let finished = done.contains(&step);
+                    let led = move || {
+                        let (at, by) = room.facilitator.get();
+                        at == step && !by.trim().is_empty() && status != PostmortemStatus::Published
+                    };
                     view! {
                         <li>
                             <button
                                 type="button"
                                 class="step"
                                 class:current=move || mine.get() == step
-                                class:facilitated=move || room.facilitator.get().0 == step
+                                class:facilitated=led
+                                class:done=finished
+                                title=move || led().then_some("The facilitator's step")
                                 aria-current=move || (mine.get() == step).then_some("step")
                                 data-testid=format!("step-{}", step.as_str())
+                                data-done=finished.then_some("true")
                                 on:click=move |_| go(step)
                             >
+                                {finished.then(|| view! { <span aria-label="done">"✓ "</span> })}
                                 {step.number()} ". " {step.label()}
                                 {needed.then_some(" *")}
                             </button>
@@ -138,6 +161,7 @@ pub fn MeetingBar(
                     }
                 }).collect_view()}
             </ol>
+            <p class="small muted steps-legend">"* required before review · ✓ done · ringed: the facilitator's step"</p>
         </nav>
     }
 }

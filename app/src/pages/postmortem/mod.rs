@@ -43,6 +43,11 @@ pub fn PostmortemPage() -> impl IntoView {
     // `?edit=timeline-12`: the page opens with that item's editor (how "Edit" works without
     // JavaScript; in the meeting the browser fetches the editor in place).
     let editing = use_query_map().read_untracked().get("edit");
+    // `?step=factors`: the page opens on that step (links from the review step use it).
+    let asked_step = use_query_map()
+        .read_untracked()
+        .get("step")
+        .and_then(|s| Step::parse(&s));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
@@ -51,7 +56,7 @@ pub fn PostmortemPage() -> impl IntoView {
                     Suspend::new(async move {
                     postmortem.await.map(|view| view! {
                         <PageTitle text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
-                        <Meeting view editing />
+                        <Meeting view editing asked_step />
                     })
                 })
                 }}
@@ -67,7 +72,11 @@ fn editable(view: &PostmortemView) -> bool {
 
 /// The meeting page: the header, the meeting bar and the steps' panels, the facilitator's shown.
 #[component]
-fn Meeting(view: PostmortemView, editing: Option<String>) -> impl IntoView {
+fn Meeting(
+    view: PostmortemView,
+    editing: Option<String>,
+    asked_step: Option<Step>,
+) -> impl IntoView {
     let problems = (!view.problems.is_empty()).then(|| {
         view! {
             <p class="small" data-testid="pm-problems">
@@ -79,11 +88,13 @@ fn Meeting(view: PostmortemView, editing: Option<String>) -> impl IntoView {
             </p>
         }
     });
-    // The facilitator's step, or the step of the item whose editor was asked for.
+    // The step of the item whose editor was asked for, or the step asked for, or the
+    // facilitator's. Shown anywhere but the facilitator's step, the page does not follow them.
     let shown = editing
         .as_deref()
         .and_then(Part::of_item)
         .map(|(part, _)| part.step())
+        .or(asked_step)
         .unwrap_or(view.facilitator_step);
     let panels = Step::ALL.iter().map(|&step| {
         view! {
@@ -118,6 +129,8 @@ fn Meeting(view: PostmortemView, editing: Option<String>) -> impl IntoView {
             can_edit=view.can_edit
             status=view.meta.status
             step=view.facilitator_step
+            shown
+            done=review::done_steps(&view)
             facilitator=view.facilitator.clone()
             last_event=view.last_event_id
             required=view.required.clone()

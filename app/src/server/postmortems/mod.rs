@@ -141,7 +141,8 @@ pub async fn start(
         author_id: Set(Some(user.id)),
         author_label: Set(name.clone()),
         facilitator_step: Set(Step::Summary.as_str().to_owned()),
-        facilitator_label: Set(name.clone()),
+        // Nobody leads until someone ticks "I'm facilitating".
+        facilitator_label: Set(String::new()),
         review_due_on: Set(Some((now + Duration::days(review_due_days)).date_naive())),
         review_round: Set(0),
         version: Set(1),
@@ -373,6 +374,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
             .collect(),
         last_event_id: super::live::last_event_id(db, id).await?,
         can_edit: false,
+        reading_author: false,
         can_promote: false,
         problems: super::problems::links::for_postmortem(
             db,
@@ -480,6 +482,11 @@ pub async fn meta(
         }
     }
     let status = status_of(pm);
+    // A draft has no approvals: a round's approvals count only while it is in review (and show
+    // which ones published it), never after changes were asked for.
+    if status == PostmortemStatus::Draft {
+        approvers.clear();
+    }
     Ok(PostmortemMeta {
         status,
         version: pm.version,

@@ -9,8 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::{completeness, display_name, find, meta, status_of, subject, template_of};
 use crate::api::postmortems::{LiveEvent, PostmortemMeta};
 use crate::domain::postmortem::{
-    PostmortemStatus, WorkflowAction, check_reopen_reason, check_review_comment, missing_sections,
-    transition,
+    PostmortemStatus, WorkflowAction, check_approver, check_reopen_reason, check_review_comment,
+    missing_sections, transition,
 };
 use crate::domain::{FieldError, FieldErrors};
 use crate::server::audit;
@@ -49,12 +49,15 @@ pub async fn apply(
             }
             round += 1;
         }
+        WorkflowAction::Approve => {
+            check_approver(user.id, pm.author_id).map_err(AppError::Conflict)?;
+        }
         WorkflowAction::Publish => {
             let current = meta(&txn, &pm, state.settings.review_approvals).await?;
             if !current.can_publish {
                 return Err(AppError::Conflict(format!(
-                    "Publishing needs {} approval(s) in this review round, at least one from \
-                     someone other than the author; it has {}.",
+                    "Publishing needs {} approval(s) in this review round from reviewers other \
+                     than the author; it has {}.",
                     state.settings.review_approvals,
                     current.approvers.len()
                 )));

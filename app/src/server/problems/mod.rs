@@ -388,10 +388,7 @@ pub async fn save_workaround(
 /// Refuses changes to a problem that has ended (duplicate, risk accepted, cancelled).
 pub fn refuse_if_ended(problem: &problem::Model) -> Result<(), AppError> {
     let state = state_of(problem);
-    if matches!(
-        state,
-        ProblemState::Duplicate | ProblemState::RiskAccepted | ProblemState::Cancelled
-    ) {
+    if state.has_ended() {
         return Err(AppError::Conflict(format!(
             "This problem is {}; it can no longer change.",
             state.label().to_lowercase()
