@@ -82,7 +82,7 @@ bench-dashboard:
 
 ## make bench-postmortem: a large postmortem's server-side render against the same bytes served
 ## statically (the ceiling): rendered for every request (the headline), as served while someone
-## saves ten times a second, and remembered while nobody writes; live fan-out to 100 participants
+## keeps saving (every 100 ms at most), and remembered while nobody writes; live fan-out to 100 participants
 ## (delivery p50/p99, server memory), and the gzipped release wasm bundle (built with cargo,
 ## wasm-bindgen and wasm-opt: no cargo-leptos needed). About 2 minutes after the build;
 ## BENCH_SECONDS shortens each run, BENCH_CLIENTS sets the participants (100) and BENCH_PEOPLE how

@@ -5,7 +5,7 @@
 #     about 5,000 words of Markdown) compared with serving the same HTML bytes as a static file
 #     (the ceiling), with wrk. The headline is the hard path, a render for every request (what
 #     each change in a meeting costs; PAGE_CACHE_MB=0, a second server on the same database);
-#     then the page as served while a participant saves ten times a second (each save ends the
+#     then the page as served while a participant keeps saving, every 100 ms at most (each save ends the
 #     remembered copy), and as served with nobody writing (the remembered page: a cache hit);
 #  2. live fan-out: 100 participants (100 people, each signed in) connected, one save, time until
 #     every client has it, and the server's memory with them connected;
@@ -74,7 +74,7 @@ ratio() { # the requests/s of $1.out over the ceiling's, labelled $2, with a not
 }
 echo "== the same bytes as a static file (GET /bench/postmortem.html): the ceiling"
 load /bench/postmortem.html static
-echo "== server-side render (GET /postmortems/$pm) as served while a participant saves ten times a second"
+echo "== server-side render (GET /postmortems/$pm) as served while a participant keeps saving (every 100 ms at most)"
 # Saves the summary every 100 ms with the version it last saw, counting the saves that went through.
 (
   version=$(api postmortems/get -d "id=$pm" | python3 -c "import json,sys; print([f for f in json.load(sys.stdin)['fields'] if f['field'].lower()=='summary'][0]['version'])")
@@ -143,7 +143,7 @@ echo "== summary: the page, headline first"
 for run in render writing ssr; do
   case $run in
     render) label="rendered for every request (each change's cost)" ;;
-    writing) label="as served while someone saves 10 times a second" ;;
+    writing) label="as served while someone keeps saving" ;;
     ssr) label="as served with nobody writing (cache hit)" ;;
   esac
   awk -v label="$label" '/Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = $2 } END { printf "   %-50s %9s req/s   p99 %s\n", label, rps, p99 }' "$workdir/$run.out"

@@ -6,7 +6,7 @@ use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::api::auth::take_notice;
-use crate::components::{Can, FormEnhancer, blocking_resource, provide_auth};
+use crate::components::{Can, FormEnhancer, Guarded, blocking_resource, provide_auth};
 use crate::domain::Permission;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
@@ -153,14 +153,26 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                         <Route
-                            path=path!("/admin/integrations")
-                            view=IntegrationsPage
+                            path=path!("/admin/users")
+                            view=|| view! { <Guarded permission=Permission::ManageUsers><UsersPage /></Guarded> }
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/github") view=GithubPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/integrations")
+                            view=|| view! { <Guarded permission=Permission::ManageIntegrations><IntegrationsPage /></Guarded> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/audit")
+                            view=|| view! { <Guarded permission=Permission::ViewAuditTrail><AuditPage /></Guarded> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/github")
+                            view=|| view! { <Guarded permission=Permission::ManageIntegrations><GithubPage /></Guarded> }
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/backlog") view=BacklogPage ssr=SsrMode::Async />
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/actions") view=ActionItemsPage ssr=SsrMode::Async />
@@ -192,7 +204,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/problems") view=ProblemsPage ssr=SsrMode::Async />
                         <Route path=path!("/problems/new") view=NewProblemPage ssr=SsrMode::Async />
                         <Route path=path!("/problems/:id") view=ProblemPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/templates") view=TemplatesPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/templates")
+                            view=|| view! { <Guarded permission=Permission::ConfigurePostmortems><TemplatesPage /></Guarded> }
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                         <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                         <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />

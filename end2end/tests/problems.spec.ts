@@ -68,6 +68,12 @@ test.describe("the problem manager", () => {
     await expect(page.getByTestId("problem-state")).toHaveText("Assessed");
     await page.getByTestId("move-analyse").click();
     await expect(page.getByTestId("problem-state")).toHaveText("Root cause analysis");
+    // Each move shows only what it needs: the reason comes with the moves that need one.
+    const withReason = page.getByTestId("open-with-reason");
+    await expect(withReason.getByLabel("Reason")).toBeHidden();
+    await withReason.locator("summary").click();
+    await expect(withReason.getByLabel("Reason")).toBeVisible();
+    await expect(withReason.getByTestId("move-cancel")).toBeVisible();
     await page.getByLabel("Root cause", { exact: true }).fill("The settlement batch holds a table lock while the ledger export runs.");
     await page.locator("#cause-category").selectOption("software");
     await page.getByLabel("Evidence").fill("https://grafana.example/d/settlement");

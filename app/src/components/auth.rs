@@ -56,3 +56,37 @@ pub fn Can(permission: Permission, children: ChildrenFn) -> impl IntoView {
         </Transition>
     }
 }
+
+/// A page for people whose role has `permission` (the administration pages). Anyone else gets a
+/// short explanation, answered 403, instead of forms the server would refuse; the page's own
+/// data is not even asked for.
+#[component]
+pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let user = auth.user.await.ok().flatten();
+                    if user.as_ref().is_some_and(|u| u.can(permission)) {
+                        return children().into_any();
+                    }
+                    #[cfg(feature = "ssr")]
+                    crate::server::error::set_status(http::StatusCode::FORBIDDEN);
+                    let role = user.map(|u| u.role.label()).unwrap_or("no role");
+                    view! {
+                        <super::PageTitle text="Only for administrators · Postmortem" />
+                        <h1>"Only for administrators"</h1>
+                        <p data-testid="not-for-your-role">
+                            {format!(
+                                "This page changes how the instance works, so only administrators use it. Your role ({role}) reads every record; ask an administrator if something here needs changing."
+                            )}
+                        </p>
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}

@@ -10,7 +10,7 @@ pub mod resource;
 pub mod sync;
 pub mod table;
 
-pub use auth::{Auth, Can, provide_auth, use_auth};
+pub use auth::{Auth, Can, Guarded, provide_auth, use_auth};
 pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
 pub use escape::{PageTitle, textarea_html, web_address};

@@ -210,48 +210,123 @@ fn KnownErrorArticle(article: KnownErrorView) -> impl IntoView {
     }
 }
 
+/// The moves the problem can make now, each with only the fields it needs: a plain move is one
+/// button; a move that needs a reason, the problem it duplicates, or a reason to resolve past the
+/// pipeline-test guardrail opens its own small form.
 #[component]
 fn Lifecycle(problem: ProblemView, actions: Actions) -> impl IntoView {
     let error = failed!(actions.transition);
-    let duplicate = problem
-        .possible_actions
-        .contains(&ProblemAction::MarkDuplicate);
     let guardrail = problem.possible_actions.contains(&ProblemAction::Resolve)
         && problem.open_pipeline_tests > 0;
     if problem.possible_actions.is_empty() {
         return view! { <p class="muted">"This problem has ended; nothing more happens to it."</p> }.into_any();
     }
+    let id = problem.id;
+    let open_tests = problem.open_pipeline_tests;
+    let button = move |action: ProblemAction, primary: bool| {
+        view! {
+            <button
+                type="submit"
+                name="action"
+                value=action.as_str()
+                class="button"
+                class:primary=primary
+                data-testid=format!("move-{}", action.as_str())
+            >
+                {action.label()}
+            </button>
+        }
+    };
+    let possible = problem.possible_actions.clone();
+    let plain: Vec<ProblemAction> = possible
+        .iter()
+        .copied()
+        .filter(|a| {
+            !a.needs_reason()
+                && *a != ProblemAction::MarkDuplicate
+                && !(*a == ProblemAction::Resolve && guardrail)
+        })
+        .collect();
+    let with_reason: Vec<ProblemAction> = possible
+        .iter()
+        .copied()
+        .filter(|a| a.needs_reason())
+        .collect();
+    let plain_moves = plain
+        .into_iter()
+        .map(|action| {
+            view! {
+                <ActionForm action=actions.transition attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    {button(action, true)}
+                </ActionForm>
+            }
+        })
+        .collect_view();
+    // A move with fields of its own opens its small form; the moves that need a reason share one.
+    let opened = move |testid: &'static str, summary: String, fields: AnyView, buttons: AnyView| {
+        view! {
+            <details class="lifecycle-move" data-testid=testid>
+                <summary class="button">{summary}</summary>
+                <ActionForm action=actions.transition attr:class="form">
+                    <input type="hidden" name="id" value=id />
+                    {fields}
+                    <div class="actions">{buttons}</div>
+                </ActionForm>
+            </details>
+        }
+    };
+    let resolve = (guardrail && possible.contains(&ProblemAction::Resolve)).then(|| {
+        opened(
+            "open-resolve",
+            "Resolve…".into(),
+            view! {
+                <p class="alert" data-testid="guardrail">
+                    {format!("{open_tests} pipeline-test action item{} of the fix {} still open.", if open_tests == 1 { "" } else { "s" }, if open_tests == 1 { "is" } else { "are" })}
+                </p>
+                <Field field="guardrail_reason" label="Resolve anyway because" value="" hint="Accepting the risk of resolving without those tests; audited." error=field_message(error, "guardrail_reason") />
+            }
+            .into_any(),
+            button(ProblemAction::Resolve, false).into_any(),
+        )
+    });
+    let duplicate = possible.contains(&ProblemAction::MarkDuplicate).then(|| {
+        opened(
+            "open-mark_duplicate",
+            "Mark as duplicate…".into(),
+            view! {
+                <Field field="duplicate_of" label="Duplicate of problem" value="" placeholder="e.g. 4" error=field_message(error, "duplicate_of") />
+            }
+            .into_any(),
+            button(ProblemAction::MarkDuplicate, false).into_any(),
+        )
+    });
+    let reasoned = (!with_reason.is_empty()).then(|| {
+        let summary = format!(
+            "{}…",
+            with_reason.iter().map(|a| a.label()).collect::<Vec<_>>().join(", ")
+        );
+        let buttons = with_reason
+            .iter()
+            .map(|a| button(*a, false))
+            .collect_view()
+            .into_any();
+        opened(
+            "open-with-reason",
+            summary,
+            view! {
+                <Field field="reason" label="Reason" value="" hint="Recorded in the history." error=field_message(error, "reason") />
+            }
+            .into_any(),
+            buttons,
+        )
+    });
+    let moves = view! { {plain_moves} {resolve} {duplicate} {reasoned} };
     view! {
         <section class="panel" aria-labelledby="section-lifecycle">
             <h2 id="section-lifecycle">"Move the problem on"</h2>
             <ErrorNotice error=form_notice(error) />
-            <ActionForm action=actions.transition attr:class="form" attr:data-testid="lifecycle-form">
-                <input type="hidden" name="id" value=problem.id />
-                <Field field="reason" label="Reason" value="" hint="Needed to accept the risk, cancel or re-analyse; recorded in the history." error=field_message(error, "reason") />
-                {duplicate.then(|| view! {
-                    <Field field="duplicate_of" label="Duplicate of problem" value="" placeholder="e.g. 4" error=field_message(error, "duplicate_of") />
-                })}
-                {guardrail.then(|| view! {
-                    <p class="alert" data-testid="guardrail">
-                        {format!("{} pipeline-test action item{} of the fix {} still open.", problem.open_pipeline_tests, if problem.open_pipeline_tests == 1 { "" } else { "s" }, if problem.open_pipeline_tests == 1 { "is" } else { "are" })}
-                    </p>
-                    <Field field="guardrail_reason" label="Resolve anyway because" value="" hint="Accepting the risk of resolving without those tests; audited." error=field_message(error, "guardrail_reason") />
-                })}
-                <div class="actions">
-                    {problem.possible_actions.iter().map(|a| view! {
-                        <button
-                            type="submit"
-                            name="action"
-                            value=a.as_str()
-                            class="button"
-                            class:primary=!matches!(a, ProblemAction::MarkDuplicate | ProblemAction::AcceptRisk | ProblemAction::Cancel)
-                            data-testid=format!("move-{}", a.as_str())
-                        >
-                            {a.label()}
-                        </button>
-                    }).collect_view()}
-                </div>
-            </ActionForm>
+            <div class="actions lifecycle" data-testid="lifecycle-form">{moves}</div>
         </section>
     }
     .into_any()

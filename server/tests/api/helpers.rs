@@ -350,6 +350,11 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The HTML of the page at `path`, as a browser navigating to it gets it.
+    pub async fn html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a page")
+    }
+
     /// Calls a server function the way the browser's JavaScript does (form-encoded arguments, JSON answer).
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.call_with(&self.client, endpoint, form).await

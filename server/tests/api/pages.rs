@@ -15,6 +15,7 @@ on_both_engines!(
     a_description_with_a_script_is_shown_without_it,
     demo_data_is_added_once_to_an_empty_database,
     a_failing_database_shows_an_error_page_with_status_500,
+    administration_pages_explain_themselves_to_other_roles_without_forms,
 );
 
 async fn the_catalog_page_lists_services_in_the_html(engine: Engine) {
@@ -223,4 +224,41 @@ async fn a_failing_database_shows_an_error_page_with_status_500(engine: Engine) 
         "no database details leak"
     );
     assert!(!html.contains("services_away") && !html.contains("does not exist"));
+}
+
+async fn administration_pages_explain_themselves_to_other_roles_without_forms(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for path in [
+        "/admin/users",
+        "/admin/integrations",
+        "/admin/github",
+        "/admin/templates",
+        "/admin/audit",
+    ] {
+        // The test client is a member: no form the server would refuse, and a 403.
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 403, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Only for administrators") && html.contains("(Member)"),
+            "{path}"
+        );
+        let actions: Vec<&str> = html
+            .split("action=\"/api/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default())
+            .filter(|action| *action != "auth/sign-out")
+            .collect();
+        assert!(actions.is_empty(), "{path} offers {actions:?}");
+    }
+    // An administrator gets the page itself.
+    let admin = app.client_as(app::domain::Role::Admin).await;
+    let page = admin
+        .get(app.url("/admin/templates"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Postmortem templates"));
 }

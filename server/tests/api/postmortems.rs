@@ -486,12 +486,7 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     );
     assert!(review.contains(r#"value="send_to_review""#), "{review}");
     // Such a link opens the page on that step rather than the facilitator's.
-    let page = app
-        .get(&format!("/postmortems/{pm}?step=factors"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.html(&format!("/postmortems/{pm}?step=factors")).await;
     assert!(
         !page.contains(r#"data-step-panel="factors" hidden"#)
             && page.contains(r#"data-step-panel="summary" hidden"#),
@@ -514,11 +509,8 @@ async fn each_part_of_the_meeting_renders_alone_with_its_forms(engine: Engine) {
     }
     // The page opens with that editor when asked for (how "Edit" works without JavaScript).
     let page = app
-        .get(&format!("/postmortems/{pm}?edit=factor-{factor_id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&format!("/postmortems/{pm}?edit=factor-{factor_id}"))
+        .await;
     let opened = page
         .split(&format!(r#"id="edit-factor-{factor_id}""#))
         .nth(1)
@@ -1046,11 +1038,8 @@ async fn starting_one_offers_related_incidents_first_and_searches_the_rest(engin
     let sibling = on("Search index lagging", "search").await;
     let other = on("Ledger export slow", "ledger").await;
     let page = app
-        .get(&format!("/postmortems/new?incidents={first}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&format!("/postmortems/new?incidents={first}"))
+        .await;
     let at = |text: &str| {
         page.find(text)
             .unwrap_or_else(|| panic!("{text} is offered"))
@@ -1066,11 +1055,8 @@ async fn starting_one_offers_related_incidents_first_and_searches_the_rest(engin
     );
     // A search narrows the others; the chosen incident stays offered.
     let page = app
-        .get(&format!("/postmortems/new?incidents={first}&q=ledger"))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&format!("/postmortems/new?incidents={first}&q=ledger"))
+        .await;
     assert!(page.contains("Ledger export slow") && page.contains("Search results stale"));
     assert!(!page.contains("Search index lagging"), "filtered out");
     let _ = (sibling, other);
