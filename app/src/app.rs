@@ -160,7 +160,7 @@ pub fn App() -> impl IntoView {
                         />
                         <Route
                             path=path!("/admin/integrations")
-                            view=|| view! { <Guarded permission=Permission::ManageIntegrations><IntegrationsPage /></Guarded> }
+                            view=IntegrationsPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -12,7 +12,10 @@ use crate::api::integrations::{
     SetIntegrationDisabled, SetIntegrationSecret, list_integrations, take_shown_once_token,
 };
 use crate::api::services::list_services;
-use crate::components::{DataTable, ErrorNotice, ErrorsView, Field, field_message, form_notice};
+use crate::components::{
+    DataTable, ErrorNotice, ErrorsView, Field, Guarded, field_message, form_notice,
+};
+use crate::domain::Permission;
 use crate::domain::alerts::AlertSource;
 use crate::domain::integration::{
     DEFAULT_SERVICE_LABEL, DEFAULT_SEVERITY_LABEL, DEFAULT_SIGNATURE_HEADER,
@@ -42,7 +45,10 @@ pub fn IntegrationsPage() -> impl IntoView {
             .or_else(|| set_secret.value().get().and_then(Result::err))
     });
 
+    // Guarded inside the page, not on its route: the token shown once must be taken from the
+    // session before the answer starts (a resource created later would take it too late).
     view! {
+        <Guarded permission=Permission::ManageIntegrations>
         <PageTitle text="Integrations · Postmortem" />
         <h1>"Integrations"</h1>
         <p class="muted">
@@ -73,6 +79,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         <NewIntegration create error=create_error />
+        </Guarded>
     }
 }
 
