@@ -260,3 +260,17 @@ test("a participant whose session ended is told so, keeps their text, and is liv
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test("on a phone, choosing a step brings its content into view", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, storageState: storageFor("member"), viewport: { width: 390, height: 700 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const pm = await startPostmortem(page.request, unique("Phone steps"));
+  await page.goto(`/postmortems/${pm}`);
+  await waitForHydration(page);
+  await page.getByTestId("step-actions").click();
+  // The step pills fill the phone's screen; the chosen step's heading is scrolled into view.
+  await expect(page.getByTestId("panel-actions").getByRole("heading", { level: 2 })).toBeInViewport();
+  expect(errors).toEqual([]);
+  await context.close();
+});

@@ -84,6 +84,11 @@ pub fn MeetingBar(
     };
     let go = move |step: Step| {
         mine.set(step);
+        // After the panel is shown (by the effect above), not while it is still hidden.
+        set_timeout(
+            move || super::client::reveal_step(step),
+            std::time::Duration::ZERO,
+        );
         if lead.get_untracked() {
             tell(step);
         } else if room.facilitator.get_untracked().0 != step {

@@ -23,6 +23,15 @@ pub fn show_step(room: Room, step: Step) {
     let _ = (room, step);
 }
 
+/// The person chose `step`: its panel is brought into view if it is not (on a phone the step
+/// pills fill the screen above it); on a wide screen, where it is in view, nothing moves.
+pub fn reveal_step(step: Step) {
+    #[cfg(feature = "hydrate")]
+    browser::reveal_step(step);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = step;
+}
+
 /// Someone changed something: the parts that show it are rendered anew (the review only when it
 /// is shown; it is refreshed whenever it is opened).
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -103,6 +112,15 @@ mod browser {
             change.remove();
             input.remove();
         });
+    }
+
+    pub fn reveal_step(step: Step) {
+        let selector = format!("[data-step-panel=\"{}\"]", step.as_str());
+        if let Ok(Some(panel)) = document().query_selector(&selector) {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            panel.scroll_into_view_with_scroll_into_view_options(&options);
+        }
     }
 
     pub fn show_step(room: Room, step: Step) {
