@@ -60,11 +60,6 @@ pub fn field_at_fault() -> Option<String> {
     }
 }
 
-/// Every path the list of server functions names.
-pub fn paths() -> impl Iterator<Item = &'static str> {
-    readers().keys().copied()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

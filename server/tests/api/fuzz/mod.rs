@@ -21,6 +21,9 @@ use crate::on_both_engines;
 
 on_both_engines!(every_server_function_survives_its_arguments_fuzzed);
 
+/// How forms send their arguments.
+const FORM: &str = "application/x-www-form-urlencoded";
+
 /// One server function: its path, whether it reads with GET, and the values its form sends.
 struct Endpoint {
     path: &'static str,
@@ -261,8 +264,14 @@ impl Fuzzer {
         self.token = token;
     }
 
-    /// Sends `body` (URL-encoded) to `endpoint`; the status and answer.
-    async fn send(&mut self, endpoint: &Endpoint, body: &str) -> (reqwest::StatusCode, String) {
+    /// Sends `body` to `endpoint` (in the query for a GET, else as `content_type`); the status
+    /// and answer.
+    async fn send(
+        &mut self,
+        endpoint: &Endpoint,
+        content_type: &str,
+        body: &str,
+    ) -> (reqwest::StatusCode, String) {
         for _ in 0..2 {
             let url = self.app.url(endpoint.path);
             let request = if endpoint.get {
@@ -270,7 +279,7 @@ impl Fuzzer {
             } else {
                 self.client
                     .post(url)
-                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("content-type", content_type)
                     .body(body.to_owned())
             };
             let response = request
@@ -303,7 +312,7 @@ impl Fuzzer {
             .map(|leaf| (leaf.key.clone(), valid(&leaf.shape)))
             .collect();
         let baseline = encode(&valid_pairs);
-        let (status, body) = self.send(endpoint, &baseline).await;
+        let (status, body) = self.send(endpoint, FORM, &baseline).await;
         if status.is_server_error() {
             self.fail(format!(
                 "{} with valid arguments ({baseline}) answered {status}: {}",
@@ -328,7 +337,7 @@ impl Fuzzer {
                     (Some(value), Some(key)) => pairs[i] = (key.clone(), value.clone()),
                 }
                 let sent = encode_raw_keys(&pairs);
-                let (status, body) = self.send(endpoint, &sent).await;
+                let (status, body) = self.send(endpoint, FORM, &sent).await;
                 let what = format!("{} with {} {}", endpoint.path, leaf.key, mutation.what);
                 if status.is_server_error() {
                     self.fail(format!("{what} answered {status}: {}", short(&body)));
@@ -338,39 +347,19 @@ impl Fuzzer {
             }
         }
         for (what, content_type, body) in [
-            (
-                "no body",
-                "application/x-www-form-urlencoded",
-                String::new(),
-            ),
+            ("no body", FORM, String::new()),
             (
                 "a JSON body",
                 "application/json",
                 serde_json::json!(valid_pairs).to_string(),
             ),
-            (
-                "broken escapes",
-                "application/x-www-form-urlencoded",
-                format!("{baseline}&%ZZ=%&&=&[=]"),
-            ),
+            ("broken escapes", FORM, format!("{baseline}&%ZZ=%&&=&[=]")),
         ] {
             if endpoint.get {
                 continue;
             }
-            let response = self
-                .client
-                .post(self.app.url(endpoint.path))
-                .bearer_auth(&self.token)
-                .header("content-type", content_type)
-                .header("Accept", "application/json")
-                .body(body)
-                .send()
-                .await
-                .expect("an answer");
-            self.sent += 1;
-            if response.status().is_server_error() {
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
+            let (status, text) = self.send(endpoint, content_type, &body).await;
+            if status.is_server_error() {
                 self.fail(format!(
                     "{} with {what} answered {status}: {}",
                     endpoint.path,
