@@ -71,6 +71,8 @@ if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$f
   BREAKOUT_URL="http://127.0.0.1:$breakout_port" npx playwright test "$@"; then
   echo "--- server log ---" >&2
   tail -n 50 "$workdir/demo.log" >&2
+  echo "--- breakout server log ---" >&2
+  tail -n 20 "$workdir/breakout.log" >&2
   echo "--- fake GitHub log ---" >&2
   tail -n 20 "$workdir/github.log" >&2
   exit 1

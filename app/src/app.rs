@@ -206,7 +206,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/problems/:id") view=ProblemPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/admin/templates")
-                            view=|| view! { <Guarded permission=Permission::ConfigurePostmortems><TemplatesPage /></Guarded> }
+                            view=|| view! { <Guarded permission=Permission::ViewRecords><TemplatesPage /></Guarded> }
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />

@@ -106,6 +106,64 @@ test.describe("an administrator", () => {
   });
 });
 
+test.describe("an administrator managing people", () => {
+  test.use({ storageState: storageFor("admin") });
+
+  test("changes a person's role, then disables them: they are signed out and cannot sign in", async ({ page, browser, baseURL }) => {
+    const person = await newPerson(baseURL!, "member");
+    const theirs = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+    const them = await theirs.newPage();
+    await signIn(them, person);
+    await expect(them.getByRole("link", { name: "Add service" })).toBeVisible();
+
+    await page.goto("/admin/users");
+    await waitForHydration(page);
+    const row = page.locator(`tr[data-email="${person.email}"]`);
+    await row.getByLabel(`Role of ${person.email}`).selectOption("viewer");
+    await row.getByRole("button", { name: "Change role" }).click();
+    await expect(row.getByLabel(`Role of ${person.email}`)).toHaveValue("viewer");
+    // Their next page is a viewer's: no way to add a service.
+    await them.goto("/services");
+    await expect(them.getByRole("heading", { level: 1 })).toBeVisible();
+    await expect(them.getByRole("link", { name: "Add service" })).toHaveCount(0);
+
+    await row.getByRole("button", { name: "Disable" }).click();
+    await expect(row).toContainText("Disabled");
+    await them.goto("/services");
+    await expect(them).toHaveURL(/\/sign-in/);
+    await them.getByLabel("Email").fill(person.email);
+    await them.getByLabel("Password").fill(person.password);
+    await them.getByRole("button", { name: "Sign in" }).click();
+    await expect(them).toHaveURL(/\/sign-in/);
+    await expect(them.locator(".field-error")).toBeVisible();
+    await theirs.close();
+  });
+});
+
+test.describe("a person with an account", () => {
+  test("changes their password: the old one stops working, the new one signs in", async ({ page, baseURL }) => {
+    const person = await newPerson(baseURL!);
+    await signIn(page, person, "/account");
+    await waitForHydration(page);
+    const fresh = "a brand new pass 456";
+    await page.getByLabel("Current password").fill("not the current one");
+    await page.getByLabel("New password", { exact: true }).fill(fresh);
+    await page.getByLabel("New password again").fill(fresh);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.locator('.field-error[data-field="current_password"]')).toContainText("not your current password");
+    await page.getByLabel("Current password").fill(person.password);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await page.getByLabel("Email").fill(person.email);
+    await page.getByLabel("Password").fill(person.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator(".field-error")).toHaveText("The email or password is incorrect.");
+    await signIn(page, { ...person, password: fresh });
+  });
+});
+
 test.describe("a member", () => {
   test.use({ storageState: storageFor("member") });
 
@@ -129,11 +187,48 @@ test.describe("a member", () => {
     const row = page.locator("tr", { hasText: name });
     await row.getByRole("button", { name: /Revoke/ }).click();
     await expect(row).toContainText("Revoked");
+    // The revoked token no longer opens anything.
+    const revoked = await page.request.post("/api/services/list", {
+      form: { include_archived: "false" },
+      headers: { Authorization: `Bearer ${secret}`, Cookie: "" },
+    });
+    expect(revoked.status()).toBe(401);
   });
 
   test("sees the history of a service", async ({ page }) => {
     await page.goto("/services/search");
     await expect(page.getByRole("heading", { name: "History" })).toBeVisible();
     await expect(page.locator("table.audit")).toContainText("service.created");
+  });
+});
+
+test.describe("postmortem templates", () => {
+  test("an administrator changes what SEV4 requires; a viewer reads it, with no form", async ({ browser, baseURL }) => {
+    const adminContext = await browser.newContext({ baseURL, storageState: storageFor("admin") });
+    const page = await adminContext.newPage();
+    await page.goto("/admin/templates");
+    await waitForHydration(page);
+    const sev4 = page.getByTestId("template-SEV4");
+    const learnings = sev4.getByLabel("Went well, went badly, got lucky");
+    const was = await learnings.isChecked();
+    await learnings.setChecked(!was);
+    await sev4.getByRole("button", { name: "Save SEV4" }).click();
+    await page.reload();
+    await expect(page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky")).toBeChecked({ checked: !was });
+
+    const viewerContext = await browser.newContext({ baseURL, storageState: storageFor("viewer") });
+    const viewer = await viewerContext.newPage();
+    const response = await viewer.goto("/admin/templates");
+    expect(response?.status()).toBe(200);
+    await expect(viewer.getByTestId("templates-read-only")).toBeVisible();
+    await expect(viewer.locator("form[action*='templates/save']")).toHaveCount(0);
+    const text = viewer.getByTestId("template-SEV4");
+    if (was) await expect(text).not.toContainText("Went well");
+    else await expect(text).toContainText("Went well");
+    // Put it back for the other tests.
+    await page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky").setChecked(was);
+    await page.getByTestId("template-SEV4").getByRole("button", { name: "Save SEV4" }).click();
+    await adminContext.close();
+    await viewerContext.close();
   });
 });

@@ -14,7 +14,7 @@ test.use({ baseURL: base, storageState: { cookies: [], origins: [] } });
 /** How many pages the walk opens (the integration test reads every page on both engines). */
 const PAGES = 70;
 
-const START = ["/services", "/incidents", "/postmortems", "/problems", "/backlog", "/action-items", "/deployments",
+const START = ["/services", "/incidents", "/postmortems", "/problems", "/backlog", "/actions", "/deployments",
   "/dashboard", "/audit", "/account", "/admin/users", "/admin/integrations", "/admin/github", "/admin/templates"];
 
 /** What the payloads would have added, had any of them become markup. */

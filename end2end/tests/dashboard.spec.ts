@@ -263,3 +263,53 @@ test("a deployment recorded by the webhook counts once", async ({ page, request 
   await expect(linked.getByRole("button", { name: "Unlink" })).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test("a custom period and a team narrow the figures, and the figures open the lists they count", async ({ page }) => {
+  test.slow();
+  const errors = watchErrors(page);
+  await openDashboard(page, "range=90");
+  const ninety = await figure(page, "incidents-total");
+  // A custom period of the last 45 days, typed as dates.
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  const form = filters(page);
+  await form.getByLabel("Period").selectOption("custom");
+  await form.getByLabel("From", { exact: true }).fill(day(45));
+  await form.getByLabel("To", { exact: true }).fill(day(0));
+  await form.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/[?&]range=custom(&|$)/);
+  await expect(page).toHaveURL(new RegExp(`[?&]from=${day(45)}(&|$)`));
+  await expect(filters(page).getByLabel("From", { exact: true })).toHaveValue(day(45));
+  expect(await figure(page, "incidents-total")).toBeLessThanOrEqual(ninety);
+
+  // A team keeps the incidents of its services: the Discovery team's Search is gone.
+  await filters(page).getByLabel("Team").selectOption("Payments");
+  await filters(page).getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/[?&]team=Payments(&|$)/);
+  await expect(filters(page).getByLabel("Team")).toHaveValue("Payments");
+  const byService = await chartNumbers(page.getByTestId("chart-service"));
+  expect(byService.has("Search")).toBe(false);
+  expect(byService.get("Payments API") ?? byService.get("Ledger")).toBeGreaterThan(0);
+
+  // The deployment figures open the deployments they count.
+  await openDashboard(page, "range=90");
+  const failed = await figure(page, "deployments-failed");
+  await page.getByTestId("deployments-failed").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Deployments linked to an incident");
+  await expect(page.getByTestId("deployment-row")).toHaveCount(failed);
+  await openDashboard(page, "range=90");
+  await page.getByTestId("deployments").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Deployments");
+  expect(await page.getByTestId("deployment-row").count()).toBeGreaterThan(failed);
+
+  // An action-item row opens the list of those items.
+  await openDashboard(page, "range=90");
+  const kinds = page.getByTestId("actions-by-kind");
+  const kind = (await kinds.locator("tbody th a").first().textContent())!.trim();
+  await kinds.locator("tbody th a").first().click();
+  await expect(page).toHaveURL(/\/actions\?/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Action items");
+  const rows = page.getByTestId("action-row");
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const row of await rows.all()) await expect(row).toContainText(kind);
+  expect(errors).toEqual([]);
+});

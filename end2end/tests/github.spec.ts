@@ -1,14 +1,18 @@
 // GitHub backlog sync as an admin and a team meet it, against the fake GitHub that scripts/e2e.sh
 // starts: connecting and testing the connection, an action item becoming an issue with its labels
 // and a link back, and closing that issue with a merged pull request flipping the item to verified
-// in the open page, and on the pipeline-test backlog.
+// in the open page, and on the pipeline-test backlog; an item of a postmortem on several services
+// files its issue with the most affected one, and moving it to another service moves its issue.
 import { type Page, expect } from "@playwright/test";
 import { startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
 
 const fake = process.env.FAKE_GITHUB_URL ?? "http://127.0.0.1:3939";
 const secret = "end-to-end webhook secret";
 
-type FakeIssue = { number: number; title: string; body: string; labels: string[]; html_url: string; sub_issues: number[] };
+type FakeIssue = {
+  number: number; title: string; body: string; labels: string[]; html_url: string; sub_issues: number[];
+  state: string; state_reason: string | null; comments: string[];
+};
 
 async function issues(page: Page, repo: string): Promise<FakeIssue[]> {
   const response = await page.request.get(`${fake}/_fake/repos/${repo}/issues`);
@@ -93,4 +97,58 @@ test("a pipeline test becomes an issue, and a merged fix verifies it", async ({ 
   const summary = page.getByTestId("backlog-summary").filter({ hasText: "Payments API" });
   await expect(summary.getByTestId("verified")).not.toHaveText("0");
   expect(errors).toEqual([]);
+});
+
+test("an item files its issue with its own service, and moving it moves the issue", async ({ page }) => {
+  test.slow();
+  // Two incidents: one on Ledger and Payments API, one on Payments API alone.
+  const ids: string[] = [];
+  for (const [title, services] of [[unique("Ledger and card writes time out"), "ledger, payments-api"], [unique("Card captures fail"), "payments-api"]]) {
+    const declared = await page.request.post("/api/incidents/declare", {
+      form: { "incident[title]": title, "incident[severity]": "SEV2", "incident[services]": services },
+      headers: { Accept: "application/json" },
+    });
+    expect(declared.status()).toBe(200);
+    ids.push(String((await declared.json()).id));
+  }
+  const started = await page.request.post("/api/postmortems/start", { form: { incidents: ids.join(",") }, headers: { Accept: "application/json" } });
+  const pm = await started.json();
+  await page.goto(`/postmortems/${pm}?step=actions`);
+  await waitForHydration(page);
+  await page.getByText("Add an action item").click();
+  const editor = page.getByTestId("action-editor");
+  // Payments API is affected by both incidents, Ledger (first by name) by one.
+  await expect(editor.getByLabel("Service").locator("option:checked")).toHaveText(/^Payments API · acme\/payments-api/);
+  const title = unique("Contract test for card captures");
+  await editor.getByLabel("What will change").fill(title);
+  await editor.getByLabel("Kind").selectOption({ label: "Pipeline test" });
+  await editor.getByRole("button", { name: "Add action item" }).click();
+  const row = page.getByTestId("action-row").filter({ hasText: title });
+  await expect(row.getByTestId("action-service")).toHaveText("Payments API (acme/payments-api)");
+  const sync = row.getByTestId("sync");
+  await expect(sync.getByRole("link", { name: /acme\/payments-api#\d+/ })).toBeVisible({ timeout: 15_000 });
+  const first = Number((await sync.getByRole("link").first().textContent())!.split("#")[1]);
+
+  // Moved to Ledger: the issue is filed there, and the first one closed with a pointer to it.
+  await row.getByRole("link", { name: "Edit" }).click();
+  const edit = row.getByTestId("action-editor");
+  await edit.getByLabel("Service").selectOption({ label: "Ledger · acme/ledger · affected in 1" });
+  await edit.getByRole("button", { name: "Save action item" }).click();
+  await expect(row.getByTestId("action-service")).toHaveText("Ledger (acme/ledger)");
+  const moved = sync.getByRole("link", { name: /acme\/ledger#\d+/ });
+  await expect(moved).toBeVisible({ timeout: 15_000 });
+  const second = Number((await moved.textContent())!.split("#")[1]);
+  await expect.poll(async () => (await issues(page, "acme/payments-api")).find((i) => i.number === first)?.state, { timeout: 15_000 }).toBe("closed");
+  const old = (await issues(page, "acme/payments-api")).find((i) => i.number === first)!;
+  expect(old.state_reason).toBe("not_planned");
+  expect(old.comments.join("\n")).toContain(`acme/ledger#${second}`);
+  const open = (await issues(page, "acme/ledger")).filter((i) => i.title === title && i.state === "open");
+  expect(open.map((i) => i.number)).toEqual([second]);
+
+  // The backlog lists it under Ledger.
+  await page.goto("/backlog");
+  const ledger = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Ledger", exact: true }) });
+  await expect(ledger.getByTestId("backlog-item").filter({ hasText: title })).toBeVisible();
+  const payments = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Payments API", exact: true }) });
+  await expect(payments.getByTestId("backlog-item").filter({ hasText: title })).toHaveCount(0);
 });

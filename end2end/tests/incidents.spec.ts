@@ -318,6 +318,32 @@ test.describe("a member", () => {
   });
 });
 
+test.describe("two people editing one incident", () => {
+  test.use({ storageState: storageFor("member") });
+
+  test("the later save is refused with the reason, and the earlier one is kept", async ({ page, browser, baseURL }) => {
+    const title = unique("Search latency doubles");
+    const id = await declareThroughApi(page.request, { title, services: "search" });
+    const other = await browser.newContext({ baseURL, storageState: storageFor("admin") });
+    const admin = await other.newPage();
+    for (const p of [page, admin]) {
+      await p.goto(`/incidents/${id}/edit`);
+      await waitForHydration(p);
+    }
+    await admin.getByLabel("What is wrong?").fill(`${title} (EU only)`);
+    await admin.getByRole("button", { name: "Save changes" }).click();
+    await expect(admin).toHaveURL(new RegExp(`/incidents/${id}$`));
+    await expect(admin.getByRole("heading", { level: 1 })).toContainText("(EU only)");
+
+    await page.getByLabel("Impact summary").fill("Searches take 2 s instead of 1 s.");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("alert")).toContainText("Someone else changed this incident after you opened it.");
+    await page.goto(`/incidents/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("(EU only)");
+    await other.close();
+  });
+});
+
 test.describe("a viewer", () => {
   test.use({ storageState: storageFor("viewer") });
 

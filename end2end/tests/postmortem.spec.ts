@@ -274,3 +274,44 @@ test("on a phone, choosing a step brings its content into view", async ({ browse
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test("a postmortem of two incidents is started from the list, and its items are kept without JavaScript", async ({ browser, baseURL }) => {
+  const admin = await browser.newContext({ storageState: storageFor("admin"), baseURL });
+  const a = await admin.newPage();
+  const word = unique("Inventory");
+  const titles = [`${word} sync stalls`, `${word} counts drift`];
+  for (const title of titles) {
+    const declared = await a.request.post("/api/incidents/declare", {
+      form: { "incident[title]": title, "incident[severity]": "SEV3", "incident[services]": "ledger" },
+      headers: { Accept: "application/json" },
+    });
+    expect(declared.status()).toBe(200);
+  }
+  // Both are found by a search and chosen together.
+  await a.goto(`/postmortems/new?q=${encodeURIComponent(word)}`);
+  await waitForHydration(a);
+  for (const title of titles) await a.getByTestId("incident-choice").filter({ hasText: title }).getByRole("checkbox").check();
+  await a.getByTestId("start-postmortem").click();
+  await expect(a).toHaveURL(/\/postmortems\/\d+$/);
+  const url = new URL(a.url()).pathname;
+  for (const title of titles) await expect(a.getByTestId("pm-incident").filter({ hasText: title })).toBeVisible();
+  await admin.close();
+
+  // Without JavaScript: an action item is added, opened with ?edit= and changed.
+  const plain = await browser.newContext({ storageState: storageFor("member"), baseURL, javaScriptEnabled: false });
+  const b = await plain.newPage();
+  await b.goto(`${url}?step=actions`);
+  await b.getByText("Add an action item").click();
+  const editor = b.getByTestId("action-editor").last();
+  await editor.getByLabel("What will change").fill("Alert when inventory sync lags 5 minutes");
+  await editor.getByRole("button", { name: "Add action item" }).click();
+  const row = b.getByTestId("action-row").filter({ hasText: "inventory sync lags" });
+  await expect(row).toBeVisible();
+  await row.getByRole("link", { name: "Edit" }).click();
+  await expect(b).toHaveURL(/\?edit=action-\d+/);
+  const open = b.locator("details[open]").getByTestId("action-editor");
+  await open.getByLabel("What will change").fill("Alert when inventory sync lags 2 minutes");
+  await open.getByRole("button", { name: "Save action item" }).click();
+  await expect(b.getByTestId("action-row").filter({ hasText: "lags 2 minutes" })).toBeVisible();
+  await plain.close();
+});

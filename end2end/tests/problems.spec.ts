@@ -235,3 +235,79 @@ test.describe("recording a problem from an incident", () => {
     await expect(page.getByTestId("problem-link")).toContainText("Ledger export stalls");
   });
 });
+
+test.describe("picking records instead of typing numbers", () => {
+  test.use({ storageState: storageFor("pm") });
+
+  async function problem(request: APIRequestContext, title: string, incidents = ""): Promise<number> {
+    const response = await request.post("/api/problems/create", {
+      form: { "problem[title]": title, "problem[impact]": "medium", "problem[urgency]": "medium", "problem[services]": "1", incidents },
+      headers: { Accept: "application/json" },
+    });
+    expect(response.status(), await response.text()).toBe(200);
+    return response.json();
+  }
+
+  test("links an action item and names a duplicate from searchable lists, without JavaScript", async ({ browser, request }) => {
+    const id = tag();
+    const incident = await declare(request, `Refunds stall ${id}`);
+    const started = await request.post("/api/postmortems/start", { form: { incidents: String(incident) }, headers: { Accept: "application/json" } });
+    const pm = await started.json();
+    const item = `Retry refunds idempotently ${id}`;
+    const saved = await request.post("/api/postmortems/actions/save", {
+      form: { postmortem_id: String(pm), id: "0", version: "0", "action[title]": item, "action[kind]": "fix" },
+      headers: { Accept: "application/json" },
+    });
+    expect(saved.status(), await saved.text()).toBe(200);
+    const itemId = (await saved.json()).Saved.id;
+    const target = await problem(request, `Refund queue backs up ${id}`);
+    const mine = await problem(request, `Refunds stall again ${id}`, String(incident));
+
+    const context = await browser.newContext({ javaScriptEnabled: false, storageState: storageFor("pm") });
+    const page = await context.newPage();
+    await page.goto(`/problems/${mine}`);
+    // The item of this problem's own incident is offered, by title, first.
+    const field = page.getByLabel("Link action item");
+    await expect(field).toHaveAttribute("list", "action-item-choices");
+    const offered = page.locator("#action-item-choices option");
+    await expect(offered.first()).toHaveAttribute("value", String(itemId));
+    await expect(offered.first()).toHaveText(new RegExp(`#${itemId} · ${item}`));
+    await field.fill(String(itemId));
+    await page.getByRole("button", { name: "Link", exact: true }).last().click();
+    await expect(page.getByTestId("fix-item").filter({ hasText: item })).toBeVisible();
+
+    // The duplicate's list holds the other open problem, not this one.
+    await page.getByText("Mark as duplicate…").click();
+    const duplicate = page.getByLabel("Duplicate of problem");
+    await expect(duplicate).toHaveAttribute("list", "duplicate-of-choices");
+    await expect(page.locator(`#duplicate-of-choices option[value="${target}"]`)).toHaveText(new RegExp(`Refund queue backs up ${id}`));
+    await expect(page.locator(`#duplicate-of-choices option[value="${mine}"]`)).toHaveCount(0);
+    await duplicate.fill(String(target));
+    await page.getByTestId("move-mark_duplicate").click();
+    await expect(page.getByText("it can no longer change")).toBeVisible();
+    await context.close();
+  });
+
+  test("the queue's bulk bar shows only the chosen action's fields", async ({ page }) => {
+    await page.goto("/problems");
+    await waitForHydration(page);
+    const bulk = page.getByTestId("bulk-form");
+    const field = (name: string) => bulk.locator(`[name="${name}"]`);
+    const operation = bulk.locator("#bulk-operation");
+    await expect(field("impact")).toBeVisible();
+    await expect(field("urgency")).toBeVisible();
+    await expect(field("coordinator")).toBeHidden();
+    await expect(field("incidents")).toBeHidden();
+    await expect(field("duplicate_of")).toBeHidden();
+    await operation.selectOption("duplicate");
+    await expect(field("duplicate_of")).toBeVisible();
+    await expect(field("duplicate_of")).toHaveAttribute("list", "bulk-duplicate-choices");
+    await expect(field("impact")).toBeHidden();
+    await operation.selectOption("assign");
+    await expect(field("coordinator")).toBeVisible();
+    await expect(field("duplicate_of")).toBeHidden();
+    await operation.selectOption("link");
+    await expect(field("incidents")).toBeVisible();
+    await expect(field("coordinator")).toBeHidden();
+  });
+});

@@ -14,6 +14,7 @@ mod m20261128_000009_deployments;
 mod m20261128_000010_dashboard_rollup;
 mod m20261207_000011_sync_job_finished_by;
 mod m20261207_000012_pm_timeline_kind;
+mod m20261207_000013_action_item_service;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_dashboard_rollup::Migration),
             Box::new(m20261207_000011_sync_job_finished_by::Migration),
             Box::new(m20261207_000012_pm_timeline_kind::Migration),
+            Box::new(m20261207_000013_action_item_service::Migration),
         ]
     }
 }

@@ -53,7 +53,7 @@ async fn app(pace_ms: i64, fake: &FakeGitHub) -> (AppState, String) {
     // Pick a demo postmortem whose service names a repository, and make that repository exist.
     let mut repository = None;
     for pm in postmortem::Entity::find().all(&state.db).await.unwrap() {
-        if let Some(repo) = facts::repository_for(&state.db, pm.id, None).await.unwrap() {
+        if let Some(repo) = repository_of(&state.db, pm.id).await {
             repository = Some(repo);
             break;
         }
@@ -83,15 +83,19 @@ async fn app(pace_ms: i64, fake: &FakeGitHub) -> (AppState, String) {
     (state, repository)
 }
 
+/// The repository a new item of postmortem `pm` files its issue in.
+async fn repository_of(db: &sea_orm::DatabaseConnection, pm: i64) -> Option<String> {
+    let service = app::server::postmortems::services::default_for(db, pm, None)
+        .await
+        .unwrap();
+    facts::repository_of(db, service).await.unwrap()
+}
+
 async fn add_items(state: &AppState, count: usize) -> Vec<i64> {
     let pm = {
         let mut chosen = 0;
         for pm in postmortem::Entity::find().all(&state.db).await.unwrap() {
-            if facts::repository_for(&state.db, pm.id, None)
-                .await
-                .unwrap()
-                .is_some()
-            {
+            if repository_of(&state.db, pm.id).await.is_some() {
                 chosen = pm.id;
                 break;
             }
@@ -118,6 +122,11 @@ async fn add_items(state: &AppState, count: usize) -> Vec<i64> {
             updated_at: Set(now),
             done_at: Set(None),
             problem_id: Set(None),
+            service_id: Set(
+                app::server::postmortems::services::default_for(&txn, pm, None)
+                    .await
+                    .unwrap(),
+            ),
             ..Default::default()
         }
         .insert(&txn)

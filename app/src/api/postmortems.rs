@@ -121,6 +121,9 @@ pub struct ActionView {
     pub status: ActionStatus,
     pub version: i32,
     pub updated_by: String,
+    /// The service it belongs to (its issue goes to that service's repository).
+    #[serde(default)]
+    pub service_id: Option<i64>,
     /// Where the item stands with GitHub, once it was queued for a sync.
     #[serde(default)]
     pub sync: Option<crate::api::github::SyncBadge>,
@@ -137,6 +140,7 @@ impl ActionView {
             priority: self.priority.as_str().to_owned(),
             factor: self.factor_id.map(|i| i.to_string()).unwrap_or_default(),
             status: self.status.as_str().to_owned(),
+            service: self.service_id.map(|i| i.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -190,6 +194,9 @@ pub struct PostmortemView {
     pub timeline: Vec<PmTimelineView>,
     pub factors: Vec<FactorView>,
     pub actions: Vec<ActionView>,
+    /// Every active service, the incidents' own first (see [`crate::domain::action_service`]).
+    #[serde(default)]
+    pub services: Vec<crate::domain::action_service::ServiceChoice>,
     pub users: Vec<UserRef>,
     /// The newest live event, so the page's live connection starts after it.
     pub last_event_id: i64,

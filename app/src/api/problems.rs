@@ -210,6 +210,12 @@ pub struct ProblemView {
     pub matrix: PriorityMatrix,
     pub all_services: Vec<Named>,
     pub coordinators: Vec<Named>,
+    /// Action items that could join the fix (labelled with their postmortem).
+    #[serde(default)]
+    pub action_candidates: Vec<Named>,
+    /// Problems this one could be marked a duplicate of.
+    #[serde(default)]
+    pub duplicate_candidates: Vec<Named>,
     pub can_triage: bool,
     pub can_manage_known_errors: bool,
 }

@@ -64,6 +64,10 @@ pub fn Field(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] kind: FieldKind,
+    /// Records to pick from by number (`id`, label): the browser's own searchable list, which
+    /// filters by number and label as one types and needs no script.
+    #[prop(optional)]
+    choices: Option<Vec<(i64, String)>>,
 ) -> impl IntoView {
     let (id, name) = match form {
         Some(form) => (
@@ -73,6 +77,14 @@ pub fn Field(
         None => (field.replace('_', "-"), field.to_owned()),
     };
     let hint_id = format!("{id}-hint");
+    let list_id = choices.as_ref().map(|_| format!("{id}-choices"));
+    let datalist = choices.map(|choices| {
+        let options = choices
+            .into_iter()
+            .map(|(value, label)| view! { <option value=value.to_string()>{format!("#{value} · {label}")}</option> })
+            .collect_view();
+        view! { <datalist id=list_id.clone()>{options}</datalist> }
+    });
     let error_id = format!("{id}-error");
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
@@ -117,6 +129,7 @@ pub fn Field(
                 }
                 value=value
                 placeholder=placeholder
+                list=list_id
                 required=required
                 aria-required=required.then_some("true")
                 aria-invalid=invalid
@@ -138,6 +151,7 @@ pub fn Field(
                 {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
             {input}
+            {datalist}
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
             {move || {
                 error

@@ -3,6 +3,7 @@
 #[macro_use]
 mod choice;
 
+pub mod action_service;
 pub mod alerts;
 pub mod auth;
 pub mod coach;

@@ -590,6 +590,8 @@ pub struct ActionForm {
     /// The factor's id, or empty.
     pub factor: String,
     pub status: String,
+    /// The service's id, or empty for the usual one (see [`crate::domain::action_service`]).
+    pub service: String,
 }
 
 /// A checked action item (the owner and factor are checked against the database by the server).
@@ -603,6 +605,7 @@ pub struct ActionDraft {
     pub priority: ActionPriority,
     pub factor_id: Option<i64>,
     pub status: ActionStatus,
+    pub service_id: Option<i64>,
 }
 
 impl ActionForm {
@@ -645,6 +648,10 @@ impl ActionForm {
             })
             .ok_or_else(|| "Choose open or done.".to_owned()),
         );
+        let service_id = errors.check(
+            "service",
+            optional_id(&self.service, "Choose a service from the list."),
+        );
         match (
             title,
             description,
@@ -654,6 +661,7 @@ impl ActionForm {
             priority,
             factor_id,
             status,
+            service_id,
         ) {
             (
                 Some(title),
@@ -664,6 +672,7 @@ impl ActionForm {
                 Some(priority),
                 Some(factor_id),
                 Some(status),
+                Some(service_id),
             ) if errors.0.is_empty() => Ok(ActionDraft {
                 title,
                 description,
@@ -673,6 +682,7 @@ impl ActionForm {
                 priority,
                 factor_id,
                 status,
+                service_id,
             }),
             _ => Err(errors),
         }
@@ -973,6 +983,12 @@ mod tests {
         assert_eq!(draft.owner_id, Some(7));
         assert_eq!(draft.priority, ActionPriority::Medium);
         assert_eq!(draft.status, ActionStatus::Open);
+        assert_eq!(draft.service_id, None, "empty: the usual service");
+        let chosen = ActionForm {
+            service: "4".into(),
+            ..form.clone()
+        };
+        assert_eq!(chosen.parse(earliest).unwrap().service_id, Some(4));
         let early = ActionForm {
             due_on: "2026-11-01".into(),
             ..form.clone()
@@ -988,10 +1004,12 @@ mod tests {
             owner: "bob".into(),
             kind: "wish".into(),
             due_on: "next week".into(),
+            service: "payments".into(),
             ..form
         };
         let errors = bad.parse(earliest).unwrap_err();
-        assert_eq!(errors.0.len(), 3, "{errors:?}");
+        assert_eq!(errors.0.len(), 4, "{errors:?}");
+        assert!(errors.message_for("service").is_some());
     }
 
     #[test]

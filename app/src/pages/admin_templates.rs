@@ -1,4 +1,5 @@
-//! Administrators choose which postmortem sections each severity requires before review.
+//! Administrators choose which postmortem sections each severity requires before review; anyone
+//! else who may read records sees the same templates, read-only.
 
 use leptos::prelude::*;
 
@@ -7,6 +8,7 @@ use crate::components::resource;
 
 use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
 use crate::components::{ErrorNotice, ErrorsView};
+use crate::domain::Permission;
 use crate::domain::postmortem::Step;
 
 #[component]
@@ -14,6 +16,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let rows = resource(|| (), |_| list_templates());
+    let auth = crate::components::use_auth();
     view! {
         <PageTitle text="Postmortem templates · Postmortem" />
         <h1>"Postmortem templates"</h1>
@@ -22,10 +25,41 @@ pub fn TemplatesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
                 {move || Suspend::new(async move {
-                    rows.await.map(|rows| rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view())
+                    let can_edit = auth.user.await.ok().flatten().is_some_and(|u| u.can(Permission::ConfigurePostmortems));
+                    rows.await.map(|rows| {
+                        if can_edit {
+                            rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view().into_any()
+                        } else {
+                            view! {
+                                <p class="muted" data-testid="templates-read-only">"Only an administrator changes these."</p>
+                                <dl class="facts">{rows.into_iter().map(|row| view! { <TemplateFacts row /> }).collect_view()}</dl>
+                            }.into_any()
+                        }
+                    })
                 })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+/// One severity's template as text: the sections it requires.
+#[component]
+fn TemplateFacts(row: TemplateRow) -> impl IntoView {
+    let required = Step::SECTIONS
+        .iter()
+        .filter(|step| row.required.contains(step))
+        .map(|step| step.label())
+        .collect::<Vec<_>>();
+    let required = if required.is_empty() {
+        "Nothing required".to_owned()
+    } else {
+        required.join(", ")
+    };
+    view! {
+        <div data-testid=format!("template-{}", row.severity)>
+            <dt>{row.severity.to_string()}</dt>
+            <dd>{required}</dd>
+        </div>
     }
 }
 

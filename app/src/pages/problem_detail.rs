@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 use super::incidents_list::{SeverityBadge, StatusBadge};
 use super::problem_new::ProblemFields;
 use crate::api::problems::{
-    AddRootCause, KnownErrorView, LinkAction, LinkIncidents, ProblemView, PublishKnownError,
+    AddRootCause, KnownErrorView, LinkAction, LinkIncidents, Named, ProblemView, PublishKnownError,
     RetireKnownError, SaveWorkaround, TransitionProblem, UnlinkIncident, UpdateProblem,
     get_problem,
 };
@@ -223,6 +223,7 @@ fn Lifecycle(problem: ProblemView, actions: Actions) -> impl IntoView {
     }
     let id = problem.id;
     let open_tests = problem.open_pipeline_tests;
+    let duplicate_choices = pairs(&problem.duplicate_candidates);
     let button = move |action: ProblemAction, primary: bool| {
         view! {
             <button
@@ -295,7 +296,7 @@ fn Lifecycle(problem: ProblemView, actions: Actions) -> impl IntoView {
             "open-mark_duplicate",
             "Mark as duplicate…".into(),
             view! {
-                <Field field="duplicate_of" label="Duplicate of problem" value="" placeholder="e.g. 4" error=field_message(error, "duplicate_of") />
+                <Field field="duplicate_of" label="Duplicate of problem" value="" placeholder="Type a title or number" hint="Pick from the open problems, those on the same services first." choices=duplicate_choices.clone() error=field_message(error, "duplicate_of") />
             }
             .into_any(),
             button(ProblemAction::MarkDuplicate, false).into_any(),
@@ -545,11 +546,16 @@ fn Fix(problem: ProblemView, actions: Actions) -> impl IntoView {
             {problem.can_triage.then(|| view! {
                 <ActionForm action=actions.link_action attr:class="form inline">
                     <input type="hidden" name="id" value=problem.id />
-                    <Field field="action_item" label="Link action item" value="" placeholder="e.g. 31" error=field_message(error, "action_item") />
+                    <Field field="action_item" label="Link action item" value="" placeholder="Type a title or number" hint="Pick from the action items, those of postmortems on this problem's incidents first." choices=pairs(&problem.action_candidates) error=field_message(error, "action_item") />
                     <button type="submit" class="button">"Link"</button>
                 </ActionForm>
                 <ErrorNotice error=form_notice(error) />
             })}
         </section>
     }
+}
+
+/// Records as a pick list's (number, label) pairs.
+fn pairs(records: &[Named]) -> Vec<(i64, String)> {
+    records.iter().map(|r| (r.id, r.name.clone())).collect()
 }

@@ -193,6 +193,10 @@ fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -
     if rows.is_empty() {
         return view! { <p class="empty-state">"No problems match."</p> }.into_any();
     }
+    let duplicate_choices = rows
+        .iter()
+        .map(|r| view! { <option value=r.id.to_string()>{format!("#{} · {}", r.id, r.title)}</option> })
+        .collect_view();
     view! {
         <section aria-labelledby="queue">
             <h2 id="queue">"Queue"</h2>
@@ -208,17 +212,27 @@ fn Problems(rows: Vec<ProblemRow>, can_triage: bool, coordinators: Vec<Named>) -
                             <option value="duplicate">"Mark duplicate of"</option>
                         </select>
                     </label>
-                    <LevelSelect name="impact" label="Impact" />
-                    <LevelSelect name="urgency" label="Urgency" />
-                    <label>
+                    // Only the chosen action's fields show (style/main.css, by the selected
+                    // option; no script needed); the server reads only those.
+                    <span class="bulk-fields bulk-levels">
+                        <LevelSelect name="impact" label="Impact" />
+                        <LevelSelect name="urgency" label="Urgency" />
+                    </span>
+                    <label class="bulk-fields bulk-assign">
                         "Coordinator "
                         <select name="coordinator">
                             <option value="">"Nobody"</option>
                             {coordinators.iter().map(|c| view! { <option value=c.id>{c.name.clone()}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label>"Incidents " <input type="text" name="incidents" id="bulk-incidents" placeholder="e.g. 12, 15" /></label>
-                    <label>"Problem " <input type="text" name="duplicate_of" placeholder="e.g. 4" /></label>
+                    <label class="bulk-fields bulk-link">"Incidents " <input type="text" name="incidents" id="bulk-incidents" placeholder="e.g. 12, 15" /></label>
+                    <label class="bulk-fields bulk-duplicate">
+                        "Problem "
+                        <input type="text" name="duplicate_of" list="bulk-duplicate-choices" placeholder="Type a title or number" autocomplete="off" />
+                        <datalist id="bulk-duplicate-choices">
+                            {duplicate_choices}
+                        </datalist>
+                    </label>
                     <button type="submit" class="button" data-testid="bulk-apply">"Apply"</button>
                 </ActionForm>
                 <ErrorNotice error />

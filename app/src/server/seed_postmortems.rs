@@ -148,6 +148,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<bool, AppError> {
         updated_by_label: Set(member.display_name.clone()),
         created_at: Set(now),
         updated_at: Set(now),
+        service_id: Set(super::postmortems::services::default_for(db, id, None).await?),
         ..Default::default()
     }
     .insert(db)

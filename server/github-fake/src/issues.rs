@@ -1,4 +1,4 @@
-//! The GitHub issue routes: list, create, show, update, timeline and sub-issues.
+//! The GitHub issue routes: list, create, show, update, comment, timeline and sub-issues.
 
 use std::collections::HashMap;
 
@@ -27,6 +27,10 @@ pub(crate) fn routes() -> Router<FakeGitHub> {
         .route(
             "/repos/{owner}/{repo}/issues/{number}/timeline",
             get(timeline),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/comments",
+            axum::routing::post(comment),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/sub_issues",
@@ -253,6 +257,48 @@ async fn update(
     };
     fake.notify(&full_name, number, &changes);
     Ok(issue_response(&fake, &repo_key, number, StatusCode::OK))
+}
+
+/// Adds a comment; GitHub answers with the comment (`422` when its body is missing).
+async fn comment(
+    State(fake): State<FakeGitHub>,
+    Path((owner, name, number)): IssuePath,
+    body: Bytes,
+) -> Answer {
+    let full_name = format!("{owner}/{name}");
+    let repo_key = key(&full_name);
+    let Ok(number) = number.parse::<u64>() else {
+        return Ok(reply::not_found());
+    };
+    let text = reply::object(&body)?
+        .get("body")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned);
+    let Some(text) = text else {
+        return Ok(reply::invalid("IssueComment", "missing_field", "body"));
+    };
+    let mut st = fake.lock();
+    st.check_writable(&repo_key)?;
+    let Some(issue) = st
+        .repos
+        .get_mut(&repo_key)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return Ok(reply::not_found());
+    };
+    issue.comments.push(text.clone());
+    let id = issue.comments.len();
+    let html = format!("https://github.com/{full_name}/issues/{number}#issuecomment-{id}");
+    Ok(reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "id": id,
+            "body": text,
+            "html_url": html,
+            "user": { "login": BOT },
+        }),
+    ))
 }
 
 /// Answers a paginated list built from one issue, or 404.

@@ -223,7 +223,7 @@ pub(crate) fn issue(st: &State, repo: &Repo, issue: &Issue) -> Value {
         "assignee": assignees.first().cloned().unwrap_or(Value::Null),
         "assignees": assignees,
         "milestone": null,
-        "comments": 0,
+        "comments": issue.comments.len(),
         "created_at": ts(issue.created_at),
         "updated_at": ts(issue.updated_at),
         "closed_at": ts_opt(issue.closed_at),

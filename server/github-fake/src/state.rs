@@ -46,6 +46,8 @@ pub struct FakeIssue {
     pub sub_issues: Vec<u64>,
     /// Whether a merged pull request closed it.
     pub merged_pr: bool,
+    /// Comment bodies, oldest first.
+    pub comments: Vec<String>,
 }
 
 /// A known user (or organisation).
@@ -124,6 +126,8 @@ pub(crate) struct Issue {
     pub pull_request: Option<Time>,
     pub merged_pr: bool,
     pub events: Vec<Event>,
+    /// Comment bodies, oldest first.
+    pub comments: Vec<String>,
 }
 
 /// A repository and everything in it.
@@ -311,6 +315,7 @@ impl State {
             pull_request: merged,
             merged_pr: false,
             events: Vec::new(),
+            comments: Vec::new(),
         };
         repo.issues.insert(number, issue);
         Some(number)
@@ -339,6 +344,7 @@ impl State {
                 ),
                 sub_issues: i.sub_issues.clone(),
                 merged_pr: i.merged_pr,
+                comments: i.comments.clone(),
             })
             .collect()
     }

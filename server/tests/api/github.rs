@@ -2,7 +2,8 @@
 //! link back, pipeline tests under the tracking issue), edits update them, faults never duplicate
 //! or lose an item, bad credentials stop with a reason and "Retry" recovers, webhooks are
 //! verified and de-duplicated, a missed webhook is repaired by the reconcile, a crashed worker's
-//! job is finished without a duplicate, and two instances share one queue.
+//! job is finished without a duplicate, two instances share one queue, and an item files its
+//! issue in its own service's repository (moving it closes the old issue, with a pointer).
 
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ on_both_engines!(
     two_instances_take_each_job_once,
     refused_labels_are_named_and_no_issue_is_created,
     disconnecting_stops_the_sync_and_keeps_the_issues,
+    an_item_goes_to_its_own_service_and_moving_it_moves_its_issue,
 );
 
 pub const REPO: &str = "acme/checkout";
@@ -680,4 +682,177 @@ async fn disconnecting_stops_the_sync_and_keeps_the_issues(engine: Engine) {
         number,
         "no second issue"
     );
+}
+
+/// A postmortem of two incidents: one on Accounts and Checkout, one on Checkout only.
+async fn two_service_postmortem(s: &Setup) -> (i64, i64, i64) {
+    s.fake.add_repository(OTHER_REPO, true);
+    let accounts = ok(
+        &s.app,
+        &s.admin,
+        "services/create",
+        &[
+            ("service[name]", "Accounts"),
+            ("service[slug]", "accounts"),
+            ("service[repository]", OTHER_REPO),
+        ],
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut incidents = Vec::new();
+    for (title, services) in [
+        ("Sign-in and checkout time out", "accounts, checkout"),
+        ("Card payments fail at checkout", "checkout"),
+    ] {
+        let id = declare(
+            &s.app,
+            &[
+                ("incident[title]", title),
+                ("incident[severity]", "SEV2"),
+                ("incident[services]", services),
+            ],
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        incidents.push(id.to_string());
+    }
+    let pm = ok(
+        &s.app,
+        &s.admin,
+        "postmortems/start",
+        &[("incidents", &incidents.join(","))],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let view = ok(
+        &s.app,
+        &s.admin,
+        "postmortems/get",
+        &[("id", &pm.to_string())],
+    )
+    .await;
+    let checkout = view["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Checkout")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    (pm, accounts, checkout)
+}
+
+const OTHER_REPO: &str = "acme/accounts";
+
+async fn an_item_goes_to_its_own_service_and_moving_it_moves_its_issue(engine: Engine) {
+    let s = setup(engine, &[], true).await;
+    let (pm, accounts, checkout) = two_service_postmortem(&s).await;
+    let s = Setup { pm, ..s };
+    // Checkout is affected by both incidents, Accounts (first by name) by one: Checkout it is.
+    let id = add_item(&s, "Contract test for the card API", "pipeline_test").await;
+    let view = synced(&s, id).await;
+    assert_eq!(view["service_id"].as_i64(), Some(checkout), "{view}");
+    assert_eq!(action_issues(&s.fake).len(), 1);
+    let open_in = |repo: &str| {
+        s.fake
+            .issues(repo)
+            .into_iter()
+            .filter(|i| i.labels.iter().any(|l| l == "postmortem-action") && i.state == "open")
+            .collect::<Vec<_>>()
+    };
+    assert!(open_in(OTHER_REPO).is_empty());
+    let first = action_issues(&s.fake)[0].number;
+
+    // Moved to Accounts: the issue is filed there and the old one closed with a pointer.
+    let owner = view["owner_id"].as_i64().unwrap().to_string();
+    let version = view["version"].as_i64().unwrap().to_string();
+    ok(
+        &s.app,
+        &s.admin,
+        "postmortems/actions/save",
+        &[
+            ("postmortem_id", &pm.to_string()),
+            ("id", &id.to_string()),
+            ("version", &version),
+            ("action[title]", "Contract test for the card API"),
+            ("action[kind]", "pipeline_test"),
+            ("action[owner]", &owner),
+            ("action[service]", &accounts.to_string()),
+        ],
+    )
+    .await;
+    eventually("the old issue is closed", || async {
+        s.fake
+            .issues(REPO)
+            .iter()
+            .any(|i| i.number == first && i.state == "closed")
+    })
+    .await;
+    let view = synced(&s, id).await;
+    assert_eq!(view["service_id"].as_i64(), Some(accounts));
+    let moved = open_in(OTHER_REPO);
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert!(open_in(REPO).is_empty(), "no duplicate left open");
+    assert_eq!(view["sync"]["issue"]["number"], moved[0].number);
+    let old = s
+        .fake
+        .issues(REPO)
+        .into_iter()
+        .find(|i| i.number == first)
+        .unwrap();
+    assert_eq!(old.state_reason.as_deref(), Some("not_planned"));
+    assert_eq!(old.comments.len(), 1, "{:?}", old.comments);
+    assert!(
+        old.comments[0].contains(&format!("{OTHER_REPO}#{}", moved[0].number)),
+        "{}",
+        old.comments[0]
+    );
+
+    // The backlog counts it under Accounts, and a sync of Checkout alone leaves it be.
+    let backlog = ok(&s.app, &s.admin, "github/backlog", &[]).await;
+    let names: Vec<&str> = backlog["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| !g["items"].as_array().unwrap().is_empty())
+        .map(|g| g["service"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Accounts"), "{backlog}");
+    let accounts_group = backlog["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["service"]["name"] == "Accounts")
+        .unwrap();
+    assert!(
+        accounts_group["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id)
+    );
+
+    // A service that is not there is refused, naming the field; the item keeps its service.
+    let view = item(&s, id).await;
+    let version = view["version"].as_i64().unwrap().to_string();
+    let (status, body) = call(
+        &s.app,
+        &s.admin,
+        "postmortems/actions/save",
+        &[
+            ("postmortem_id", &pm.to_string()),
+            ("id", &id.to_string()),
+            ("version", &version),
+            ("action[title]", "Contract test for the card API"),
+            ("action[kind]", "pipeline_test"),
+            ("action[service]", "999999"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("service"), "{body}");
+    assert_eq!(item(&s, id).await["service_id"].as_i64(), Some(accounts));
 }

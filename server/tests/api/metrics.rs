@@ -245,6 +245,11 @@ async fn seed_action(
         updated_at: Set(created_at),
         done_at: Set((status == "done").then_some(created_at + Duration::hours(1))),
         problem_id: Set(None),
+        service_id: Set(
+            app::server::postmortems::services::default_for(&app.db, postmortem, None)
+                .await
+                .unwrap(),
+        ),
         ..Default::default()
     }
     .insert(&app.db)

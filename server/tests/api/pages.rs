@@ -232,7 +232,6 @@ async fn administration_pages_explain_themselves_to_other_roles_without_forms(en
         "/admin/users",
         "/admin/integrations",
         "/admin/github",
-        "/admin/templates",
         "/admin/audit",
     ] {
         // The test client is a member: no form the server would refuse, and a 403.
@@ -251,6 +250,16 @@ async fn administration_pages_explain_themselves_to_other_roles_without_forms(en
             .collect();
         assert!(actions.is_empty(), "{path} offers {actions:?}");
     }
+    // Templates are read by everyone who reads postmortems: as text, with no form.
+    let response = app.get("/admin/templates").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Only an administrator changes these."),
+        "{html}"
+    );
+    assert!(!html.contains("action=\"/api/postmortems/templates/save\""));
+    assert!(html.contains("Summary"), "the required sections are listed");
     // An administrator gets the page itself.
     let admin = app.client_as(app::domain::Role::Admin).await;
     let page = admin
@@ -260,5 +269,7 @@ async fn administration_pages_explain_themselves_to_other_roles_without_forms(en
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Postmortem templates"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Postmortem templates"));
+    assert!(html.contains("action=\"/api/postmortems/templates/save\""));
 }

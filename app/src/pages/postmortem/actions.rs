@@ -1,6 +1,7 @@
 //! Step 5, action items: each names one change, its kind (a pipeline test is a regression test or
 //! CI guardrail for the service's pipeline), an owner, a due date, a priority, the factor it
-//! addresses, and where it stands with GitHub. Rendered on the server; the browser refreshes it
+//! addresses, the service it belongs to (whose repository gets its issue), and where it stands
+//! with GitHub. Rendered on the server; the browser refreshes it
 //! when someone changes an item or GitHub sync moves it on.
 
 use crate::components::textarea_html;
@@ -10,6 +11,7 @@ use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_butt
 use super::parts::Part;
 use crate::api::postmortems::{ActionView, PostmortemView};
 use crate::components::SyncBadgeView;
+use crate::domain::action_service::default_service;
 use crate::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
 
 /// The items, and (for editors) a way to add one.
@@ -37,6 +39,14 @@ fn row(
         .factor_id
         .and_then(|f| view.factors.iter().find(|x| x.id == f))
         .map(|x| x.title.clone());
+    let service = a
+        .service_id
+        .and_then(|s| view.services.iter().find(|x| x.id == s))
+        .map(|s| match &s.repository {
+            Some(repository) => format!("{} ({repository})", s.name),
+            None => format!("{} (no repository)", s.name),
+        })
+        .unwrap_or_else(|| "None".into());
     let id = a.id;
     view! {
         <li class="action-item" data-testid="action-row" id=Part::Actions.item_key(id)>
@@ -50,6 +60,7 @@ fn row(
                 <div><dt>"Owner"</dt><dd>{if a.owner.is_empty() { "Nobody yet".to_owned() } else { a.owner.clone() }}</dd></div>
                 <div><dt>"Due"</dt><dd>{a.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>"Priority"</dt><dd>{a.priority.label()}</dd></div>
+                <div><dt>"Service"</dt><dd data-testid="action-service">{service}</dd></div>
                 {factor.map(|f| view! { <div><dt>"Addresses"</dt><dd>{f}</dd></div> })}
                 {a.sync.clone().map(|badge| view! {
                     <div><dt>"GitHub"</dt><dd><SyncBadgeView item=id badge=Some(badge) can_retry=editable /></dd></div>
@@ -81,6 +92,9 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
             kind: ActionKind::Fix.as_str().into(),
             priority: ActionPriority::Medium.as_str().into(),
             status: ActionStatus::Open.as_str().into(),
+            service: default_service(&view.services)
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             ..Default::default()
         });
     let id = existing.map(|e| e.id).unwrap_or(0);
@@ -110,6 +124,19 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
         .factors
         .iter()
         .map(|x| option(x.id.to_string(), x.title.clone(), &f.factor))
+        .collect_view();
+    let services = view
+        .services
+        .iter()
+        .map(|s| {
+            let label = match (s.affected, &s.repository) {
+                (0, Some(r)) => format!("{} · {r}", s.name),
+                (0, None) => format!("{} · no repository", s.name),
+                (n, Some(r)) => format!("{} · {r} · affected in {n}", s.name),
+                (n, None) => format!("{} · no repository · affected in {n}", s.name),
+            };
+            option(s.id.to_string(), label, &f.service)
+        })
         .collect_view();
     let statuses = ActionStatus::ALL
         .iter()
@@ -159,6 +186,14 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
                 <div class="field">
                     <label for=format!("{p}-status")>"Status"</label>
                     <select id=format!("{p}-status") name="action[status]">{statuses}</select>
+                </div>
+                <div class="field">
+                    <label for=format!("{p}-service")>"Service"</label>
+                    <select id=format!("{p}-service") name="action[service]" aria-describedby=format!("{p}-service-hint")>
+                        <option value="" selected=f.service.is_empty()>"The most affected service"</option>
+                        {services}
+                    </select>
+                    <small class="hint" id=format!("{p}-service-hint")>"Its GitHub issue goes to this service's repository; moving it moves the issue."</small>
                 </div>
             </div>
             {save_buttons(if id == 0 { "Add action item" } else { "Save action item" })}

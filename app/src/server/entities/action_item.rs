@@ -25,6 +25,8 @@ pub struct Model {
     pub done_at: Option<DateTime<Utc>>,
     /// The problem whose fix this item implements, if any.
     pub problem_id: Option<i64>,
+    /// The service the item belongs to: its issue goes to this service's repository.
+    pub service_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

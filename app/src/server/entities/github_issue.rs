@@ -26,6 +26,9 @@ pub struct Model {
     pub in_tracking: bool,
     pub synced_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// `owner/name#number` of the issue this one replaced when its item moved to another
+    /// repository, until that issue has been closed with a pointer here.
+    pub moved_from: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

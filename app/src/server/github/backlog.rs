@@ -13,11 +13,9 @@ use crate::domain::postmortem::{ActionKind, ActionStatus};
 use crate::server::AppError;
 use crate::server::entities::action_item::{self, Entity as ActionItem};
 use crate::server::entities::incident::{self, Entity as Incident};
-use crate::server::entities::incident_service::{self, Entity as IncidentService};
 use crate::server::entities::postmortem::{self, Entity as Postmortem};
 use crate::server::entities::postmortem_incident::{self, Entity as PostmortemIncident};
 use crate::server::entities::problem::{self, Entity as Problem};
-use crate::server::entities::problem_service::{self, Entity as ProblemService};
 use crate::server::entities::service::{self, Entity as Service};
 use crate::server::entities::user::{self, Entity as User};
 
@@ -49,10 +47,6 @@ pub async fn view(db: &DatabaseConnection) -> Result<BacklogView, AppError> {
         .into_iter()
         .map(|i| (i.id, i.title))
         .collect();
-    let incident_services = IncidentService::find()
-        .filter(incident_service::Column::IncidentId.is_in(incident_ids))
-        .all(db)
-        .await?;
     let problems: HashMap<i64, String> = Problem::find()
         .filter(problem::Column::Id.is_in(problem_ids.clone()))
         .all(db)
@@ -60,12 +54,8 @@ pub async fn view(db: &DatabaseConnection) -> Result<BacklogView, AppError> {
         .into_iter()
         .map(|p| (p.id, p.title))
         .collect();
-    let problem_services = ProblemService::find()
-        .filter(problem_service::Column::ProblemId.is_in(problem_ids))
-        .all(db)
-        .await?;
     let services: HashMap<i64, crate::server::entities::service::Model> = Service::find()
-        .filter(service::Column::ArchivedAt.is_null())
+        .filter(service::Column::Id.is_in(items.iter().filter_map(|i| i.service_id)))
         .all(db)
         .await?
         .into_iter()
@@ -88,21 +78,7 @@ pub async fn view(db: &DatabaseConnection) -> Result<BacklogView, AppError> {
             .filter(|l| l.postmortem_id == item.postmortem_id)
             .map(|l| l.incident_id)
             .collect();
-        // The problem's services first, then the postmortem's, as for the item's repository.
-        let mut candidates: Vec<&crate::server::entities::service::Model> = problem_services
-            .iter()
-            .filter(|s| Some(s.problem_id) == item.problem_id)
-            .filter_map(|s| services.get(&s.service_id))
-            .collect();
-        candidates.sort_by_key(|s| (s.repository.is_none(), s.name.to_lowercase()));
-        let mut from_incidents: Vec<&crate::server::entities::service::Model> = incident_services
-            .iter()
-            .filter(|s| item_incidents.contains(&s.incident_id))
-            .filter_map(|s| services.get(&s.service_id))
-            .collect();
-        from_incidents.sort_by_key(|s| (s.repository.is_none(), s.name.to_lowercase()));
-        candidates.extend(from_incidents);
-        let service = candidates.first().copied();
+        let service = item.service_id.and_then(|id| services.get(&id));
         let key = match service {
             Some(s) => (false, s.name.to_lowercase(), s.id),
             None => (true, String::new(), 0),

@@ -153,6 +153,10 @@ pub trait GitHubApi: Send + Sync {
         number: i64,
         draft: &IssueDraft,
     ) -> Result<RemoteIssue, GitHubError>;
+    /// Adds a comment to an issue.
+    async fn add_comment(&self, repo: &Repo, number: i64, body: &str) -> Result<(), GitHubError>;
+    /// Closes an issue as not planned (closing a closed issue again counts as closed).
+    async fn close_not_planned(&self, repo: &Repo, number: i64) -> Result<(), GitHubError>;
     /// Attaches issue `child_id` under `parent`; attaching it twice counts as attached.
     async fn add_sub_issue(
         &self,

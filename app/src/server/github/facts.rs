@@ -1,20 +1,17 @@
 //! What an action item's issue is made of: the item, its postmortem's story, the factor it
 //! addresses, the problem it fixes, the owner's GitHub login, and the repository of its service.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::github::ItemFacts;
 use crate::domain::postmortem::{ActionKind, ActionPriority};
 use crate::server::AppError;
 use crate::server::entities::action_item::{self, Entity as ActionItem};
 use crate::server::entities::contributing_factor::Entity as Factor;
-use crate::server::entities::incident_service::{self, Entity as IncidentService};
 use crate::server::entities::postmortem::Entity as Postmortem;
 use crate::server::entities::postmortem_field::{self, Entity as Field};
-use crate::server::entities::postmortem_incident::{self, Entity as PostmortemIncident};
 use crate::server::entities::problem::Entity as Problem;
-use crate::server::entities::problem_service::{self, Entity as ProblemService};
-use crate::server::entities::service::{self, Entity as Service};
+use crate::server::entities::service::Entity as Service;
 use crate::server::entities::user::Entity as User;
 
 /// The longest "what happened" an issue repeats from the postmortem, in characters.
@@ -24,52 +21,25 @@ const WHAT_HAPPENED_CHARS: usize = 600;
 #[derive(Clone, Debug)]
 pub struct ItemTarget {
     pub item: action_item::Model,
-    /// `owner/name`, from the first service (by name) of the item's problem or postmortem that
-    /// names a repository.
+    /// `owner/name`, from the item's service.
     pub repository: Option<String>,
     pub facts: ItemFacts,
 }
 
-/// The repositories of a postmortem's services (through its incidents), or of a problem's.
-pub async fn repository_for(
+/// The repository of the item's service, when it names one.
+pub async fn repository_of(
     db: &impl ConnectionTrait,
-    postmortem_id: i64,
-    problem_id: Option<i64>,
+    service_id: Option<i64>,
 ) -> Result<Option<String>, AppError> {
-    let mut service_ids: Vec<i64> = Vec::new();
-    if let Some(problem_id) = problem_id {
-        service_ids.extend(
-            ProblemService::find()
-                .filter(problem_service::Column::ProblemId.eq(problem_id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| s.service_id),
-        );
-    }
-    let incidents: Vec<i64> = PostmortemIncident::find()
-        .filter(postmortem_incident::Column::PostmortemId.eq(postmortem_id))
-        .all(db)
+    let Some(id) = service_id else {
+        return Ok(None);
+    };
+    Ok(Service::find_by_id(id)
+        .one(db)
         .await?
-        .into_iter()
-        .map(|l| l.incident_id)
-        .collect();
-    service_ids.extend(
-        IncidentService::find()
-            .filter(incident_service::Column::IncidentId.is_in(incidents))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| s.service_id),
-    );
-    Ok(Service::find()
-        .filter(service::Column::Id.is_in(service_ids))
-        .filter(service::Column::Repository.is_not_null())
-        .order_by_asc(service::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .find_map(|s| s.repository.filter(|r| !r.trim().is_empty())))
+        .and_then(|s| s.repository)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty()))
 }
 
 /// The item and its issue's facts; `None` when the item no longer exists.
@@ -111,7 +81,7 @@ pub async fn target(
             .and_then(|u| u.github_login),
         None => None,
     };
-    let repository = repository_for(db, item.postmortem_id, item.problem_id).await?;
+    let repository = repository_of(db, item.service_id).await?;
     let facts = ItemFacts {
         id: item.id,
         title: item.title.clone(),

@@ -420,6 +420,20 @@ impl GitHubApi for OctocrabClient {
         Ok(issue.into_remote())
     }
 
+    async fn add_comment(&self, repo: &Repo, number: i64, body: &str) -> Result<(), GitHubError> {
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        self.send(Method::POST, &path, Some(&json!({ "body": body })), None)
+            .await?;
+        Ok(())
+    }
+
+    async fn close_not_planned(&self, repo: &Repo, number: i64) -> Result<(), GitHubError> {
+        let close = json!({ "state": "closed", "state_reason": "not_planned" });
+        let path = format!("/repos/{repo}/issues/{number}");
+        self.send(Method::PATCH, &path, Some(&close), None).await?;
+        Ok(())
+    }
+
     async fn add_sub_issue(
         &self,
         repo: &Repo,

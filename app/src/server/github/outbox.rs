@@ -231,23 +231,16 @@ pub async fn sync_now(
         ),
         None => None,
     };
-    let items = ActionItem::find()
+    let mut items = ActionItem::find()
         .select_only()
-        .column(action_item::Column::Id)
-        .column(action_item::Column::PostmortemId)
-        .column(action_item::Column::ProblemId)
-        .into_tuple::<(i64, i64, Option<i64>)>()
-        .all(&state.db)
-        .await?;
+        .column(action_item::Column::Id);
+    if let Some(id) = service {
+        items = items.filter(action_item::Column::ServiceId.eq(id));
+    }
+    let items = items.into_tuple::<i64>().all(&state.db).await?;
     let mut queued = 0;
     let txn = crate::server::db::begin_write(&state.db).await?;
-    for (id, postmortem_id, problem_id) in items {
-        if let Some(wanted) = &repository {
-            let theirs = super::facts::repository_for(&txn, postmortem_id, problem_id).await?;
-            if theirs.as_deref() != Some(wanted.as_str()) {
-                continue;
-            }
-        }
+    for id in items {
         if enqueue(&txn, id).await? {
             queued += 1;
         }

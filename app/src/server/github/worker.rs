@@ -403,7 +403,15 @@ impl Run<'_> {
         let hash = draft_hash(&draft);
         let item_id = target.item.id;
         let mut link = GithubIssue::find_by_id(item_id).one(db).await?;
-        if link.is_none() && self.job.uncertain {
+        // An issue left behind by an earlier move is closed before anything else moves.
+        if let Some(previous) = &link {
+            self.close_left_behind(previous).await?;
+        }
+        let elsewhere = link
+            .as_ref()
+            .filter(|l| l.repository != repository)
+            .cloned();
+        if (link.is_none() || elsewhere.is_some()) && self.job.uncertain {
             let since = self.job.first_tried_at.map(|t| t - LOOKUP_MARGIN);
             let marker = rules::marker(item_id);
             if let Some(found) = self
@@ -454,7 +462,19 @@ impl Run<'_> {
                     &format!("Created issue #{}.", created.number),
                 )
                 .await?;
-                link
+                match elsewhere {
+                    Some(old) => {
+                        let mut model: github_issue::ActiveModel = link.into();
+                        model.moved_from = Set(Some(format!("{}#{}", old.repository, old.number)));
+                        let link = model.update(db).await?;
+                        self.close_left_behind(&link).await?;
+                        GithubIssue::find_by_id(item_id)
+                            .one(db)
+                            .await?
+                            .ok_or(AppError::NotFound("GitHub issue"))?
+                    }
+                    None => link,
+                }
             }
         };
         let link = if link.sent_hash != hash {
@@ -509,6 +529,51 @@ impl Run<'_> {
         })
     }
 
+    /// Closes the issue `link` replaced when its item moved to another repository, with a
+    /// comment pointing to the new one, then forgets it. Nothing to do when nothing moved.
+    async fn close_left_behind(&mut self, link: &github_issue::Model) -> Result<(), Failure> {
+        let Some(moved_from) = link.moved_from.clone() else {
+            return Ok(());
+        };
+        let old = moved_from
+            .rsplit_once('#')
+            .and_then(|(repo, number)| Some((Repo::parse(repo)?, number.parse::<i64>().ok()?)));
+        if let Some((old_repo, number)) = old {
+            let note = format!(
+                "This follow-up moved to {}#{} ({}), where it is tracked from now on.",
+                link.repository, link.number, link.url
+            );
+            let on_old = |e| Failure::GitHub(Some(old_repo.to_string()), e);
+            // Closed first: a retry after a lost answer closes again (harmless) rather than
+            // commenting twice.
+            self.pacer.before_write().await;
+            self.client
+                .close_not_planned(&old_repo, number)
+                .await
+                .map_err(on_old)?;
+            self.pacer.before_write().await;
+            self.client
+                .add_comment(&old_repo, number, &note)
+                .await
+                .map_err(on_old)?;
+            outbox::log(
+                &self.state.db,
+                Some(link.action_item_id),
+                Some(&old_repo.to_string()),
+                false,
+                &format!(
+                    "Closed issue #{number}: the item moved to {}#{}.",
+                    link.repository, link.number
+                ),
+            )
+            .await?;
+        }
+        let mut model: github_issue::ActiveModel = link.clone().into();
+        model.moved_from = Set(None);
+        model.update(&self.state.db).await?;
+        Ok(())
+    }
+
     /// Remembers that a write is about to go out whose answer may be lost.
     async fn mark_uncertain(&self) -> Result<(), Failure> {
         SyncJob::update_many()
@@ -548,6 +613,7 @@ impl Run<'_> {
             in_tracking: Set(false),
             synced_at: Set(Utc::now()),
             closed_at: Set(issue.closed_at),
+            moved_from: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -351,7 +351,7 @@ async fn recount_days(
 }
 
 /// Counts the pipeline tests again: the backlog per service, and how many were made and done
-/// each day per service, with the same service rule as the backlog page.
+/// each day per service, each item counted under its own service.
 async fn recount_tests(
     txn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -361,17 +361,17 @@ async fn recount_tests(
         txn.execute_unprepared(&format!("DELETE FROM {table}"))
             .await?;
     }
-    let (service, joins) = item_service(backend);
     let scratch = Sql::new(backend);
     let (made, done) = (
         day_expression(&scratch, "a.created_at", offset_seconds),
         day_expression(&scratch, "a.done_at", offset_seconds),
     );
     let tests = format!(
-        "WITH t AS (SELECT COALESCE({service}, '') AS svc, {made} AS made, \
+        "WITH t AS (SELECT COALESCE(sv.name, '') AS svc, {made} AS made, \
          CASE WHEN a.done_at IS NULL THEN NULL ELSE {done} END AS done, \
          COALESCE(g.verification, CASE WHEN a.status = 'done' THEN 'closed_unverified' ELSE 'open' END) AS v \
-         FROM action_items a LEFT JOIN github_issues g ON g.action_item_id = a.id {joins} \
+         FROM action_items a LEFT JOIN github_issues g ON g.action_item_id = a.id \
+         LEFT JOIN services sv ON sv.id = a.service_id \
          WHERE a.kind = 'pipeline_test') "
     );
     txn.execute_unprepared(&format!(
@@ -390,33 +390,6 @@ async fn recount_tests(
     ))
     .await?;
     Ok(())
-}
-
-/// The service a pipeline test (aliased `a`) belongs to, as the backlog page and GitHub sync
-/// choose it: its problem's first service by name, else the first service of its postmortem's
-/// incidents. Returns the expression and the joins it needs: SQLite is fastest with correlated
-/// sub-queries, PostgreSQL with the names worked out once per problem and postmortem (measured
-/// at 1M incidents: 240 ms vs 390 ms on SQLite, 570 ms vs 150 ms on PostgreSQL).
-fn item_service(backend: DbBackend) -> (&'static str, &'static str) {
-    match backend {
-        DbBackend::Postgres => (
-            "COALESCE(pb.name, pm.name)",
-            "LEFT JOIN (SELECT ps.problem_id AS id, MIN(s.name) AS name FROM problem_services ps \
-             JOIN services s ON s.id = ps.service_id GROUP BY ps.problem_id) pb ON pb.id = a.problem_id \
-             LEFT JOIN (SELECT pi.postmortem_id AS id, MIN(s.name) AS name FROM postmortem_incidents pi \
-             JOIN incident_services x ON x.incident_id = pi.incident_id JOIN services s ON s.id = x.service_id \
-             WHERE pi.postmortem_id IN (SELECT postmortem_id FROM action_items WHERE kind = 'pipeline_test') \
-             GROUP BY pi.postmortem_id) pm ON pm.id = a.postmortem_id",
-        ),
-        _ => (
-            "COALESCE(\
-             (SELECT MIN(s.name) FROM problem_services ps JOIN services s ON s.id = ps.service_id \
-             WHERE ps.problem_id = a.problem_id), \
-             (SELECT MIN(s.name) FROM postmortem_incidents pi JOIN incident_services x ON x.incident_id = pi.incident_id \
-             JOIN services s ON s.id = x.service_id WHERE pi.postmortem_id = a.postmortem_id))",
-            "",
-        ),
-    }
 }
 
 #[cfg(test)]

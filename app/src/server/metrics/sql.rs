@@ -152,20 +152,24 @@ impl Sql {
         self.push(")")
     }
 
-    /// Appends ` AND …` conditions keeping action items (aliased `a`) whose postmortem covers an
-    /// incident of the scope; `made` is the window the items themselves are kept to (either end
-    /// open). The postmortems with items in the window are listed first and each is then looked
-    /// up by its own incidents: at 1M incidents that is a few thousand index lookups, where
-    /// PostgreSQL's own choice for a join or `EXISTS` was to scan every incident of the service
-    /// (90–300 ms). `OFFSET 0` keeps PostgreSQL from turning the `EXISTS` into such a join.
+    /// Appends ` AND …` conditions keeping action items (aliased `a`) of a service of the scope
+    /// (the item's own service) and, with a severity, whose postmortem covers an incident of that
+    /// severity; `made` is the window the items themselves are kept to (either end open). The
+    /// postmortems with items in the window are listed first and each is then looked up by its
+    /// own incidents: at 1M incidents that is a few thousand index lookups, where PostgreSQL's
+    /// own choice for a join or `EXISTS` was to scan every incident (90–300 ms). `OFFSET 0`
+    /// keeps PostgreSQL from turning the `EXISTS` into such a join.
     pub fn action_scope(
         &mut self,
         scope: &Scope,
         made: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     ) -> &mut Self {
-        if scope.service_ids.is_none() && scope.severity.is_none() {
-            return self;
+        if let Some(ids) = &scope.service_ids {
+            self.push(" AND").service_in("a", ids);
         }
+        let Some(severity) = scope.severity else {
+            return self;
+        };
         self.push(
             " AND a.postmortem_id IN (SELECT m.postmortem_id FROM \
              (SELECT DISTINCT b.postmortem_id FROM action_items b WHERE 1 = 1",
@@ -176,20 +180,11 @@ impl Sql {
         if let Some(to) = made.1 {
             self.push(" AND b.created_at < ").bind(to);
         }
-        self.push(") m WHERE EXISTS (SELECT 1 FROM postmortem_incidents pi");
-        if scope.severity.is_some() {
-            self.push(" JOIN incidents i ON i.id = pi.incident_id");
-        }
-        if scope.service_ids.is_some() {
-            self.push(" JOIN incident_services xs ON xs.incident_id = pi.incident_id");
-        }
-        self.push(" WHERE pi.postmortem_id = m.postmortem_id");
-        if let Some(severity) = scope.severity {
-            self.push(" AND i.severity = ").bind(severity);
-        }
-        if let Some(ids) = &scope.service_ids {
-            self.push(" AND").service_in("xs", ids);
-        }
+        self.push(
+            ") m WHERE EXISTS (SELECT 1 FROM postmortem_incidents pi \
+             JOIN incidents i ON i.id = pi.incident_id WHERE pi.postmortem_id = m.postmortem_id",
+        );
+        self.push(" AND i.severity = ").bind(severity);
         if self.backend == DbBackend::Postgres {
             self.push(" OFFSET 0");
         }

@@ -429,38 +429,39 @@ pub async fn save_action(
             ));
         }
     }
+    let current = match id {
+        0 => None,
+        id => Some(
+            ActionItem::find_by_id(id)
+                .filter(action_item::Column::PostmortemId.eq(postmortem_id))
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound("Action item"))?,
+        ),
+    };
+    let service_id = match draft.service_id {
+        Some(chosen) => {
+            let had = current.as_ref().and_then(|c| c.service_id);
+            if !super::services::check_chosen(&txn, chosen, had).await? {
+                errors.0.push(FieldError::new(
+                    "service",
+                    "Choose one of the active services.",
+                ));
+            }
+            Some(chosen)
+        }
+        None => match &current {
+            Some(current) => current.service_id,
+            None => super::services::default_for(&txn, postmortem_id, None).await?,
+        },
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let names: HashMap<i64, String> = owner.iter().map(|u| (u.id, super::user_name(u))).collect();
     let now = Utc::now();
     let done_at = (draft.status == ActionStatus::Done).then_some(now);
-    let saved = if id == 0 {
-        action_item::ActiveModel {
-            postmortem_id: Set(postmortem_id),
-            factor_id: Set(draft.factor_id),
-            title: Set(draft.title.clone()),
-            description: Set(draft.description.clone()),
-            kind: Set(draft.kind.as_str().to_owned()),
-            owner_id: Set(draft.owner_id),
-            due_on: Set(draft.due_on),
-            priority: Set(draft.priority.as_str().to_owned()),
-            status: Set(draft.status.as_str().to_owned()),
-            version: Set(1),
-            updated_by_label: Set(name.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            done_at: Set(done_at),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?
-    } else {
-        let current = ActionItem::find_by_id(id)
-            .filter(action_item::Column::PostmortemId.eq(postmortem_id))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("Action item"))?;
+    let saved = if let Some(current) = current {
         if current.version != version {
             return Ok(refused(action_view(&current, &names)));
         }
@@ -473,6 +474,7 @@ pub async fn save_action(
         model.due_on = Set(draft.due_on);
         model.priority = Set(draft.priority.as_str().to_owned());
         model.status = Set(draft.status.as_str().to_owned());
+        model.service_id = Set(service_id);
         model.done_at = Set(current.done_at.or(done_at).filter(|_| done_at.is_some()));
         model.version = Set(version + 1);
         model.updated_by_label = Set(name.clone());
@@ -491,6 +493,27 @@ pub async fn save_action(
             return Ok(refused(action_view(&saved, &names)));
         }
         saved
+    } else {
+        action_item::ActiveModel {
+            postmortem_id: Set(postmortem_id),
+            factor_id: Set(draft.factor_id),
+            title: Set(draft.title.clone()),
+            description: Set(draft.description.clone()),
+            kind: Set(draft.kind.as_str().to_owned()),
+            owner_id: Set(draft.owner_id),
+            due_on: Set(draft.due_on),
+            priority: Set(draft.priority.as_str().to_owned()),
+            status: Set(draft.status.as_str().to_owned()),
+            version: Set(1),
+            updated_by_label: Set(name.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            done_at: Set(done_at),
+            service_id: Set(service_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?
     };
     crate::server::github::outbox::enqueue(&txn, saved.id).await?;
     let mut view = action_view(&saved, &names);

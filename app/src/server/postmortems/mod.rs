@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod export;
+pub mod services;
 pub mod templates;
 pub mod workflow;
 
@@ -365,6 +366,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         timeline,
         factors,
         actions,
+        services: services::choices(db, id, None).await?,
         users: users
             .iter()
             .map(|u| UserRef {
@@ -642,6 +644,7 @@ pub fn action_view(row: &action_item::Model, names: &HashMap<i64, String>) -> Ac
         status: ActionStatus::parse(&row.status).unwrap_or(ActionStatus::Open),
         version: row.version,
         updated_by: row.updated_by_label.clone(),
+        service_id: row.service_id,
         sync: None,
     }
 }

@@ -4,6 +4,7 @@
 pub mod known_errors;
 pub mod lifecycle;
 pub mod links;
+pub mod picks;
 pub mod triage;
 
 use std::collections::HashMap;
@@ -601,6 +602,9 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         })
         .collect();
     let current = state_of(&problem);
+    let incident_ids: Vec<i64> = links.iter().map(|l| l.incident_id).collect();
+    let action_candidates = picks::action_items(db, id, &incident_ids).await?;
+    let duplicate_candidates = picks::duplicate_targets(db, id, &service_ids).await?;
     Ok(ProblemView {
         id,
         statement_html: render_markdown(&problem.statement),
@@ -631,6 +635,8 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         matrix: state.settings.priority_matrix,
         all_services,
         coordinators: people,
+        action_candidates,
+        duplicate_candidates,
         can_triage: false,
         can_manage_known_errors: false,
         title: problem.title,
