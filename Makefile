@@ -18,7 +18,8 @@ run: deps-build
 	rm -f target/site/pkg/*.br target/site/pkg/*.gz
 	SEED_DEMO=$${SEED_DEMO:-true} cargo leptos serve
 
-## make test: formatting, lints, unit and integration tests (SQLite and PostgreSQL), browser tests.
+## make test: formatting, lints, unit and integration tests (SQLite and PostgreSQL), browser tests
+## (SQLite, then once more with the demo instance on PostgreSQL).
 test: deps-test lint unit e2e
 	@echo "All checks passed."
 
@@ -35,6 +36,8 @@ e2e: deps-test
 	cargo test --workspace --no-run
 	scripts/build-site.sh
 	scripts/e2e.sh
+	@# Once more with the demo instance on PostgreSQL (the engine of several app instances).
+	E2E_ENGINE=postgres scripts/with-postgres.sh scripts/e2e.sh
 
 ## make faults: the fault suite (scripts/faults.py): kill -9 of the server during alert deliveries,
 ## meeting saves and a GitHub sync run (nothing lost or doubled after the restart), PostgreSQL

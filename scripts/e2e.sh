@@ -2,7 +2,9 @@
 # Starts the debug server (built by `cargo test --workspace`, its site by scripts/build-site.sh) on a
 # fresh SQLite database with demo data, and the fake GitHub the app is connected to during the tests
 # (built alongside, as `target/debug/github-fake`), runs the Playwright tests against them in
-# headless Chromium, and stops them again.
+# headless Chromium, and stops them again. With E2E_ENGINE=postgres (run under
+# scripts/with-postgres.sh) the demo instance runs on that PostgreSQL database instead; the
+# breakout instance, whose payloads are planted with SQLite, is then not started and its tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +21,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start NAME SEED_DEMO: one server on its own database; sets NAME_port. Runs in this shell (not in
-# a command substitution) so the server's pid is recorded for the clean-up.
+# start NAME SEED_DEMO [DATABASE_URL]: one server on its own database (SQLite unless given); sets
+# NAME_port. Runs in this shell (not in a command substitution) so the server's pid is recorded for
+# the clean-up.
 start() {
-  local name=$1 seed=$2 port
+  local name=$1 seed=$2 url=${3:-"sqlite://$workdir/$1.db?mode=rwc"} port
   port=$(free_port)
-  GITHUB_RECONCILE_SECONDS=5 DATABASE_URL="sqlite://$workdir/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
+  GITHUB_RECONCILE_SECONDS=5 DATABASE_URL="$url" BIND_ADDR="127.0.0.1:$port" SEED_DEMO=$seed \
     LEPTOS_OUTPUT_NAME=postmortem LEPTOS_SITE_ROOT=target/e2e-site RUST_LOG="${RUST_LOG:-warn}" \
     ./target/debug/server >"$workdir/$name.log" 2>&1 &
   pids+=($!)
@@ -53,10 +56,18 @@ if [[ $fake_ready != true ]]; then
   exit 1
 fi
 
-start demo true      # the demo data, with its demo accounts
+engine=${E2E_ENGINE:-sqlite}
+breakout_url=""
+if [[ $engine == postgres ]]; then
+  echo "Browser tests on PostgreSQL ($TEST_DATABASE_URL)"
+  start demo true "$TEST_DATABASE_URL"  # the demo data, with its demo accounts
+else
+  start demo true
+fi
 start empty false    # an empty instance, for first-run setup
-start breakout true  # the demo data with breakout payloads in every stored text (breakout.spec.ts)
-python3 - "$workdir/breakout.db" server/tests/api/breakout.sql <<'PY'
+if [[ $engine != postgres ]]; then
+  start breakout true  # the demo data with breakout payloads in every stored text (breakout.spec.ts)
+  python3 - "$workdir/breakout.db" server/tests/api/breakout.sql <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=30)
 for statement in open(sys.argv[2]):
@@ -64,15 +75,19 @@ for statement in open(sys.argv[2]):
         db.execute(statement)
 db.commit()
 PY
+  breakout_url="http://127.0.0.1:$breakout_port"
+fi
 
 cd end2end
 rm -rf .auth
 if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$fake_port" EMPTY_URL="http://127.0.0.1:$empty_port" \
-  BREAKOUT_URL="http://127.0.0.1:$breakout_port" npx playwright test "$@"; then
+  BREAKOUT_URL="$breakout_url" E2E_ENGINE="$engine" npx playwright test "$@"; then
   echo "--- server log ---" >&2
   tail -n 50 "$workdir/demo.log" >&2
-  echo "--- breakout server log ---" >&2
-  tail -n 20 "$workdir/breakout.log" >&2
+  if [[ -n $breakout_url ]]; then
+    echo "--- breakout server log ---" >&2
+    tail -n 20 "$workdir/breakout.log" >&2
+  fi
   echo "--- fake GitHub log ---" >&2
   tail -n 20 "$workdir/github.log" >&2
   exit 1

@@ -2,16 +2,17 @@
 // starts: connecting and testing the connection, an action item becoming an issue with its labels
 // and a link back, and closing that issue with a merged pull request flipping the item to verified
 // in the open page, and on the pipeline-test backlog; an item of a postmortem on several services
-// files its issue with the most affected one, and moving it to another service moves its issue.
+// files its issue with the most affected one, and moving it to another service moves its issue;
+// and the backlog journey whole, from people's GitHub logins to disconnecting (last: it disconnects).
 import { type Page, expect } from "@playwright/test";
-import { startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
 
 const fake = process.env.FAKE_GITHUB_URL ?? "http://127.0.0.1:3939";
 const secret = "end-to-end webhook secret";
 
 type FakeIssue = {
   number: number; title: string; body: string; labels: string[]; html_url: string; sub_issues: number[];
-  state: string; state_reason: string | null; comments: string[];
+  state: string; state_reason: string | null; comments: string[]; assignees: string[];
 };
 
 async function issues(page: Page, repo: string): Promise<FakeIssue[]> {
@@ -151,4 +152,100 @@ test("an item files its issue with its own service, and moving it moves the issu
   await expect(ledger.getByTestId("backlog-item").filter({ hasText: title })).toBeVisible();
   const payments = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Payments API", exact: true }) });
   await expect(payments.getByTestId("backlog-item").filter({ hasText: title })).toHaveCount(0);
+});
+
+test("the backlog journey: logins, assigned issues in the right repositories, a failure retried, verification, disconnecting", async ({ page, browser, baseURL }) => {
+  test.setTimeout(90_000);
+  // A member says who they are on GitHub, in the browser.
+  const memberContext = await browser.newContext({ baseURL, storageState: storageFor("member") });
+  const member = await memberContext.newPage();
+  await member.goto("/account");
+  await waitForHydration(member);
+  await member.getByLabel("GitHub login").fill("mo-octo");
+  await member.getByRole("button", { name: "Save GitHub login" }).click();
+  await expect(member.getByLabel("GitHub login")).toHaveValue("mo-octo");
+  await memberContext.close();
+
+  // A service whose repository the app may not write to yet.
+  const legacy = unique("Legacy billing");
+  const slug = legacy.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const repo = `acme/${slug}`;
+  await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo, writable: false } });
+  const created = await page.request.post("/api/services/create", {
+    form: { "service[name]": legacy, "service[slug]": slug, "service[repository]": repo },
+    headers: { Accept: "application/json" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+
+  // Items owned by the member become issues assigned to their login, each in its service's repository.
+  const add = async (pm: number, title: string) => {
+    await page.goto(`/postmortems/${pm}?step=actions`);
+    await waitForHydration(page);
+    await page.getByText("Add an action item").click();
+    const editor = page.getByTestId("action-editor").last();
+    await editor.getByLabel("What will change").fill(title);
+    await editor.getByLabel("Kind").selectOption({ label: "Pipeline test" });
+    await editor.getByLabel("Owner").selectOption({ label: DEMO.member.name });
+    await editor.getByRole("button", { name: "Add action item" }).click();
+    return page.getByTestId("action-row").filter({ hasText: title });
+  };
+  const payments = await startPostmortem(page.request, unique("Refund double posts"), "payments-api");
+  const first = unique("Contract test for refunds");
+  const second = unique("Idempotency test for refunds");
+  for (const title of [first, second]) {
+    const row = await add(payments, title);
+    await expect(row.getByTestId("sync")).toHaveAttribute("data-state", "synced", { timeout: 15_000 });
+    await expect(row.getByTestId("sync").getByRole("link", { name: /acme\/payments-api#\d+/ })).toBeVisible();
+  }
+  let filed = await issues(page, "acme/payments-api");
+  for (const title of [first, second]) {
+    const issue = filed.find((i) => i.title === title)!;
+    expect(issue.assignees).toEqual(["mo-octo"]);
+  }
+
+  // Editing an item: its issue follows.
+  const row = page.getByTestId("action-row").filter({ hasText: first });
+  await row.getByRole("link", { name: "Edit" }).click();
+  await row.getByTestId("action-editor").getByLabel("What will change").fill(`${first} and chargebacks`);
+  await row.getByTestId("action-editor").getByRole("button", { name: "Save action item" }).click();
+  await expect.poll(async () => (await issues(page, "acme/payments-api")).some((i) => i.title === `${first} and chargebacks`), { timeout: 15_000 }).toBe(true);
+
+  // The read-only repository fails, with the reason; once writable, Retry files it.
+  const blocked = await add(await startPostmortem(page.request, unique("Invoice totals off"), slug), unique("Invoice rounding test"));
+  const badge = blocked.getByTestId("sync");
+  await expect(badge).toHaveAttribute("data-state", /failed|parked/, { timeout: 15_000 });
+  await expect(badge).toContainText("did not allow");
+  await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo, writable: true } });
+  await badge.getByRole("button", { name: "Retry" }).click();
+  await expect(blocked.getByTestId("sync")).toHaveAttribute("data-state", "synced", { timeout: 20_000 });
+  expect((await issues(page, repo)).filter((i: FakeIssue) => i.labels.includes("postmortem-action"))).toHaveLength(1);
+
+  // Closed without a merged fix: closed, unverified; with one: verified. The backlog counts both.
+  filed = await issues(page, "acme/payments-api");
+  const close = async (title: string, reason: string, merged: boolean) => {
+    const issue = filed.find((i) => i.title.startsWith(title))!;
+    const closed = await page.request.post(`${fake}/_fake/repos/acme/payments-api/issues/${issue.number}/close`, { data: { reason, merged_pr: merged } });
+    expect((await closed.json()).webhook_status).toBe(200);
+  };
+  await close(first, "completed", false);
+  await close(second, "completed", true);
+  await page.goto("/backlog");
+  await waitForHydration(page);
+  await expect(page.getByTestId("backlog-item").filter({ hasText: first }).getByTestId("verification")).toHaveText("Closed, unverified");
+  await expect(page.getByTestId("backlog-item").filter({ hasText: second }).getByTestId("verification")).toHaveText("Verified");
+
+  // Sync now shows its progress while the queue drains.
+  await page.getByRole("button", { name: "Sync now" }).first().click();
+  await expect(page.getByTestId("sync-progress").first()).toContainText("queued");
+
+  // Disconnected: the page says so, and nothing more is sent.
+  await page.goto("/admin/github");
+  await waitForHydration(page);
+  await page.getByTestId("disconnect-github").click();
+  await expect(page.getByTestId("connection-state")).not.toHaveText("Connected.");
+  await page.goto("/backlog");
+  await expect(page.getByText("GitHub is not connected: items are tracked here only.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sync now" })).toHaveCount(0);
+  // The issues filed stay linked on the items.
+  await expect(page.getByTestId("backlog-item").filter({ hasText: second }).getByTestId("verification")).toHaveText("Verified");
 });
