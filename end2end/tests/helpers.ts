@@ -94,3 +94,54 @@ export async function startPostmortem(request: APIRequestContext, title: string,
   expect(started.status()).toBe(200);
   return await started.json();
 }
+
+/** Monitoring at work: an Alertmanager integration (made by the demo admin) posts one firing
+ * alert for `service` with this summary; returns the incidents the delivery opened. */
+export async function postAlert(baseURL: string, alertname: string, summary: string, service = "payments-api"): Promise<number[]> {
+  const admin = await request.newContext({ baseURL, storageState: storageFor("admin") });
+  const response = await admin.post("/api/integrations/create", {
+    form: {
+      "integration[name]": unique("Alertmanager"),
+      "integration[source]": "alertmanager",
+      "integration[service]": "",
+      "integration[service_label]": "service",
+      "integration[severity_label]": "severity",
+      "integration[signing_secret]": "",
+      "integration[signature_header]": "",
+      "integration[resolve_with_alert]": "on",
+    },
+    headers: { Accept: "application/json" },
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  const { token, integration } = await response.json();
+  const labels = { alertname, service, severity: "warning" };
+  const delivered = await admin.post(`/hooks/alertmanager/${integration.id}`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: {
+      version: "4",
+      groupKey: `{}:{alertname="${alertname}"}`,
+      truncatedAlerts: 0,
+      status: "firing",
+      receiver: "postmortem",
+      groupLabels: { alertname },
+      commonLabels: labels,
+      commonAnnotations: {},
+      externalURL: "http://alertmanager.example.com:9093",
+      alerts: [
+        {
+          status: "firing",
+          labels,
+          annotations: { summary },
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+          endsAt: "0001-01-01T00:00:00Z",
+          generatorURL: "http://prometheus.example.com:9090/graph",
+          fingerprint: Array.from({ length: 16 }, () => Math.floor(Math.random() * 16).toString(16)).join(""),
+        },
+      ],
+    },
+  });
+  expect(delivered.status(), await delivered.text()).toBe(200);
+  const opened: number[] = (await delivered.json()).opened;
+  await admin.dispose();
+  return opened;
+}

@@ -1,8 +1,9 @@
 // Whole journeys as a team lives them, each asserting what a person sees at every step: the
 // postmortem meeting from a resolved incident to a published (and reopened) document, and the
-// problem manager's triage from a recurring incident to a closed problem.
+// problem manager's triage from recurring incidents to a closed problem (the backlog's journey is
+// the last test of github.spec.ts, beside the fake GitHub it drives).
 import { type Locator, type Page, expect } from "@playwright/test";
-import { DEMO, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, postAlert, storageFor, unique, waitForHydration, test } from "./helpers";
 
 const field = (page: Page, key: string) => page.getByTestId(`field-${key}`);
 
@@ -64,6 +65,20 @@ test("the meeting: from a resolved incident to a published postmortem, reopened 
   await field(a, "impact").locator("textarea").fill("212 customers were charged twice over 25 minutes.");
   await expect(field(b, "summary").locator("textarea")).toHaveValue("A retried capture charged some cards twice.", { timeout: 5_000 });
   await expect(field(a, "impact").getByTestId("save-state")).toHaveText("Saved");
+
+  // Both change the impact at once: the member, offline meanwhile, sees the clash and takes the
+  // admin's words.
+  await member.setOffline(true);
+  await field(b, "impact").locator("textarea").fill("Some cards were charged twice.");
+  await field(a, "impact").locator("textarea").fill("212 customers were charged twice over 25 minutes; all refunded.");
+  await expect(field(a, "impact").getByTestId("save-state")).toHaveText("Saved");
+  await member.setOffline(false);
+  const clash = field(b, "impact").getByTestId("conflict");
+  await expect(clash).toBeVisible({ timeout: 15_000 });
+  await expect(clash.getByTestId("conflict-mine")).toHaveText("Some cards were charged twice.");
+  await clash.getByRole("button", { name: "Use theirs" }).click();
+  await expect(field(b, "impact").locator("textarea")).toHaveValue("212 customers were charged twice over 25 minutes; all refunded.");
+  await expect(clash).toBeHidden();
 
   // Step 4: the coach points at blame, and is satisfied once the sentence speaks of the system.
   await b.getByTestId("step-learnings").click();
@@ -153,7 +168,7 @@ test("the meeting: from a resolved incident to a published postmortem, reopened 
 test.describe("triage", () => {
   test.use({ storageState: storageFor("pm") });
 
-  test("the problem manager: from recurring incidents to a closed problem, and the other ways a problem ends", async ({ page }) => {
+  test("the problem manager: from recurring incidents to a closed problem, and the other ways a problem ends", async ({ page, baseURL }) => {
     test.setTimeout(180_000);
     const word = unique("escrow").replace(/\s+/g, "");
     const titles = [`Escrow ${word} payout stuck`, `Escrow ${word} payout stuck again`, `escrow ${word} payout stuck (EU)`];
@@ -172,6 +187,13 @@ test.describe("triage", () => {
     await expect(page.getByTestId("problem-incident")).toHaveCount(3);
     await expect(page.getByTestId("problem-state")).toHaveText("New");
 
+    // A related incident that the suggestion did not catch is linked too.
+    const related = await declare(page, `Payout reconciliation for ${word} is late`);
+    const incidentsSection = page.getByRole("region", { name: /Incidents/ });
+    await incidentsSection.getByLabel("Link incidents").fill(String(related));
+    await incidentsSection.getByTestId("link-incidents").click();
+    await expect(page.getByTestId("problem-incident")).toHaveCount(4);
+
     // Assessed, analysed, and the root cause recorded.
     await page.getByTestId("move-assess").click();
     await expect(page.getByTestId("problem-state")).toHaveText("Assessed");
@@ -180,6 +202,19 @@ test.describe("triage", () => {
     await page.getByLabel("Root cause", { exact: true }).fill("Payout batches retry on a fixed schedule and pile up behind a slow bank API.");
     await page.getByTestId("add-root-cause").click();
     await expect(page.getByTestId("root-cause")).toContainText("pile up behind a slow bank API");
+
+    // A known error with its workaround; a new alert that matches shows it on its incident.
+    const article = page.getByTestId("known-error-form");
+    await article.getByLabel("Symptoms").fill(titles[0]);
+    await article.getByLabel("Workaround steps").fill("Release the stuck batch with `payoutctl release`.");
+    await article.getByTestId("publish-known-error").click();
+    await expect(page.getByTestId("known-error").first().getByTestId("workaround")).toContainText("payoutctl release");
+    const [alerted] = await postAlert(baseURL!, `PayoutStuck_${word}`, `Escrow ${word} payout stuck once more`);
+    await page.goto(`/incidents/${alerted}`);
+    await expect(page.getByTestId("known-error").getByTestId("workaround")).toContainText("payoutctl release");
+    await expect(page.getByTestId("problem-link")).toContainText(`#${problemId}`);
+    await page.goto(problemUrl);
+    await waitForHydration(page);
 
     // The fix: a pipeline test from the postmortem of one incident, picked by its title.
     const started = await page.request.post("/api/postmortems/start", { form: { incidents: String(incidents[0]) }, headers: { Accept: "application/json" } });

@@ -3,7 +3,7 @@
 // a workaround, publishes a known error, and a newly posted alert that matches shows the
 // workaround on its incident page.
 import { type APIRequestContext, type Page, expect } from "@playwright/test";
-import { storageFor, waitForHydration, test } from "./helpers";
+import { postAlert, storageFor, waitForHydration, test } from "./helpers";
 
 const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
@@ -29,7 +29,7 @@ function watchErrors(page: Page) {
 test.describe("the problem manager", () => {
   test.use({ storageState: storageFor("pm") });
 
-  test("turns recurring incidents into a known error that a new alert then shows", async ({ page, request, browser, baseURL }) => {
+  test("turns recurring incidents into a known error that a new alert then shows", async ({ page, request, baseURL }) => {
     test.slow();
     const id = tag();
     const word = `ledger${id}`;
@@ -94,53 +94,7 @@ test.describe("the problem manager", () => {
     expect(errors).toEqual([]);
 
     // Monitoring posts a matching alert: its incident page shows the workaround at once.
-    // Integrations are an administrator's.
-    const admin = await browser.newContext({ baseURL, storageState: storageFor("admin") });
-    const response = await admin.request.post("/api/integrations/create", {
-      form: {
-        "integration[name]": `Alertmanager ${id}`,
-        "integration[source]": "alertmanager",
-        "integration[service]": "",
-        "integration[service_label]": "service",
-        "integration[severity_label]": "severity",
-        "integration[signing_secret]": "",
-        "integration[signature_header]": "",
-        "integration[resolve_with_alert]": "on",
-      },
-      headers: { Accept: "application/json" },
-    });
-    expect(response.status(), await response.text()).toBe(200);
-    const { token, integration } = await response.json();
-    await admin.close();
-    const alertname = `SettlementStall_${id}`;
-    const labels = { alertname, service: "payments-api", severity: "warning" };
-    const delivered = await request.post(`/hooks/alertmanager/${integration.id}`, {
-      headers: { Authorization: `Bearer ${token}` },
-      data: {
-        version: "4",
-        groupKey: `{}:{alertname="${alertname}"}`,
-        truncatedAlerts: 0,
-        status: "firing",
-        receiver: "postmortem",
-        groupLabels: { alertname },
-        commonLabels: labels,
-        commonAnnotations: {},
-        externalURL: "http://alertmanager.example.com:9093",
-        alerts: [
-          {
-            status: "firing",
-            labels,
-            annotations: { summary: `Settlement ${word} batch stalls overnight once more` },
-            startsAt: new Date(Date.now() - 60_000).toISOString(),
-            endsAt: "0001-01-01T00:00:00Z",
-            generatorURL: "http://prometheus.example.com:9090/graph",
-            fingerprint: "a1b2c3d4e5f60718",
-          },
-        ],
-      },
-    });
-    expect(delivered.status(), await delivered.text()).toBe(200);
-    const opened: number = (await delivered.json()).opened[0];
+    const [opened] = await postAlert(baseURL!, `SettlementStall_${id}`, `Settlement ${word} batch stalls overnight once more`);
     await page.goto(`/incidents/${opened}`);
     const known = page.getByTestId("known-error");
     await expect(known).toContainText("Matched this known error when the incident came in.");
