@@ -212,8 +212,10 @@ test.describe("postmortem templates", () => {
     const learnings = sev4.getByLabel("Went well, went badly, got lucky");
     const was = await learnings.isChecked();
     await learnings.setChecked(!was);
+    const saved = page.waitForResponse((r) => r.url().includes("/api/postmortems/templates/save"));
     await sev4.getByRole("button", { name: "Save SEV4" }).click();
-    await page.reload();
+    await saved;
+    await page.goto("/admin/templates");
     await expect(page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky")).toBeChecked({ checked: !was });
 
     const viewerContext = await browser.newContext({ baseURL, storageState: storageFor("viewer") });
@@ -227,7 +229,9 @@ test.describe("postmortem templates", () => {
     else await expect(text).toContainText("Went well");
     // Put it back for the other tests.
     await page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky").setChecked(was);
+    const restored = page.waitForResponse((r) => r.url().includes("/api/postmortems/templates/save"));
     await page.getByTestId("template-SEV4").getByRole("button", { name: "Save SEV4" }).click();
+    await restored;
     await adminContext.close();
     await viewerContext.close();
   });

@@ -44,7 +44,7 @@ export async function signIn(page: Page, who: DemoRole | Person, next = "/servic
 
 /** A person of their own (created by the demo admin), for a test that signs in and out: an
  * account may sign in five times a minute, so tests do not take turns with the demo accounts. */
-export async function newPerson(baseURL: string, role: "member" | "viewer" | "problem_manager" = "member"): Promise<Person> {
+export async function newPerson(baseURL: string, role: "member" | "viewer" | "problem_manager" | "admin" = "member"): Promise<Person> {
   const admin = await request.newContext({ baseURL, storageState: storageFor("admin") });
   const name = unique("Person");
   const person = { name, email: `${slugOf(name)}@e2e.example`, password: "a pass of their own 123" };

@@ -66,6 +66,14 @@ test("the meeting: from a resolved incident to a published postmortem, reopened 
   await expect(field(b, "summary").locator("textarea")).toHaveValue("A retried capture charged some cards twice.", { timeout: 5_000 });
   await expect(field(a, "impact").getByTestId("save-state")).toHaveText("Saved");
 
+  // Step 2: the incident's timeline came along, status changes included; one entry is marked as
+  // the moment the problem was detected.
+  await a.getByTestId("step-timeline").click();
+  await expect(a.getByTestId("pm-entry").filter({ hasText: "Rolled back." })).toBeVisible();
+  await a.getByTestId("moment-select").first().selectOption("detection");
+  await expect(a.getByTestId("pm-entry").first()).toContainText("Detected");
+  await a.getByTestId("step-summary").click();
+
   // Both change the impact at once: the member, offline meanwhile, sees the clash and takes the
   // admin's words.
   await member.setOffline(true);

@@ -5,7 +5,7 @@ import { type Page, expect } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { storageFor, unique, waitForHydration, test } from "./helpers";
+import { newPerson, signIn, unique, waitForHydration, test } from "./helpers";
 
 const fixture = async (name: string) =>
   JSON.parse(await readFile(join(__dirname, "../../app/src/domain/alerts/fixtures", `${name}.json`), "utf8"));
@@ -31,7 +31,12 @@ async function incidentTitled(page: Page, title: string) {
   return row;
 }
 
-test.use({ storageState: storageFor("admin") });
+// Each test signs in as an administrator of its own: the token shown once belongs to the session
+// that made it, and another test's visit to the integrations page must not take it.
+test.use({ storageState: { cookies: [], origins: [] } });
+test.beforeEach(async ({ page, baseURL }) => {
+  await signIn(page, await newPerson(baseURL!, "admin"));
+});
 
 test("a Grafana alert opens an incident, and its resolution resolves it", async ({ page }) => {
   const { id, token } = await addIntegration(page, unique("Grafana"), "grafana");
