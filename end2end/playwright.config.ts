@@ -10,7 +10,9 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   retries: 0,
-  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  // The JSON report lets scripts/e2e.sh repeat each failure's message at the very end of its
+  // output, after the server logs, where a CI excerpt shows it.
+  reporter: [["list"], ["json", { outputFile: "test-results/report.json" }], ...(process.env.CI ? [] : [["html", { open: "never" }] as const])],
   projects: [
     // Signs the demo accounts in once and saves their cookies for the other tests.
     { name: "sign-in", testMatch: /.*\.setup\.ts/ },

@@ -90,5 +90,22 @@ if ! BASE_URL="http://127.0.0.1:$demo_port" FAKE_GITHUB_URL="http://127.0.0.1:$f
   fi
   echo "--- fake GitHub log ---" >&2
   tail -n 20 "$workdir/github.log" >&2
+  echo "--- failed tests ($engine) ---" >&2
+  python3 - test-results/report.json <<'PY' >&2 || true
+import json, re, sys
+def walk(suite, path):
+    for spec in suite.get("specs", []):
+        for test in spec.get("tests", []):
+            for result in test.get("results", []):
+                if result.get("status") in ("failed", "timedOut"):
+                    message = (result.get("error") or {}).get("message", "")
+                    message = re.sub(r"\x1b\[[0-9;]*m", "", message)
+                    print(f"{spec['file']}:{spec['line']} {spec['title']}")
+                    print("    " + "\n    ".join(message.splitlines()[:8]))
+    for child in suite.get("suites", []):
+        walk(child, path)
+for suite in json.load(open(sys.argv[1])).get("suites", []):
+    walk(suite, [])
+PY
   exit 1
 fi
