@@ -105,7 +105,9 @@ test("the meeting: from a resolved incident to a published postmortem, reopened 
   await expect(missing).not.toContainText("Went well");
   await expect(a.getByTestId("open-hints")).toContainText("no open hints");
   await a.getByTestId("review").getByRole("button", { name: "Send to review" }).click();
-  await expect(a.getByTestId("review").getByRole("alert")).toContainText("Contributing factors: add at least one contributing factor.");
+  const refusal = a.getByTestId("review").getByRole("alert");
+  await expect(refusal).toContainText("Not sent to review: complete the required sections first.");
+  await expect(refusal).toContainText("Contributing factors: add at least one contributing factor.");
   await expect(a.getByTestId("pm-status")).toHaveText("Draft");
   await missing.getByRole("link", { name: /Contributing factors/ }).click();
   await expect(a.getByTestId("panel-factors")).toBeVisible();

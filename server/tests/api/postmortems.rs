@@ -587,7 +587,7 @@ async fn the_review_workflow_needs_complete_sections_and_another_reviewer(engine
     .await;
     // Empty required sections block review, each named.
     let response = workflow(&app, &app.client, pm, "send_to_review", "").await;
-    assert_eq!(response.status(), 422);
+    assert_eq!(response.status(), 409);
     let body = response.text().await.unwrap();
     assert!(
         body.contains("Action items") && body.contains("Summary and impact"),

@@ -12,7 +12,6 @@ use crate::domain::postmortem::{
     PostmortemStatus, WorkflowAction, check_approver, check_reopen_reason, check_review_comment,
     missing_sections, transition,
 };
-use crate::domain::{FieldError, FieldErrors};
 use crate::server::audit;
 use crate::server::auth::CurrentUser;
 use crate::server::entities::postmortem::{self, Entity as Postmortem};
@@ -40,11 +39,10 @@ pub async fn apply(
         WorkflowAction::SendToReview => {
             let missing = missing_sections(&template_of(&pm), &completeness(&txn, pm.id).await?);
             if !missing.is_empty() {
-                return Err(AppError::Validation(FieldErrors(
-                    missing
-                        .into_iter()
-                        .map(|m| FieldError::new("sections", m))
-                        .collect(),
+                // The document's state refuses it, not a field of this form: said as one notice.
+                return Err(AppError::Conflict(format!(
+                    "Not sent to review: complete the required sections first. {}",
+                    missing.join(" ")
                 )));
             }
             round += 1;
