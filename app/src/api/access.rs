@@ -1,6 +1,8 @@
-//! Who may call which endpoint: every server function is listed here with the access it needs.
-//! The auth middleware enforces this table before a server function runs, and refuses endpoints
-//! missing from it, so a new server function is closed until someone classifies it.
+//! Who may call which endpoint: every server function is listed here with the access it needs,
+//! and this is the only place that says so. The auth middleware enforces this table before a
+//! server function runs, and refuses endpoints missing from it, so a new server function is closed
+//! until someone classifies it; each function's body asks the same entry again by its own path
+//! (`crate::authorize!`), which also covers calls made while a page renders on the server.
 
 use crate::domain::Permission;
 

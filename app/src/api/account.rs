@@ -32,9 +32,8 @@ pub async fn change_password(
     new_password: String,
     new_password_confirmation: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(ChangePassword)?;
     // Trying current passwords here is guessing them: they are limited like sign-ins.
     if !state.sign_in_limiter.allow_password_change(user.id) {
         return Err(crate::server::AppError::TooManyRequests(
@@ -61,9 +60,8 @@ pub async fn change_password(
 /// One's own API tokens, newest first.
 #[server(endpoint = "account/tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenView>, ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(ListTokens)?;
     let tokens = crate::server::auth::tokens::list_for_user(&state.db, user.id).await?;
     Ok(tokens.into_iter().map(to_view).collect())
 }
@@ -71,9 +69,8 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, ApiError> {
 /// Creates a named token acting with one's own role; the secret is returned once.
 #[server(endpoint = "account/tokens/create")]
 pub async fn create_token(name: String) -> Result<CreatedToken, ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(CreateToken)?;
     let (row, secret) =
         crate::server::auth::tokens::issue(&state.db, &user.actor(), user.id, &name).await?;
     let created = CreatedToken {
@@ -87,7 +84,7 @@ pub async fn create_token(name: String) -> Result<CreatedToken, ApiError> {
 /// A token just created by a form whose browser sees only the next page: that page shows it, once.
 #[server(endpoint = "account/tokens/shown-once")]
 pub async fn take_new_token() -> Result<Option<CreatedToken>, ApiError> {
-    crate::server::auth::require(crate::domain::Permission::ManageOwnAccount)?;
+    crate::authorize!(TakeNewToken)?;
     Ok(crate::server::shown_once::take(NEW_TOKEN).await?)
 }
 
@@ -98,9 +95,8 @@ const NEW_TOKEN: &str = "account_token_shown_once";
 /// Revokes one of one's own tokens.
 #[server(endpoint = "account/tokens/revoke")]
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(RevokeToken)?;
     crate::server::auth::tokens::revoke(&state.db, &user.actor(), user.id, id).await?;
     Ok(())
 }

@@ -58,7 +58,7 @@ pub async fn list_action_items(
     #[server(default)] query: ActionQuery,
 ) -> Result<Vec<ActionListRow>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListActionItems)?;
     Ok(
         crate::server::action_items::list(&state.db, &query, chrono::Utc::now().date_naive())
             .await?,

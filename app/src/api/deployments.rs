@@ -36,7 +36,7 @@ pub struct DeploymentLinks {
 #[server(endpoint = "incidents/deployments")]
 pub async fn incident_deployments(incident: i64) -> Result<DeploymentLinks, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(IncidentDeployments)?;
     Ok(crate::server::deployments::for_incident(&state.db, incident).await?)
 }
 
@@ -48,7 +48,7 @@ pub async fn link_deployment(
     linked: bool,
 ) -> Result<DeploymentLinks, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(LinkDeployment)?;
     Ok(
         crate::server::deployments::set_link(&state, &user.actor(), incident, deployment, linked)
             .await?,
@@ -96,6 +96,6 @@ pub async fn list_deployments(
     #[server(default)] query: DeploymentQuery,
 ) -> Result<Vec<DeploymentListRow>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListDeployments)?;
     Ok(crate::server::deployments::list(&state.db, &query).await?)
 }

@@ -168,7 +168,7 @@ pub struct BacklogView {
 #[server(endpoint = "github/connection")]
 pub async fn github_connection() -> Result<ConnectionView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::authorize!(GithubConnection)?;
     Ok(crate::server::github::connection::view(&state).await?)
 }
 
@@ -176,7 +176,7 @@ pub async fn github_connection() -> Result<ConnectionView, ApiError> {
 #[server(endpoint = "github/connection/save")]
 pub async fn save_github_connection(form: ConnectionForm) -> Result<ConnectionView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let user = crate::authorize!(SaveGithubConnection)?;
     crate::server::github::connection::save(&state, &user.actor(), &form).await?;
     crate::server::shown_once::notice("Connection saved.").await?;
     Ok(crate::server::github::connection::view(&state).await?)
@@ -186,7 +186,7 @@ pub async fn save_github_connection(form: ConnectionForm) -> Result<ConnectionVi
 #[server(endpoint = "github/connection/delete")]
 pub async fn disconnect_github() -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let user = crate::authorize!(DisconnectGithub)?;
     crate::server::github::connection::disconnect(&state, &user.actor()).await?;
     crate::server::shown_once::notice(
         "GitHub disconnected. Queued items wait until it is connected again.",
@@ -199,7 +199,7 @@ pub async fn disconnect_github() -> Result<(), ApiError> {
 #[server(endpoint = "github/connection/check")]
 pub async fn check_github_connection() -> Result<ConnectionReport, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::authorize!(CheckGithubConnection)?;
     Ok(crate::server::github::connection::check(&state).await?)
 }
 
@@ -207,7 +207,7 @@ pub async fn check_github_connection() -> Result<ConnectionReport, ApiError> {
 #[server(endpoint = "github/overview")]
 pub async fn github_overview() -> Result<SyncOverview, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::authorize!(GithubOverview)?;
     Ok(crate::server::github::outbox::overview(&state.db).await?)
 }
 
@@ -215,7 +215,7 @@ pub async fn github_overview() -> Result<SyncOverview, ApiError> {
 #[server(endpoint = "github/progress")]
 pub async fn github_progress() -> Result<SyncProgress, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(GithubProgress)?;
     Ok(crate::server::github::outbox::progress(&state.db).await?)
 }
 
@@ -223,7 +223,7 @@ pub async fn github_progress() -> Result<SyncProgress, ApiError> {
 #[server(endpoint = "github/sync-now")]
 pub async fn sync_now(#[server(default)] service: Option<i64>) -> Result<u64, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SyncNow)?;
     Ok(crate::server::github::outbox::sync_now(&state, &user.actor(), service).await?)
 }
 
@@ -231,7 +231,7 @@ pub async fn sync_now(#[server(default)] service: Option<i64>) -> Result<u64, Ap
 #[server(endpoint = "github/retry")]
 pub async fn retry_sync(item: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(RetrySync)?;
     Ok(crate::server::github::outbox::retry(&state, &user.actor(), item).await?)
 }
 
@@ -239,7 +239,7 @@ pub async fn retry_sync(item: i64) -> Result<(), ApiError> {
 #[server(endpoint = "github/backlog")]
 pub async fn pipeline_backlog() -> Result<BacklogView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    let user = crate::authorize!(PipelineBacklog)?;
     let mut view = crate::server::github::backlog::view(&state.db).await?;
     view.can_sync = user.can(crate::domain::Permission::EditPostmortems);
     Ok(view)
@@ -249,7 +249,7 @@ pub async fn pipeline_backlog() -> Result<BacklogView, ApiError> {
 #[server(endpoint = "github/login")]
 pub async fn my_github_login() -> Result<Option<String>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(MyGithubLogin)?;
     Ok(crate::server::github::connection::login_of(&state.db, user.id).await?)
 }
 
@@ -258,7 +258,7 @@ pub async fn my_github_login() -> Result<Option<String>, ApiError> {
 #[server(endpoint = "github/login/save")]
 pub async fn save_github_login(github_login: String) -> Result<Option<String>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageOwnAccount)?;
+    let user = crate::authorize!(SaveGithubLogin)?;
     let login = crate::domain::github_connection::check_login(&github_login)
         .map_err(|e| crate::server::AppError::field("github_login", &e))?;
     crate::server::github::connection::set_login(&state, &user, login.as_deref()).await?;

@@ -263,7 +263,7 @@ pub async fn list_incidents(
     #[server(default)] query: IncidentQuery,
 ) -> Result<IncidentPage, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListIncidents)?;
     Ok(crate::server::incidents::list::page(&state.db, &query).await?)
 }
 
@@ -271,7 +271,7 @@ pub async fn list_incidents(
 #[server(endpoint = "incidents/get")]
 pub async fn get_incident(id: i64) -> Result<IncidentView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(GetIncident)?;
     Ok(crate::server::incidents::view(&state.db, id).await?)
 }
 
@@ -279,7 +279,7 @@ pub async fn get_incident(id: i64) -> Result<IncidentView, ApiError> {
 #[server(endpoint = "incidents/declare")]
 pub async fn declare_incident(incident: IncidentForm) -> Result<IncidentView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(DeclareIncident)?;
     let draft = incident
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -296,7 +296,7 @@ pub async fn update_incident(
     incident: IncidentForm,
 ) -> Result<IncidentView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(UpdateIncident)?;
     let draft = incident
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -314,7 +314,7 @@ pub async fn set_incident_status(
     #[server(default)] note: String,
 ) -> Result<IncidentView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(SetIncidentStatus)?;
     let status = IncidentStatus::parse(&status)
         .ok_or_else(|| crate::server::AppError::field("status", "Choose a status."))?;
     crate::server::incidents::set_status(&state.db, &user.actor(), id, version, status, &note)
@@ -329,7 +329,7 @@ pub async fn add_timeline_entry(
     entry: TimelineForm,
 ) -> Result<TimelineEntryView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(AddTimelineEntry)?;
     let draft = entry.parse().map_err(crate::server::AppError::Validation)?;
     Ok(crate::server::incidents::timeline::add(&state, &user.actor(), incident_id, &draft).await?)
 }
@@ -342,7 +342,7 @@ pub async fn update_timeline_entry(
     entry: TimelineForm,
 ) -> Result<TimelineEntryView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(UpdateTimelineEntry)?;
     let draft = entry.parse().map_err(crate::server::AppError::Validation)?;
     Ok(
         crate::server::incidents::timeline::update(&state, &user.actor(), id, version, &draft)
@@ -354,7 +354,7 @@ pub async fn update_timeline_entry(
 #[server(endpoint = "incidents/timeline/delete")]
 pub async fn delete_timeline_entry(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditIncidents)?;
+    let user = crate::authorize!(DeleteTimelineEntry)?;
     Ok(crate::server::incidents::timeline::delete(&state, &user.actor(), id).await?)
 }
 
@@ -362,7 +362,7 @@ pub async fn delete_timeline_entry(id: i64) -> Result<(), ApiError> {
 #[server(endpoint = "incidents/policy")]
 pub async fn postmortem_policy() -> Result<String, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(PostmortemPolicy)?;
     Ok(state.settings.postmortem_policy.describe())
 }
 

@@ -68,7 +68,7 @@ impl std::fmt::Debug for CreatedIntegration {
 #[server(endpoint = "integrations/list")]
 pub async fn list_integrations() -> Result<Vec<IntegrationView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::authorize!(ListIntegrations)?;
     let integrations = crate::server::integrations::list(&state.db).await?;
     Ok(crate::server::integrations::to_views(
         &state.db,
@@ -84,7 +84,7 @@ pub async fn create_integration(
     integration: IntegrationForm,
 ) -> Result<CreatedIntegration, ApiError> {
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let admin = crate::authorize!(CreateIntegration)?;
     let draft = integration
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -100,7 +100,7 @@ pub async fn set_integration_disabled(
     disabled: bool,
 ) -> Result<IntegrationView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let admin = crate::authorize!(SetIntegrationDisabled)?;
     let saved =
         crate::server::integrations::set_disabled(&state.db, &admin.actor(), id, disabled).await?;
     Ok(
@@ -116,7 +116,7 @@ pub async fn set_integration_secret(
     #[server(default)] signing_secret: String,
 ) -> Result<IntegrationView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let admin = crate::authorize!(SetIntegrationSecret)?;
     let secret = crate::domain::integration::parse_signing_secret(&signing_secret)
         .map_err(|message| crate::server::AppError::field("signing_secret", &message))?;
     let saved =
@@ -132,7 +132,7 @@ pub async fn set_integration_secret(
 #[server(endpoint = "integrations/rotate-token")]
 pub async fn rotate_integration_token(id: i64) -> Result<CreatedIntegration, ApiError> {
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    let admin = crate::authorize!(RotateIntegrationToken)?;
     let (saved, token) =
         crate::server::integrations::rotate_token(&state.db, &admin.actor(), id).await?;
     shown_once(&state, saved, token).await
@@ -143,7 +143,7 @@ pub async fn rotate_integration_token(id: i64) -> Result<CreatedIntegration, Api
 #[server(endpoint = "integrations/shown-once")]
 pub async fn take_shown_once_token() -> Result<Option<CreatedIntegration>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ManageIntegrations)?;
+    crate::authorize!(TakeShownOnceToken)?;
     Ok(crate::server::integrations::take_kept(&state.db, &state.settings.public_base_url).await?)
 }
 

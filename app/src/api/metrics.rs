@@ -181,6 +181,6 @@ pub async fn get_dashboard(
     #[server(default)] query: DashboardQuery,
 ) -> Result<DashboardView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(GetDashboard)?;
     Ok(crate::server::metrics::dashboard(&state, &query, chrono::Utc::now()).await?)
 }

@@ -272,7 +272,7 @@ pub struct TemplateRow {
 #[server(endpoint = "postmortems/list")]
 pub async fn list_postmortems() -> Result<Vec<PostmortemRow>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListPostmortems)?;
     Ok(crate::server::postmortems::list(&state.db).await?)
 }
 
@@ -280,7 +280,7 @@ pub async fn list_postmortems() -> Result<Vec<PostmortemRow>, ApiError> {
 #[server(endpoint = "postmortems/get")]
 pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    let user = crate::authorize!(GetPostmortem)?;
     let mut view = crate::server::postmortems::view(&state, id).await?;
     view.can_edit = user.can(crate::domain::Permission::EditPostmortems);
     view.can_promote = user.can(crate::domain::Permission::TriageProblems);
@@ -316,7 +316,7 @@ pub async fn start_postmortem(
     #[server(default)] incidents: crate::domain::ListField,
 ) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(StartPostmortem)?;
     let ids = crate::server::postmortems::parse_ids(incidents.as_str())?;
     let id =
         crate::server::postmortems::start(&state.db, state.settings.review_due_days, &user, &ids)
@@ -334,7 +334,7 @@ pub async fn save_field(
     body: String,
 ) -> Result<Saved<FieldView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SaveField)?;
     let field = NarrativeField::parse(&field)
         .ok_or_else(|| crate::server::AppError::field("field", "Unknown field."))?;
     let body = field
@@ -360,7 +360,7 @@ pub async fn save_pm_timeline_entry(
     entry: PmTimelineForm,
 ) -> Result<Saved<PmTimelineView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SavePmTimelineEntry)?;
     Ok(crate::server::postmortems::document::save_timeline_entry(
         &state,
         &user,
@@ -380,7 +380,7 @@ pub async fn set_pm_timeline_hidden(
     hidden: bool,
 ) -> Result<Saved<PmTimelineView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SetPmTimelineHidden)?;
     Ok(crate::server::postmortems::document::set_timeline_hidden(
         &state, &user, id, version, hidden,
     )
@@ -391,7 +391,7 @@ pub async fn set_pm_timeline_hidden(
 #[server(endpoint = "postmortems/timeline/delete")]
 pub async fn delete_pm_timeline_entry(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(DeletePmTimelineEntry)?;
     Ok(crate::server::postmortems::document::delete_timeline_entry(&state, &user, id).await?)
 }
 
@@ -404,7 +404,7 @@ pub async fn save_factor(
     factor: FactorForm,
 ) -> Result<Saved<FactorView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SaveFactor)?;
     let draft = factor
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -423,7 +423,7 @@ pub async fn save_factor(
 #[server(endpoint = "postmortems/factors/delete")]
 pub async fn delete_factor(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(DeleteFactor)?;
     Ok(crate::server::postmortems::document::delete_factor(&state, &user, id).await?)
 }
 
@@ -436,7 +436,7 @@ pub async fn save_action(
     action: ActionForm,
 ) -> Result<Saved<ActionView>, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(SaveAction)?;
     Ok(crate::server::postmortems::document::save_action(
         &state,
         &user,
@@ -452,7 +452,7 @@ pub async fn save_action(
 #[server(endpoint = "postmortems/actions/delete")]
 pub async fn delete_action(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(DeleteAction)?;
     Ok(crate::server::postmortems::document::delete_action(&state, &user, id).await?)
 }
 
@@ -465,7 +465,7 @@ pub async fn postmortem_workflow(
     #[server(default)] comment: String,
 ) -> Result<PostmortemMeta, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(PostmortemWorkflow)?;
     let action = crate::domain::postmortem::WorkflowAction::parse(&action)
         .ok_or_else(|| crate::server::AppError::field("action", "Unknown action."))?;
     Ok(
@@ -478,7 +478,7 @@ pub async fn postmortem_workflow(
 #[server(endpoint = "postmortems/facilitate")]
 pub async fn facilitate(postmortem_id: i64, step: String) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditPostmortems)?;
+    let user = crate::authorize!(Facilitate)?;
     let step = Step::parse(&step)
         .ok_or_else(|| crate::server::AppError::field("step", "Unknown step."))?;
     Ok(
@@ -490,7 +490,7 @@ pub async fn facilitate(postmortem_id: i64, step: String) -> Result<(), ApiError
 /// Markdown as sanitised HTML, for the live preview.
 #[server(endpoint = "postmortems/preview")]
 pub async fn preview_markdown(text: String) -> Result<String, ApiError> {
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(PreviewMarkdown)?;
     if text.chars().count() > crate::domain::postmortem::NARRATIVE_MAX {
         return Err(crate::server::AppError::field("text", "Too long to preview.").into());
     }
@@ -501,7 +501,7 @@ pub async fn preview_markdown(text: String) -> Result<String, ApiError> {
 #[server(endpoint = "postmortems/templates")]
 pub async fn list_templates() -> Result<Vec<TemplateRow>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListTemplates)?;
     Ok(crate::server::postmortems::templates::list(&state.db).await?)
 }
 
@@ -512,7 +512,7 @@ pub async fn save_template(
     #[server(default)] required: crate::domain::ListField,
 ) -> Result<TemplateRow, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ConfigurePostmortems)?;
+    let user = crate::authorize!(SaveTemplate)?;
     let severity = Severity::parse(&severity)
         .ok_or_else(|| crate::server::AppError::field("severity", "Choose a severity."))?;
     let template = crate::domain::postmortem::Template::parse(required.as_str())

@@ -264,7 +264,7 @@ pub struct IncidentLinks {
 #[server(endpoint = "problems/queue")]
 pub async fn triage_queue(#[server(default)] filter: QueueFilter) -> Result<QueueView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    let user = crate::authorize!(TriageQueue)?;
     let mut queue = crate::server::problems::triage::queue(&state, &filter).await?;
     queue.can_triage = user.can(crate::domain::Permission::TriageProblems);
     Ok(queue)
@@ -274,7 +274,7 @@ pub async fn triage_queue(#[server(default)] filter: QueueFilter) -> Result<Queu
 #[server(endpoint = "problems/choices")]
 pub async fn problem_choices() -> Result<ChoicesView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ProblemChoices)?;
     Ok(crate::server::problems::choices(&state).await?)
 }
 
@@ -282,7 +282,7 @@ pub async fn problem_choices() -> Result<ChoicesView, ApiError> {
 #[server(endpoint = "problems/get")]
 pub async fn get_problem(id: i64) -> Result<ProblemView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    let user = crate::authorize!(GetProblem)?;
     let mut view = crate::server::problems::view(&state, id).await?;
     view.can_triage = user.can(crate::domain::Permission::TriageProblems);
     view.can_manage_known_errors = user.can(crate::domain::Permission::ManageKnownErrors);
@@ -296,7 +296,7 @@ pub async fn create_problem(
     #[server(default)] incidents: String,
 ) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(CreateProblem)?;
     let draft = problem
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -313,7 +313,7 @@ pub async fn create_problem(
 #[server(endpoint = "problems/accept-suggestion")]
 pub async fn accept_suggestion(incidents: String) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(AcceptSuggestion)?;
     let incidents = crate::domain::problem::parse_ids(&incidents, "incident")
         .map_err(|e| crate::server::AppError::field("incidents", &e))?;
     let id = crate::server::problems::triage::accept(&state, &user, &incidents).await?;
@@ -328,7 +328,7 @@ pub async fn dismiss_suggestion(
     #[server(default)] reason: String,
 ) -> Result<usize, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(DismissSuggestion)?;
     let incidents = crate::domain::problem::parse_ids(&incidents, "incident")
         .map_err(|e| crate::server::AppError::field("incidents", &e))?;
     Ok(crate::server::problems::triage::dismiss(&state.db, &user, &incidents, &reason).await?)
@@ -338,7 +338,7 @@ pub async fn dismiss_suggestion(
 #[server(endpoint = "problems/update")]
 pub async fn update_problem(id: i64, version: i32, problem: ProblemForm) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(UpdateProblem)?;
     let draft = problem
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -356,7 +356,7 @@ pub async fn transition_problem(
     #[server(default)] guardrail_reason: String,
 ) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(TransitionProblem)?;
     let action = ProblemAction::parse(&action)
         .ok_or_else(|| crate::server::AppError::field("action", "Unknown move."))?;
     Ok(crate::server::problems::lifecycle::apply(
@@ -375,7 +375,7 @@ pub async fn transition_problem(
 #[server(endpoint = "problems/link-incidents")]
 pub async fn link_incidents(id: i64, incidents: String) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(LinkIncidents)?;
     let incidents = crate::domain::problem::parse_ids(&incidents, "incident")
         .map_err(|e| crate::server::AppError::field("incidents", &e))?;
     Ok(crate::server::problems::links::link_incidents(&state.db, &user, id, &incidents).await?)
@@ -385,7 +385,7 @@ pub async fn link_incidents(id: i64, incidents: String) -> Result<(), ApiError> 
 #[server(endpoint = "problems/unlink-incident")]
 pub async fn unlink_incident(id: i64, incident: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(UnlinkIncident)?;
     Ok(crate::server::problems::links::unlink_incident(&state.db, &user, id, incident).await?)
 }
 
@@ -393,7 +393,7 @@ pub async fn unlink_incident(id: i64, incident: i64) -> Result<(), ApiError> {
 #[server(endpoint = "problems/link-action")]
 pub async fn link_action(id: i64, action_item: String) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(LinkAction)?;
     let item = action_item
         .trim()
         .trim_start_matches('#')
@@ -408,7 +408,7 @@ pub async fn link_action(id: i64, action_item: String) -> Result<(), ApiError> {
 #[server(endpoint = "problems/root-cause")]
 pub async fn add_root_cause(id: i64, cause: RootCauseForm) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(AddRootCause)?;
     let draft = cause.parse().map_err(crate::server::AppError::Validation)?;
     Ok(crate::server::problems::add_root_cause(&state.db, &user, id, &draft).await?)
 }
@@ -421,7 +421,7 @@ pub async fn save_workaround(
     #[server(default)] fix: String,
 ) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(SaveWorkaround)?;
     Ok(crate::server::problems::save_workaround(&state.db, &user, id, &workaround, &fix).await?)
 }
 
@@ -429,7 +429,7 @@ pub async fn save_workaround(
 #[server(endpoint = "problems/known-error")]
 pub async fn publish_known_error(id: i64, article: KnownErrorForm) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageKnownErrors)?;
+    let user = crate::authorize!(PublishKnownError)?;
     let draft = article
         .parse(Utc::now().date_naive())
         .map_err(crate::server::AppError::Validation)?;
@@ -440,7 +440,7 @@ pub async fn publish_known_error(id: i64, article: KnownErrorForm) -> Result<(),
 #[server(endpoint = "problems/known-error/retire")]
 pub async fn retire_known_error(id: i64) -> Result<(), ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::ManageKnownErrors)?;
+    let user = crate::authorize!(RetireKnownError)?;
     Ok(crate::server::problems::known_errors::retire(&state.db, &user, id).await?)
 }
 
@@ -457,7 +457,7 @@ pub async fn bulk_update(
     #[server(default)] duplicate_of: String,
 ) -> Result<usize, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(BulkUpdate)?;
     let ids = crate::domain::problem::parse_ids(problems.as_str(), "problem")
         .map_err(|e| crate::server::AppError::field("problems", &e))?;
     let op = crate::server::problems::triage::BulkOperation::parse(
@@ -475,7 +475,7 @@ pub async fn bulk_update(
 #[server(endpoint = "problems/promote-factor")]
 pub async fn promote_factor(factor: i64) -> Result<i64, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::TriageProblems)?;
+    let user = crate::authorize!(PromoteFactor)?;
     let id = crate::server::problems::links::promote_factor(&state, &user, factor).await?;
     leptos_axum::redirect(&format!("/problems/{id}"));
     Ok(id)
@@ -485,6 +485,6 @@ pub async fn promote_factor(factor: i64) -> Result<i64, ApiError> {
 #[server(endpoint = "problems/for-incident")]
 pub async fn incident_problems(incident: i64) -> Result<IncidentLinks, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(IncidentProblems)?;
     Ok(crate::server::problems::known_errors::for_incident(&state.db, incident).await?)
 }

@@ -110,7 +110,7 @@ pub fn github_url(repository: &str) -> String {
 #[server(endpoint = "services/list")]
 pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(ListServices)?;
     let services = crate::server::services::list(&state.db, include_archived).await?;
     Ok(services.into_iter().map(Into::into).collect())
 }
@@ -119,7 +119,7 @@ pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>
 #[server(endpoint = "services/get")]
 pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(crate::domain::Permission::ViewRecords)?;
+    crate::authorize!(GetService)?;
     let service = crate::server::services::find_by_slug(&state.db, &slug).await?;
     Ok(crate::server::services::to_view(service))
 }
@@ -128,7 +128,7 @@ pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
 #[server(endpoint = "services/create")]
 pub async fn create_service(service: ServiceForm) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let user = crate::authorize!(CreateService)?;
     let draft = service
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -145,7 +145,7 @@ pub async fn update_service(
     service: ServiceForm,
 ) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let user = crate::authorize!(UpdateService)?;
     let draft = service
         .parse()
         .map_err(crate::server::AppError::Validation)?;
@@ -159,7 +159,7 @@ pub async fn update_service(
 #[server(endpoint = "services/archive")]
 pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let user = crate::authorize!(ArchiveService)?;
     let archived =
         crate::server::services::set_archived(&state.db, &user.actor(), &slug, true).await?;
     Ok(crate::server::services::to_view(archived))
@@ -169,7 +169,7 @@ pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
 #[server(endpoint = "services/restore")]
 pub async fn restore_service(slug: String) -> Result<ServiceView, ApiError> {
     let state = crate::server::state::app_state()?;
-    let user = crate::server::auth::require(crate::domain::Permission::EditServices)?;
+    let user = crate::authorize!(RestoreService)?;
     let restored =
         crate::server::services::set_archived(&state.db, &user.actor(), &slug, false).await?;
     Ok(crate::server::services::to_view(restored))

@@ -21,9 +21,8 @@ pub struct UserView {
 /// Every account.
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserView>, ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    crate::server::auth::require(Permission::ManageUsers)?;
+    crate::authorize!(ListUsers)?;
     let users = crate::server::auth::users::list(&state.db).await?;
     Ok(users.into_iter().map(to_view).collect())
 }
@@ -37,10 +36,9 @@ pub async fn create_user(
     password: String,
     password_confirmation: String,
 ) -> Result<UserView, ApiError> {
-    use crate::domain::Permission;
     use crate::server::auth::users::{self, NewUser};
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(Permission::ManageUsers)?;
+    let admin = crate::authorize!(CreateUser)?;
     let input = NewUser {
         display_name,
         email,
@@ -56,9 +54,8 @@ pub async fn create_user(
 /// Changes an account's role.
 #[server(endpoint = "users/set-role")]
 pub async fn set_user_role(id: i64, role: String) -> Result<UserView, ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(Permission::ManageUsers)?;
+    let admin = crate::authorize!(SetUserRole)?;
     Ok(to_view(
         crate::server::auth::users::set_role(&state.db, &admin.actor(), id, &role).await?,
     ))
@@ -67,9 +64,8 @@ pub async fn set_user_role(id: i64, role: String) -> Result<UserView, ApiError> 
 /// Disables (`true`) or re-enables an account; a disabled account cannot sign in or use tokens.
 #[server(endpoint = "users/set-disabled")]
 pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<UserView, ApiError> {
-    use crate::domain::Permission;
     let state = crate::server::state::app_state()?;
-    let admin = crate::server::auth::require(Permission::ManageUsers)?;
+    let admin = crate::authorize!(SetUserDisabled)?;
     Ok(to_view(
         crate::server::auth::users::set_disabled(&state.db, &admin.actor(), id, disabled).await?,
     ))
