@@ -4,6 +4,7 @@ mod auth;
 mod clean_input;
 mod csrf;
 mod health;
+mod http_error;
 mod live;
 mod metrics;
 mod middleware;

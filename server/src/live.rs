@@ -18,9 +18,10 @@ use app::server::postmortems::{self, export};
 use app::server::{AppError, AppState};
 
 use crate::auth::{Credential, Recheck};
+use crate::http_error::{HttpError, permitted};
 use crate::sessions;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -58,17 +59,17 @@ async fn connect(
     credential: Option<Extension<Credential>>,
     Extension(sessions): Extension<sessions::Store>,
 ) -> Response {
-    let (Some(Extension(user)), Some(Extension(credential))) =
-        (user.filter(|u| u.can(Permission::ViewRecords)), credential)
+    let (user, Some(Extension(credential))) =
+        (permitted(user, Permission::ViewRecords), credential)
     else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "Sign in to follow this postmortem.",
-        )
-            .into_response();
+        return HttpError::from(AppError::Unauthorized).into_response();
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
     if let Err(error) = postmortems::find(&state.db, id).await {
-        return error_response(error);
+        return HttpError::from(error).into_response();
     }
     let after = headers
         .get("last-event-id")
@@ -314,12 +315,8 @@ async fn export_markdown(
     Path(id): Path<i64>,
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
-    if !user.is_some_and(|Extension(u)| u.can(Permission::ViewRecords)) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "Sign in to export this postmortem.",
-        )
-            .into_response();
+    if let Err(refused) = permitted(user, Permission::ViewRecords) {
+        return refused.into_response();
     }
     match postmortems::view(&state, id).await {
         Ok(view) => {
@@ -336,18 +333,6 @@ async fn export_markdown(
             )
                 .into_response()
         }
-        Err(error) => error_response(error),
-    }
-}
-
-fn error_response(error: AppError) -> Response {
-    match error {
-        AppError::NotFound(what) => {
-            (StatusCode::NOT_FOUND, format!("{what} was not found.")).into_response()
-        }
-        other => {
-            tracing::error!(error = %other, "live request failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => HttpError::from(error).into_response(),
     }
 }

@@ -1,11 +1,12 @@
 //! The scoreboard's HTTP exports: `/dashboard.csv` (the dashboard's figures for the same query,
 //! for a signed-in reader) and `/metrics` (Prometheus text, behind `METRICS_TOKEN` when set).
 
+use crate::http_error::{HttpError, permitted};
 use app::domain::Permission;
 use app::domain::metrics::DashboardQuery;
+use app::server::AppState;
 use app::server::auth::CurrentUser;
 use app::server::metrics::{csv, dashboard, prometheus};
-use app::server::{AppError, AppState};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,14 +25,13 @@ async fn export_csv(
     Query(query): Query<DashboardQuery>,
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
-    if !user.is_some_and(|Extension(u)| u.can(Permission::ViewRecords)) {
-        return (StatusCode::UNAUTHORIZED, "Sign in to export the dashboard.").into_response();
+    if let Err(refused) = permitted(user, Permission::ViewRecords) {
+        return refused.into_response();
     }
-    let result = match dashboard(&state, &query, chrono::Utc::now()).await {
-        Ok(view) => csv::write(&view).map(|text| (view, text)),
-        Err(error) => Err(error),
-    };
-    match result {
+    let answer = dashboard(&state, &query, chrono::Utc::now())
+        .await
+        .and_then(|view| csv::write(&view).map(|text| (view, text)));
+    match answer {
         Ok((view, text)) => {
             let disposition = format!(
                 "attachment; filename=\"postmortem-dashboard-{}-to-{}.csv\"",
@@ -46,19 +46,7 @@ async fn export_csv(
             )
                 .into_response()
         }
-        Err(AppError::Validation(errors)) => {
-            let message = errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("\n");
-            (StatusCode::UNPROCESSABLE_ENTITY, message).into_response()
-        }
-        Err(error) => {
-            tracing::error!(%error, "dashboard export failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => HttpError::from(error).into_response(),
     }
 }
 
