@@ -1,5 +1,6 @@
 //! One's own account: change the password, create and revoke personal API tokens.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -10,7 +11,7 @@ use crate::api::account::{
 };
 use crate::api::github::{SaveGithubLogin, my_github_login};
 use crate::components::{
-    DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice, use_auth,
+    DataTable, ErrorNotice, Field, FieldKind, field_message, form_notice, use_auth,
 };
 
 /// The account page.
@@ -166,13 +167,11 @@ fn Tokens() -> impl IntoView {
                     </button>
                 </div>
             </ActionForm>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                    {move || Suspend::new(async move {
-                        tokens.await.map(|list| view! { <TokenTable tokens=list revoke /> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded keep=true>
+                {move || Suspend::new(async move {
+                    tokens.await.map(|list| view! { <TokenTable tokens=list revoke /> })
+                })}
+            </Loaded>
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! The action-item list (`/actions`): follow-ups across postmortems by kind, owner, status and
 //! when they were made; the dashboard's action-item figures link here with their filters.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -8,7 +9,7 @@ use crate::components::resource;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::action_items::{ActionListRow, ActionQuery, list_action_items};
-use crate::components::{DataTable, ErrorsView};
+use crate::components::DataTable;
 
 /// The page.
 #[component]
@@ -51,11 +52,9 @@ pub fn ActionItemsPage() -> impl IntoView {
                 if filters.is_empty() { "The newest 500.".to_owned() } else { format!("{}; the newest 500.", filters.join(", ")) }
             }}
         </p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move { rows.await.map(|rows| view! { <Items rows /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move { rows.await.map(|rows| view! { <Items rows /> }) })}
+        </Loaded>
     }
 }
 

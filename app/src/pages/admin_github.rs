@@ -3,6 +3,7 @@
 //! that failed or stopped (with "Retry"), "Sync now", the history, and webhook deliveries kept
 //! because they were not understood.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -13,7 +14,7 @@ use crate::api::github::{
     github_connection, github_overview,
 };
 use crate::components::{
-    DataTable, ErrorNotice, ErrorsView, Field, FieldKind, SyncNowButton, field_message, form_notice,
+    DataTable, ErrorNotice, Field, FieldKind, SyncNowButton, field_message, form_notice,
 };
 use crate::domain::github::SyncState;
 use crate::domain::github_connection::ConnectionMode;
@@ -40,13 +41,11 @@ fn Connection() -> impl IntoView {
     let save = ServerAction::<SaveGithubConnection>::new();
     let connection = resource(|| (), |_| github_connection());
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    connection.await.map(|c| view! { <ConnectionSection connection=c save /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move {
+                connection.await.map(|c| view! { <ConnectionSection connection=c save /> })
+            })}
+        </Loaded>
     }
 }
 
@@ -182,11 +181,9 @@ fn SyncSection() -> impl IntoView {
         <section aria-labelledby="section-sync" class="panel">
             <h2 id="section-sync">"Sync"</h2>
             <SyncNowButton />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                    {move || Suspend::new(async move { overview.await.map(|o| view! { <Overview overview=o /> }) })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded keep=true>
+                {move || Suspend::new(async move { overview.await.map(|o| view! { <Overview overview=o /> }) })}
+            </Loaded>
         </section>
     }
 }

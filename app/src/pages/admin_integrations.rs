@@ -1,6 +1,7 @@
 //! Administration of monitoring integrations: the webhooks Alertmanager, Grafana and PagerDuty post
 //! alerts to, their tokens (shown once, with ready-to-paste configuration) and flagged deliveries.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -12,9 +13,7 @@ use crate::api::integrations::{
     SetIntegrationDisabled, SetIntegrationSecret, list_integrations, take_shown_once_token,
 };
 use crate::api::services::list_services;
-use crate::components::{
-    DataTable, ErrorNotice, ErrorsView, Field, Guarded, field_message, form_notice,
-};
+use crate::components::{DataTable, ErrorNotice, Field, Guarded, field_message, form_notice};
 use crate::domain::Permission;
 use crate::domain::alerts::AlertSource;
 use crate::domain::integration::{
@@ -64,20 +63,18 @@ pub fn IntegrationsPage() -> impl IntoView {
             })}
         </Transition>
         <ErrorNotice error=change_error />
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    integrations
-                        .await
-                        .map(|list| {
-                            view! {
-                                <IntegrationTable integrations=list.clone() set_disabled rotate set_secret />
-                                <FlaggedDeliveries integrations=list />
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move {
+                integrations
+                    .await
+                    .map(|list| {
+                        view! {
+                            <IntegrationTable integrations=list.clone() set_disabled rotate set_secret />
+                            <FlaggedDeliveries integrations=list />
+                        }
+                    })
+            })}
+        </Loaded>
         <NewIntegration create error=create_error />
         </Guarded>
     }

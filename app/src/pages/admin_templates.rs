@@ -1,13 +1,14 @@
 //! Administrators choose which postmortem sections each severity requires before review; anyone
 //! else who may read records sees the same templates, read-only.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
 
 use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
-use crate::components::{ErrorNotice, ErrorsView};
+use crate::components::ErrorNotice;
 use crate::domain::Permission;
 use crate::domain::postmortem::Step;
 
@@ -22,23 +23,21 @@ pub fn TemplatesPage() -> impl IntoView {
         <h1>"Postmortem templates"</h1>
         <p class="muted">"The sections a postmortem must complete before it can go to review, by the severity of its most severe incident. Postmortems already started keep their template."</p>
         <ErrorNotice error />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    let can_edit = auth.user.await.ok().flatten().is_some_and(|u| u.can(Permission::ConfigurePostmortems));
-                    rows.await.map(|rows| {
-                        if can_edit {
-                            rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view().into_any()
-                        } else {
-                            view! {
-                                <p class="muted" data-testid="templates-read-only">"Only an administrator changes these."</p>
-                                <dl class="facts">{rows.into_iter().map(|row| view! { <TemplateFacts row /> }).collect_view()}</dl>
-                            }.into_any()
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                let can_edit = auth.user.await.ok().flatten().is_some_and(|u| u.can(Permission::ConfigurePostmortems));
+                rows.await.map(|rows| {
+                    if can_edit {
+                        rows.into_iter().map(|row| view! { <TemplateForm row save /> }).collect_view().into_any()
+                    } else {
+                        view! {
+                            <p class="muted" data-testid="templates-read-only">"Only an administrator changes these."</p>
+                            <dl class="facts">{rows.into_iter().map(|row| view! { <TemplateFacts row /> }).collect_view()}</dl>
+                        }.into_any()
+                    }
+                })
+            })}
+        </Loaded>
     }
 }
 

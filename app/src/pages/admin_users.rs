@@ -1,14 +1,13 @@
 //! Administration: the people who can sign in, their roles, new accounts.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
 
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
-use crate::components::{
-    DataTable, ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice,
-};
+use crate::components::{DataTable, ErrorNotice, Field, FieldKind, field_message, form_notice};
 use crate::domain::Role;
 
 /// The users page.
@@ -30,13 +29,11 @@ pub fn UsersPage() -> impl IntoView {
         <PageTitle text="Users · Postmortem" />
         <h1>"Users"</h1>
         <ErrorNotice error=change_error />
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    users.await.map(|list| view! { <UserTable users=list set_role set_disabled /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move {
+                users.await.map(|list| view! { <UserTable users=list set_role set_disabled /> })
+            })}
+        </Loaded>
         <section aria-labelledby="new-user" class="panel">
             <h2 id="new-user">"Add a person"</h2>
             <p class="muted">"Give them their first password; they can change it under “Your account”."</p>

@@ -1,5 +1,6 @@
 //! The audit trail: every change, who made it and when, filterable; and one record's history.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -7,7 +8,7 @@ use crate::components::resource;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{AUDIT_PAGE_SIZE, AuditEntry, list_audit, record_history};
-use crate::components::{DataTable, ErrorsView};
+use crate::components::DataTable;
 
 /// The audit page, filtered by the query string (`type`, `action`, `actor`, `before`).
 #[component]
@@ -52,32 +53,30 @@ pub fn AuditPage() -> impl IntoView {
                 "Filter"
             </button>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    entries
-                        .await
-                        .map(|list| {
-                            let older = (list.len() as u64 == AUDIT_PAGE_SIZE)
-                                .then(|| list.last().map(|e| e.id))
-                                .flatten()
-                                .map(|id| {
-                                    let q = query.read_untracked();
-                                    format!(
-                                        "/admin/audit?type={}&action={}&actor={}&before={id}",
-                                        q.get("type").unwrap_or_default(),
-                                        q.get("action").unwrap_or_default(),
-                                        q.get("actor").unwrap_or_default(),
-                                    )
-                                });
-                            view! {
-                                <AuditTable entries=list />
-                                {older.map(|href| view! { <p><a href=href>"Older changes"</a></p> })}
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                entries
+                    .await
+                    .map(|list| {
+                        let older = (list.len() as u64 == AUDIT_PAGE_SIZE)
+                            .then(|| list.last().map(|e| e.id))
+                            .flatten()
+                            .map(|id| {
+                                let q = query.read_untracked();
+                                format!(
+                                    "/admin/audit?type={}&action={}&actor={}&before={id}",
+                                    q.get("type").unwrap_or_default(),
+                                    q.get("action").unwrap_or_default(),
+                                    q.get("actor").unwrap_or_default(),
+                                )
+                            });
+                        view! {
+                            <AuditTable entries=list />
+                            {older.map(|href| view! { <p><a href=href>"Older changes"</a></p> })}
+                        }
+                    })
+            })}
+        </Loaded>
     }
 }
 
@@ -91,13 +90,11 @@ pub fn History(entity_type: &'static str, entity_id: String) -> impl IntoView {
     view! {
         <section aria-labelledby="history" class="panel">
             <h2 id="history">"History"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                    {move || Suspend::new(async move {
-                        entries.await.map(|list| view! { <AuditTable entries=list /> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded keep=true>
+                {move || Suspend::new(async move {
+                    entries.await.map(|list| view! { <AuditTable entries=list /> })
+                })}
+            </Loaded>
         </section>
     }
 }

@@ -2,13 +2,14 @@
 //! should gain, with verified / closed-unverified / open counts, each item's age, the incidents
 //! and problem it protects against, and its GitHub issue.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
 
 use crate::api::github::{BacklogService, BacklogView, pipeline_backlog};
-use crate::components::{DataTable, ErrorsView, SyncBadgeView, SyncNowButton};
+use crate::components::{DataTable, SyncBadgeView, SyncNowButton};
 
 /// The backlog page.
 #[component]
@@ -21,11 +22,9 @@ pub fn BacklogPage() -> impl IntoView {
             "Regression tests and CI guardrails from postmortems. A test counts as verified when its "
             "issue is closed as completed and a merged pull request references it."
         </p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move { backlog.await.map(|b| view! { <Backlog backlog=b /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move { backlog.await.map(|b| view! { <Backlog backlog=b /> }) })}
+        </Loaded>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The deployment list (`/deployments`): what shipped, where and when, and the incidents each
 //! caused; the dashboard's deployment figures link here with their period and filters.
 
+use crate::components::Loaded;
 use crate::components::web_address;
 use leptos::prelude::*;
 
@@ -9,7 +10,7 @@ use crate::components::resource;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::deployments::{DeploymentListRow, DeploymentQuery, list_deployments};
-use crate::components::{DataTable, ErrorsView};
+use crate::components::DataTable;
 
 /// The page.
 #[component]
@@ -46,11 +47,9 @@ pub fn DeploymentsPage() -> impl IntoView {
             }}
             " Change figures count successful deployments to production."
         </p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move { rows.await.map(|rows| view! { <Deployments rows /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded keep=true>
+            {move || Suspend::new(async move { rows.await.map(|rows| view! { <Deployments rows /> }) })}
+        </Loaded>
     }
 }
 

@@ -1,6 +1,7 @@
 //! One incident's page: what, how bad, where it stands, the derived durations, runbooks, alerts
 //! and the timeline, with the actions to move it along.
 
+use crate::components::Loaded;
 use crate::components::web_address;
 use leptos::prelude::*;
 
@@ -13,7 +14,7 @@ use super::incidents_list::{SeverityBadge, StatusBadge};
 use crate::api::deployments::{DeploymentRow, LinkDeployment, incident_deployments};
 use crate::api::incidents::{IncidentView, PostmortemState, SetIncidentStatus, get_incident};
 use crate::api::problems::incident_problems;
-use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
+use crate::components::{Can, DataTable, ErrorNotice};
 use crate::domain::incident::format_duration;
 use crate::domain::{IncidentStatus, Permission};
 use crate::pages::History;
@@ -36,15 +37,13 @@ pub fn IncidentPage() -> impl IntoView {
         |(id, ..)| get_incident(id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    incident
-                        .await
-                        .map(|incident| view! { <Detail incident set_status timeline /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                incident
+                    .await
+                    .map(|incident| view! { <Detail incident set_status timeline /> })
+            })}
+        </Loaded>
     }
 }
 

@@ -1,5 +1,6 @@
 //! "Edit an incident": the form pre-filled, guarded against lost updates by the version.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -8,7 +9,6 @@ use leptos_router::hooks::use_params_map;
 
 use super::incident_form::IncidentFields;
 use crate::api::incidents::{IncidentView, UpdateIncident, get_incident};
-use crate::components::ErrorsView;
 
 /// Loads the incident, then shows the edit form.
 #[component]
@@ -23,13 +23,11 @@ pub fn EditIncidentPage() -> impl IntoView {
     };
     let incident = resource(id, get_incident);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    incident.await.map(|incident| view! { <EditForm incident /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                incident.await.map(|incident| view! { <EditForm incident /> })
+            })}
+        </Loaded>
     }
 }
 

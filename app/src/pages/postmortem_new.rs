@@ -2,6 +2,7 @@
 //! together. The chosen incidents are always listed; the others can be searched, and those that
 //! share a service with a chosen one are marked and listed first.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -12,7 +13,7 @@ use crate::api::incidents::{
     IncidentQuery, IncidentRow, IncidentView, get_incident, list_incidents,
 };
 use crate::api::postmortems::StartPostmortem;
-use crate::components::{ErrorNotice, ErrorsView};
+use crate::components::ErrorNotice;
 
 /// One incident offered, and why it may belong with the chosen ones.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +60,7 @@ pub fn NewPostmortemPage() -> impl IntoView {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(",");
+    let chosen = StoredValue::new(chosen);
     view! {
         <PageTitle text="Start a postmortem · Postmortem" />
         <h1>"Start a postmortem"</h1>
@@ -71,20 +73,18 @@ pub fn NewPostmortemPage() -> impl IntoView {
             <input id="pm-new-service" type="text" name="service" value=service />
             <button type="submit" class="button">"Find"</button>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || {
-                    let chosen = chosen.clone();
-                    Suspend::new(async move {
-                        let page = listed.await?;
-                        let views = chosen_views.await?;
-                        Ok::<_, crate::api::ApiError>(view! {
-                            <ChooseIncidents offered=offered(&chosen, &views, page.rows) />
-                        })
+        <Loaded>
+            {move || {
+                let chosen = chosen.get_value();
+                Suspend::new(async move {
+                    let page = listed.await?;
+                    let views = chosen_views.await?;
+                    Ok::<_, crate::api::ApiError>(view! {
+                        <ChooseIncidents offered=offered(&chosen, &views, page.rows) />
                     })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+                })
+            }}
+        </Loaded>
     }
 }
 

@@ -1,5 +1,6 @@
 //! The printable postmortem: every section on one page, read-only, laid out for paper.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -7,7 +8,6 @@ use crate::components::resource;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::postmortems::{PostmortemView, get_postmortem};
-use crate::components::ErrorsView;
 use crate::domain::incident::format_duration;
 use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
 
@@ -23,11 +23,9 @@ pub fn PrintPostmortemPage() -> impl IntoView {
     };
     let postmortem = resource(id, get_postmortem);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move { postmortem.await.map(|view| view! { <Printable view /> }) })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move { postmortem.await.map(|view| view! { <Printable view /> }) })}
+        </Loaded>
     }
 }
 

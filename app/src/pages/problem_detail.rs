@@ -2,6 +2,7 @@
 //! workaround and fix, the known-error article, the fix's action items, the contributing factors
 //! it came from, and its history.
 
+use crate::components::Loaded;
 use crate::components::web_address;
 use leptos::prelude::*;
 
@@ -16,7 +17,7 @@ use crate::api::problems::{
     RetireKnownError, SaveWorkaround, TransitionProblem, UnlinkIncident, UpdateProblem,
     get_problem,
 };
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
+use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice};
 use crate::domain::postmortem::{ActionKind, ActionStatus};
 use crate::domain::problem::{ProblemAction, ProblemCategory};
 
@@ -85,13 +86,11 @@ pub fn ProblemPage() -> impl IntoView {
     let actions = Actions::new();
     let problem = resource(move || (id(), actions.version()), |(id, _)| get_problem(id));
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    problem.await.map(|problem| view! { <Detail problem actions /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                problem.await.map(|problem| view! { <Detail problem actions /> })
+            })}
+        </Loaded>
     }
 }
 

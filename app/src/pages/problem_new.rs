@@ -1,6 +1,7 @@
 //! Recording a problem: the record's fields, the priority the matrix derives (shown, not typed),
 //! and the incidents it caused (prefilled from `?incidents=`).
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -8,13 +9,13 @@ use crate::components::resource;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::problems::{CreateProblem, Named, problem_choices};
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, form_notice};
+use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice};
 use crate::domain::problem::{Level, PriorityMatrix, ProblemCategory, ProblemForm};
 
 #[component]
 pub fn NewProblemPage() -> impl IntoView {
     let query = use_query_map();
-    let incidents = query.read_untracked().get("incidents").unwrap_or_default();
+    let incidents = StoredValue::new(query.read_untracked().get("incidents").unwrap_or_default());
     let choices = resource(|| (), |_| problem_choices());
     let create = ServerAction::<CreateProblem>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
@@ -24,22 +25,20 @@ pub fn NewProblemPage() -> impl IntoView {
         <h1>"New problem"</h1>
         <p class="muted">"A problem is the cause, or possible cause, of one or more incidents."</p>
         <ErrorNotice error=form_notice(error) />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || {
-                    let incidents = incidents.clone();
-                    Suspend::new(async move {
-                        choices.await.map(|c| view! {
-                            <ActionForm action=create attr:class="form">
-                                <ProblemFields form=ProblemForm { impact: "medium".into(), urgency: "medium".into(), ..ProblemForm::default() } services=c.services coordinators=c.coordinators matrix=c.matrix error=error.get_untracked() />
-                                <Field field="incidents" label="Incidents" value=incidents hint="Incident numbers separated by commas, e.g. 12, 15." error=field_message(error, "incidents") />
-                                <button type="submit" class="button primary" data-testid="create-problem">"Record problem"</button>
-                            </ActionForm>
-                        })
+        <Loaded>
+            {move || {
+                let incidents = incidents.get_value();
+                Suspend::new(async move {
+                    choices.await.map(|c| view! {
+                        <ActionForm action=create attr:class="form">
+                            <ProblemFields form=ProblemForm { impact: "medium".into(), urgency: "medium".into(), ..ProblemForm::default() } services=c.services coordinators=c.coordinators matrix=c.matrix error=error.get_untracked() />
+                            <Field field="incidents" label="Incidents" value=incidents hint="Incident numbers separated by commas, e.g. 12, 15." error=field_message(error, "incidents") />
+                            <button type="submit" class="button primary" data-testid="create-problem">"Record problem"</button>
+                        </ActionForm>
                     })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+                })
+            }}
+        </Loaded>
     }
 }
 

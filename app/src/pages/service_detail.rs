@@ -1,5 +1,6 @@
 //! One service's page: its facts, rendered description, and the archive/restore actions.
 
+use crate::components::Loaded;
 use crate::components::web_address;
 use leptos::prelude::*;
 
@@ -8,7 +9,7 @@ use crate::components::resource;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::services::{ArchiveService, RestoreService, ServiceView, get_service, github_url};
-use crate::components::{Can, ErrorNotice, ErrorsView};
+use crate::components::{Can, ErrorNotice};
 use crate::domain::Permission;
 use crate::pages::History;
 
@@ -21,13 +22,11 @@ pub fn ServicePage() -> impl IntoView {
     let restore = ServerAction::<RestoreService>::new();
     let service = resource(slug, get_service);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    service.await.map(|service| view! { <ServiceDetail service archive restore /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                service.await.map(|service| view! { <ServiceDetail service archive restore /> })
+            })}
+        </Loaded>
     }
 }
 

@@ -1,5 +1,6 @@
 //! "Edit a service": the form pre-filled with the saved values, guarded against lost updates.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
@@ -8,7 +9,6 @@ use leptos_router::hooks::use_params_map;
 
 use super::service_form::ServiceFields;
 use crate::api::services::{ServiceView, UpdateService, get_service};
-use crate::components::ErrorsView;
 
 /// Loads the service, then shows the edit form.
 #[component]
@@ -17,13 +17,11 @@ pub fn EditServicePage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let service = resource(slug, get_service);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    service.await.map(|service| view! { <EditForm service /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded>
+            {move || Suspend::new(async move {
+                service.await.map(|service| view! { <EditForm service /> })
+            })}
+        </Loaded>
     }
 }
 

@@ -1,12 +1,13 @@
 //! First-run setup: an empty instance asks for its first administrator.
 
+use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
 
 use crate::api::auth::needs_setup;
-use crate::components::{ErrorNotice, ErrorsView, Field, FieldKind, field_message, use_auth};
+use crate::components::{ErrorNotice, Field, FieldKind, field_message, use_auth};
 
 /// Creates the first administrator, or says the instance is already set up.
 #[component]
@@ -14,32 +15,30 @@ pub fn SetupPage() -> impl IntoView {
     let status = resource(|| (), |_| needs_setup());
     view! {
         <PageTitle text="Set up · Postmortem" />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || Suspend::new(async move {
-                    status
-                        .await
-                        .map(|needed| {
-                            if needed {
-                                view! { <SetupForm /> }.into_any()
-                            } else {
-                                view! {
-                                    <section class="auth-card">
-                                        <h1>"Already set up"</h1>
-                                        <p>"This instance has its administrator."</p>
-                                        <p>
-                                            <a class="button primary" href="/sign-in">
-                                                "Sign in"
-                                            </a>
-                                        </p>
-                                    </section>
-                                }
-                                    .into_any()
+        <Loaded>
+            {move || Suspend::new(async move {
+                status
+                    .await
+                    .map(|needed| {
+                        if needed {
+                            view! { <SetupForm /> }.into_any()
+                        } else {
+                            view! {
+                                <section class="auth-card">
+                                    <h1>"Already set up"</h1>
+                                    <p>"This instance has its administrator."</p>
+                                    <p>
+                                        <a class="button primary" href="/sign-in">
+                                            "Sign in"
+                                        </a>
+                                    </p>
+                                </section>
                             }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+                                .into_any()
+                        }
+                    })
+            })}
+        </Loaded>
     }
 }
 

@@ -17,6 +17,7 @@ mod parts;
 mod review;
 mod timeline;
 
+use crate::components::Loaded;
 use crate::components::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -25,7 +26,7 @@ pub use self::parts::Part;
 #[cfg(feature = "ssr")]
 pub use self::parts::{render as render_part, render_editor};
 use crate::api::postmortems::{PostmortemView, get_postmortem};
-use crate::components::{ErrorsView, resource};
+use crate::components::resource;
 use crate::domain::postmortem::{NarrativeField, Step};
 
 /// Loads the postmortem named in the address and opens the meeting.
@@ -48,20 +49,19 @@ pub fn PostmortemPage() -> impl IntoView {
         .read_untracked()
         .get("step")
         .and_then(|s| Step::parse(&s));
+    let editing = StoredValue::new(editing);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorsView errors /> }>
-                {move || {
-                    let editing = editing.clone();
-                    Suspend::new(async move {
-                    postmortem.await.map(|view| view! {
-                        <PageTitle text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
-                        <Meeting view editing asked_step />
-                    })
+        <Loaded>
+            {move || {
+                let editing = editing.get_value();
+                Suspend::new(async move {
+                postmortem.await.map(|view| view! {
+                    <PageTitle text=format!("Postmortem #{}: {} · Postmortem", view.id, view.title) />
+                    <Meeting view editing asked_step />
                 })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+            })
+            }}
+        </Loaded>
     }
 }
 
