@@ -7,7 +7,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use super::incident_timeline::{Timeline, TimelineActions};
 use super::incidents_list::{SeverityBadge, StatusBadge};
@@ -22,14 +21,7 @@ use crate::pages::History;
 /// Loads the incident named in the address and shows it; reloads after every action.
 #[component]
 pub fn IncidentPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = super::route::record_id();
     let set_status = ServerAction::<SetIncidentStatus>::new();
     let timeline = TimelineActions::new();
     let incident = resource(

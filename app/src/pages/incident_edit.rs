@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use super::incident_form::IncidentFields;
 use crate::api::incidents::{IncidentView, UpdateIncident, get_incident};
@@ -13,14 +12,7 @@ use crate::api::incidents::{IncidentView, UpdateIncident, get_incident};
 /// Loads the incident, then shows the edit form.
 #[component]
 pub fn EditIncidentPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = super::route::record_id();
     let incident = resource(id, get_incident);
     view! {
         <Loaded>

@@ -24,6 +24,7 @@ mod postmortems_list;
 mod problem_detail;
 mod problem_new;
 mod problems_queue;
+pub(crate) mod route;
 mod service_detail;
 mod service_edit;
 mod service_form;

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::postmortems::{PostmortemView, get_postmortem};
 use crate::domain::incident::format_duration;
@@ -13,14 +12,7 @@ use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
 
 #[component]
 pub fn PrintPostmortemPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = super::route::record_id();
     let postmortem = resource(id, get_postmortem);
     view! {
         <Loaded>

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use super::incidents_list::{SeverityBadge, StatusBadge};
 use super::problem_new::ProblemFields;
@@ -75,14 +74,7 @@ macro_rules! failed {
 /// Loads the problem named in the address.
 #[component]
 pub fn ProblemPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = super::route::record_id();
     let actions = Actions::new();
     let problem = resource(move || (id(), actions.version()), |(id, _)| get_problem(id));
     view! {

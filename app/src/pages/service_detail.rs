@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::services::{ArchiveService, RestoreService, ServiceView, get_service, github_url};
 use crate::components::{Can, ErrorNotice};
@@ -16,8 +15,7 @@ use crate::pages::History;
 /// Loads the service named in the address and shows it.
 #[component]
 pub fn ServicePage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = super::route::record_slug();
     let archive = ServerAction::<ArchiveService>::new();
     let restore = ServerAction::<RestoreService>::new();
     let service = resource(slug, get_service);

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::components::PageTitle;
 use crate::components::resource;
-use leptos_router::hooks::use_params_map;
 
 use super::service_form::ServiceFields;
 use crate::api::services::{ServiceView, UpdateService, get_service};
@@ -13,8 +12,7 @@ use crate::api::services::{ServiceView, UpdateService, get_service};
 /// Loads the service, then shows the edit form.
 #[component]
 pub fn EditServicePage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = super::route::record_slug();
     let service = resource(slug, get_service);
     view! {
         <Loaded>

@@ -20,7 +20,7 @@ mod timeline;
 use crate::components::Loaded;
 use crate::components::PageTitle;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 pub use self::parts::Part;
 #[cfg(feature = "ssr")]
@@ -32,14 +32,7 @@ use crate::domain::postmortem::{NarrativeField, Step};
 /// Loads the postmortem named in the address and opens the meeting.
 #[component]
 pub fn PostmortemPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = crate::pages::route::record_id();
     let postmortem = resource(id, get_postmortem);
     // `?edit=timeline-12`: the page opens with that item's editor (how "Edit" works without
     // JavaScript; in the meeting the browser fetches the editor in place).
