@@ -8,7 +8,7 @@
 // seed and by the last test here, so this file runs its tests in order in one worker.
 import { type Locator, type Page, expect } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { storageFor, unique, waitForHydration, test } from "./helpers";
+import { storageFor, unique, waitForHydration, test, watchErrors } from "./helpers";
 
 /**
  * Production deployments the demo seeds over the last 90 days (app/src/server/seed_deployments.rs):
@@ -22,12 +22,6 @@ const SEEDED_FAILED_DEPLOYMENTS = 2;
 
 test.describe.configure({ mode: "default" });
 test.use({ storageState: storageFor("pm") });
-
-function watchErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
 
 /** The dashboard's filter form. */
 const filters = (page: Page) => page.getByRole("search", { name: "Dashboard period and filters" });

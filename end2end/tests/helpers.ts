@@ -16,6 +16,15 @@ export const test = base.extend<{ uncaughtErrors: string[] }>({
   ],
 });
 
+/** Collects a page's uncaught errors into `errors` (a new list unless one is given), and with
+ * `console` its console errors too; for pages other than the test's own `page`, which the `test`
+ * fixture above watches already, or for a test that checks the list at a point of its own. */
+export function watchErrors(page: Page, errors: string[] = [], console = false) {
+  page.on("pageerror", (error) => errors.push(error.message));
+  if (console) page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text().split("\n\nStack:")[0]));
+  return errors;
+}
+
 /** The demo accounts the server seeds (see app/src/server/seed.rs). */
 export const DEMO = {
   admin: { email: "admin@demo.example", password: "demo-admin-pass", name: "Ada Admin" },

@@ -1,7 +1,7 @@
 // Incidents as people meet them: an alert opens one, a person declares, works and resolves one,
 // impossible times are explained, the list filters, and a viewer only looks.
 import { type APIRequestContext, type Page, expect } from "@playwright/test";
-import { storageFor, unique, utcInputMinutesAgo, waitForHydration, test } from "./helpers";
+import { storageFor, unique, utcInputMinutesAgo, waitForHydration, test, watchErrors } from "./helpers";
 
 /** Demo services (app/src/server/seed.rs); each has a runbook. */
 const PAYMENTS = { slug: "payments-api", name: "Payments API", runbook: "https://runbooks.acme.example/payments-api" };
@@ -25,14 +25,6 @@ async function declareThroughApi(
   const created = await response.json();
   expect(typeof created.id).toBe("number");
   return created.id;
-}
-
-/** Collects uncaught errors and console errors, e.g. a panic in the WebAssembly app. */
-function watchErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text().split("\n\nStack:")[0]));
-  return errors;
 }
 
 /** The row of the incident list with this title. */
@@ -152,7 +144,7 @@ test.describe("a member", () => {
     const impactStarted = utcInputMinutesAgo(120, now);
     const detected = utcInputMinutesAgo(110, now);
 
-    const errors = watchErrors(page);
+    const errors = watchErrors(page, [], true);
     await page.goto("/incidents");
     await waitForHydration(page);
     expect(errors, "the incident list hydrates without errors").toEqual([]);
@@ -354,7 +346,7 @@ test.describe("a viewer", () => {
       member.dispose(),
     );
 
-    const errors = watchErrors(page);
+    const errors = watchErrors(page, [], true);
     await page.goto("/incidents");
     await waitForHydration(page);
     await expect(page.getByRole("heading", { level: 1, name: "Incidents" })).toBeVisible();

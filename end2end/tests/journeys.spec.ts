@@ -3,7 +3,7 @@
 // problem manager's triage from recurring incidents to a closed problem (the backlog's journey is
 // the last test of github.spec.ts, beside the fake GitHub it drives).
 import { type Locator, type Page, expect } from "@playwright/test";
-import { DEMO, postAlert, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, postAlert, storageFor, unique, waitForHydration, test, watchErrors } from "./helpers";
 
 const field = (page: Page, key: string) => page.getByTestId(`field-${key}`);
 
@@ -36,8 +36,7 @@ test("the meeting: from a resolved incident to a published postmortem, reopened 
   const member = await browser.newContext({ storageState: storageFor("member"), baseURL });
   const a = await admin.newPage();
   const b = await member.newPage();
-  const errors: string[] = [];
-  for (const page of [a, b]) page.on("pageerror", (e) => errors.push(e.message));
+  const errors = watchErrors(b, watchErrors(a));
 
   // The incident is over; its page offers the postmortem.
   const title = unique("Checkout double charges");

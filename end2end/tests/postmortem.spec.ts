@@ -3,14 +3,8 @@
 // leads, the export downloads every section, and a participant cut off by a proxy catches up, or is
 // told that their session ended.
 import { type Browser, type Page, expect } from "@playwright/test";
-import { DEMO, newPerson, signIn, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
+import { DEMO, newPerson, signIn, startPostmortem, storageFor, unique, waitForHydration, test, watchErrors } from "./helpers";
 import { readFile } from "node:fs/promises";
-
-/** Collects the page's uncaught errors into `errors` (a new list unless one is given). */
-function watchErrors(page: Page, errors: string[] = []) {
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
-}
 
 /** An admin and a member, each in a browser context of their own, and the errors of both pages. */
 async function twoParticipants(browser: Browser, baseURL: string | undefined) {

@@ -3,7 +3,7 @@
 // a workaround, publishes a known error, and a newly posted alert that matches shows the
 // workaround on its incident page.
 import { type APIRequestContext, type Page, expect } from "@playwright/test";
-import { postAlert, storageFor, waitForHydration, test } from "./helpers";
+import { postAlert, storageFor, waitForHydration, test, watchErrors } from "./helpers";
 
 const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
@@ -18,12 +18,6 @@ async function declare(request: APIRequestContext, title: string): Promise<numbe
   const response = await request.post("/api/incidents/declare", { form, headers: { Accept: "application/json" } });
   expect(response.status(), await response.text()).toBe(200);
   return (await response.json()).id;
-}
-
-function watchErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  return errors;
 }
 
 test.describe("the problem manager", () => {
