@@ -27,6 +27,7 @@ on_both_engines!(
     refused_labels_are_named_and_no_issue_is_created,
     disconnecting_stops_the_sync_and_keeps_the_issues,
     an_item_goes_to_its_own_service_and_moving_it_moves_its_issue,
+    a_retry_asked_during_a_failing_attempt_runs_at_once,
 );
 
 pub const REPO: &str = "acme/checkout";
@@ -855,4 +856,28 @@ async fn an_item_goes_to_its_own_service_and_moving_it_moves_its_issue(engine: E
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("service"), "{body}");
     assert_eq!(item(&s, id).await["service_id"].as_i64(), Some(accounts));
+}
+
+async fn a_retry_asked_during_a_failing_attempt_runs_at_once(engine: Engine) {
+    // A long back-off, so an attempt that put its back-off over the retry would be seen waiting.
+    let s = setup(engine, &[("GITHUB_RETRY_BASE_SECONDS", "60")], true).await;
+    // The first write is applied, then its answer hangs past the client's time limit.
+    s.fake.fail_next(Fault::HangAfterWrite(2_500), 1);
+    let id = add_item(&s, "Alert on payout backlog", "fix").await;
+    eventually("the first attempt is under way", || async {
+        s.fake.write_calls() > 0
+    })
+    .await;
+    // Someone presses Retry while that attempt still waits for its answer.
+    ok(
+        &s.app,
+        &s.admin,
+        "github/retry",
+        &[("item", &id.to_string())],
+    )
+    .await;
+    // The attempt fails (timed out), but the retry stands: the item syncs now, not in a minute.
+    let view = synced(&s, id).await;
+    assert_eq!(view["sync"]["state"], "Synced");
+    assert_eq!(action_issues(&s.fake).len(), 1, "no duplicate");
 }

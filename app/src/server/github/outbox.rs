@@ -272,7 +272,11 @@ pub async fn retry(state: &AppState, actor: &Actor, item_id: i64) -> Result<(), 
         .await?;
     match open {
         Some(job) => {
+            // A new generation: an attempt still running when this was asked does not put its
+            // back-off over it (see `worker::fail`).
+            let generation = job.generation + 1;
             let mut model: sync_job::ActiveModel = job.into();
+            model.generation = Set(generation);
             model.parked_at = Set(None);
             model.attempts = Set(0);
             model.run_after = Set(Utc::now());

@@ -310,8 +310,24 @@ async fn fail(
     if parked {
         model.parked_at = Set(Some(now));
     }
-    model.update(&txn).await?;
-    let line = if parked {
+    // Only the generation this attempt ran for: when the item changed or someone asked to retry
+    // meanwhile, the job is given back due now instead of backing off.
+    let recorded = SyncJob::update_many()
+        .set(model)
+        .filter(sync_job::Column::Id.eq(job.id))
+        .filter(sync_job::Column::Generation.eq(job.generation))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        > 0;
+    if !recorded {
+        release(&txn, job).await?;
+    }
+    let line = if !recorded {
+        format!(
+            "Attempt {attempts} failed: {message}; it was asked again meanwhile, so it runs now."
+        )
+    } else if parked {
         format!("Stopped after {attempts} failed attempts: {message}")
     } else {
         format!("Attempt {attempts} failed: {message}")
