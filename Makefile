@@ -27,7 +27,7 @@ lint:
 	cargo fmt --all --check
 	@# The feature sets that are built: the host (the server with app's ssr) and the browser bundle.
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p app --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p shared -p app -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit:
 	scripts/with-postgres.sh cargo test --workspace
@@ -98,7 +98,7 @@ bench-postmortem: deps-wasm
 ## make bench-problems: recurrence grouping (suggested problems) over 10,000 to 100,000 incidents,
 ## with criterion; the per-incident time shows whether it grows linearly. About 2 minutes.
 bench-problems:
-	cargo bench -p app --features ssr --bench recurrence
+	cargo bench -p shared --bench recurrence
 
 ## make bench-github: 1,000 action items synced to the fake GitHub with no faults and with 10 % of
 ## writes failing in each fault mode (write calls per item, duplicates, lost items), then the time

@@ -18,11 +18,11 @@ case $mode in
   release) site=target/release-site; profile=wasm-release; out=wasm-release ;;
   *) echo "usage: $0 [debug|release]" >&2; exit 2 ;;
 esac
-cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$profile"
+cargo build -p frontend --target wasm32-unknown-unknown --profile "$profile"
 rm -rf "$site"
 mkdir -p "$site/pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name postmortem \
-  "target/wasm32-unknown-unknown/$out/app.wasm"
+  "target/wasm32-unknown-unknown/$out/frontend.wasm"
 if [[ $mode == release ]]; then
   if ! command -v wasm-opt >/dev/null; then
     mkdir -p .tools && npm install --prefix .tools --no-save --no-audit --no-fund binaryen@132 >/dev/null

@@ -7,7 +7,6 @@ use leptos_router::{SsrMode, path};
 
 use crate::api::auth::take_notice;
 use crate::components::{Can, FormEnhancer, Guarded, blocking_resource, provide_auth};
-use crate::domain::Permission;
 use crate::pages::{
     AccountPage, AuditPage, DeclareIncidentPage, EditIncidentPage, EditServicePage, IncidentPage,
     IncidentsPage, NewServicePage, NotFound, ServicePage, ServicesPage, SetupPage, SignInPage,
@@ -18,11 +17,12 @@ use crate::pages::{
     NewPostmortemPage, NewProblemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
     ProblemPage, ProblemsPage, TemplatesPage,
 };
+use shared::domain::Permission;
 
 /// The document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::csp::set_content_security_policy();
+    crate::ssr::csp::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { storageFor, unique, waitForHydration, test, watchErrors } from "./helpers";
 
 /**
- * Production deployments the demo seeds over the last 90 days (app/src/server/seed_deployments.rs):
+ * Production deployments the demo seeds over the last 90 days (server/backend/src/seed_deployments.rs):
  * every 3 days for payments-api (30), 2 for checkout-web (45), 7 for ledger (13), 4 for search (23)
  * and 5 for notifications (18), from 89 days ago to today, plus payments-api v2.41 (before the
  * card-payments incident) and the checkout-web bundler upgrade (before the Safari incident).

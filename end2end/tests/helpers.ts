@@ -25,7 +25,7 @@ export function watchErrors(page: Page, errors: string[] = [], console = false) 
   return errors;
 }
 
-/** The demo accounts the server seeds (see app/src/server/seed.rs). */
+/** The demo accounts the server seeds (see server/backend/src/seed.rs). */
 export const DEMO = {
   admin: { email: "admin@demo.example", password: "demo-admin-pass", name: "Ada Admin" },
   pm: { email: "pm@demo.example", password: "demo-pm-pass", name: "Pat Problem-Manager" },

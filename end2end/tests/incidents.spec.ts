@@ -3,7 +3,7 @@
 import { type APIRequestContext, type Page, expect } from "@playwright/test";
 import { storageFor, unique, utcInputMinutesAgo, waitForHydration, test, watchErrors } from "./helpers";
 
-/** Demo services (app/src/server/seed.rs); each has a runbook. */
+/** Demo services (server/backend/src/seed.rs); each has a runbook. */
 const PAYMENTS = { slug: "payments-api", name: "Payments API", runbook: "https://runbooks.acme.example/payments-api" };
 
 /** A token-like string for names, fingerprints and URLs. */

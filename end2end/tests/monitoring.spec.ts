@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { newPerson, signIn, unique, waitForHydration, test } from "./helpers";
 
 const fixture = async (name: string) =>
-  JSON.parse(await readFile(join(__dirname, "../../app/src/domain/alerts/fixtures", `${name}.json`), "utf8"));
+  JSON.parse(await readFile(join(__dirname, "../../app/shared/src/domain/alerts/fixtures", `${name}.json`), "utf8"));
 
 /** Adds an integration in the browser; returns its id and the token shown once. */
 async function addIntegration(page: Page, name: string, source: string, secret = ""): Promise<{ id: number; token: string }> {

@@ -2,7 +2,7 @@
 //! per-day duration histograms of the recovery measures, and the pipeline-test counts per service,
 //! so the dashboard reads a few hundred rows instead of every incident of its period. Triggers
 //! note what changed in `rollup_dirty`; the application folds those notes into the roll-up
-//! before it reads (`app::server::metrics::rollup`).
+//! before it reads (`backend::metrics::rollup`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;

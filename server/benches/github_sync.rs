@@ -8,14 +8,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use app::domain::github::parse_marker;
-use app::domain::github_connection::DEFAULT_WRITE_PACE_MS;
-use app::server::entities::{action_item, github_connection, postmortem};
-use app::server::github::{facts, outbox};
-use app::server::{AppState, Settings};
+use backend::entities::{action_item, github_connection, postmortem};
+use backend::github::{facts, outbox};
+use backend::{AppState, Settings};
 use chrono::Utc;
 use github_fake::{FakeGitHub, Fault};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use shared::domain::github::parse_marker;
+use shared::domain::github_connection::DEFAULT_WRITE_PACE_MS;
 
 const ITEMS: usize = 1_000;
 const PACED_ITEMS: usize = 20;
@@ -85,7 +85,7 @@ async fn app(pace_ms: i64, fake: &FakeGitHub) -> (AppState, String) {
 
 /// The repository a new item of postmortem `pm` files its issue in.
 async fn repository_of(db: &sea_orm::DatabaseConnection, pm: i64) -> Option<String> {
-    let service = app::server::postmortems::services::default_for(db, pm, None)
+    let service = backend::postmortems::services::default_for(db, pm, None)
         .await
         .unwrap();
     facts::repository_of(db, service).await.unwrap()
@@ -105,7 +105,7 @@ async fn add_items(state: &AppState, count: usize) -> Vec<i64> {
     let mut ids = Vec::with_capacity(count);
     let now = Utc::now();
     for n in 0..count {
-        let txn = app::server::db::begin_write(&state.db).await.unwrap();
+        let txn = backend::db::begin_write(&state.db).await.unwrap();
         let item = action_item::ActiveModel {
             postmortem_id: Set(pm),
             factor_id: Set(None),
@@ -122,11 +122,9 @@ async fn add_items(state: &AppState, count: usize) -> Vec<i64> {
             updated_at: Set(now),
             done_at: Set(None),
             problem_id: Set(None),
-            service_id: Set(
-                app::server::postmortems::services::default_for(&txn, pm, None)
-                    .await
-                    .unwrap(),
-            ),
+            service_id: Set(backend::postmortems::services::default_for(&txn, pm, None)
+                .await
+                .unwrap()),
             ..Default::default()
         }
         .insert(&txn)

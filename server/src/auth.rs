@@ -1,18 +1,18 @@
 //! Who is asking, and may they: resolves the session or bearer token to a user, then applies the
-//! endpoint table (`app::api::access`) before any server function runs, and sends anonymous page
+//! endpoint table (`shared::access`) before any server function runs, and sends anonymous page
 //! visits to the sign-in page (or to first-run setup on an empty instance).
 
 use app::api::ApiError;
-use app::api::access::{Access, PUBLIC_PAGES, endpoint_access};
-use app::server::AppState;
-use app::server::auth::{
-    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT, SESSION_USER_ID,
-    renewal_due, tokens, users,
-};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use backend::AppState;
+use backend::auth::{
+    CurrentUser, SESSION_PASSWORD_EPOCH, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT, SESSION_USER_ID,
+    renewal_due, tokens, users,
+};
+use shared::access::{Access, PUBLIC_PAGES, endpoint_access};
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
@@ -240,7 +240,7 @@ impl SignedIn {
     async fn user(
         &self,
         state: &AppState,
-    ) -> Result<Option<app::server::entities::user::Model>, app::server::AppError> {
+    ) -> Result<Option<backend::entities::user::Model>, backend::AppError> {
         let too_old = chrono::Utc::now().timestamp() - self.at.unwrap_or(0)
             > state.settings.session_max_seconds;
         if too_old {
@@ -270,7 +270,7 @@ async fn stored_number(session: &Session, key: &str) -> Option<i64> {
     session.get::<i64>(key).await.ok().flatten()
 }
 
-fn current_user(user: app::server::entities::user::Model, via_token: bool) -> CurrentUser {
+fn current_user(user: backend::entities::user::Model, via_token: bool) -> CurrentUser {
     CurrentUser {
         role: users::role_of(&user),
         id: user.id,

@@ -1,13 +1,13 @@
 //! Input arrives without control characters: the query string and form and JSON bodies are
-//! cleaned (`app::server::clean_text`) before anything reads them, the same way on both engines;
+//! cleaned (`backend::clean_text`) before anything reads them, the same way on both engines;
 //! a form body is also kept with the request, so a failed read can name its field.
 //! Webhooks are cleaned by their handlers after their signature is checked, since a signature
 //! covers the bytes as sent.
 
 use std::borrow::Cow;
 
-use app::server::args::FormBody;
-use app::server::clean_text::{clean_json, clean_urlencoded, unwanted};
+use app::ssr::args::FormBody;
+use backend::clean_text::{clean_json, clean_urlencoded, unwanted};
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::Request;

@@ -2,11 +2,11 @@
 //! on top of the SameSite=Lax session cookie.
 
 use app::api::ApiError;
-use app::server::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use backend::AppState;
 
 use crate::auth::api_error;
 

@@ -1,14 +1,15 @@
 //! `/healthz` (the process answers) and `/readyz` (the database answers too).
 
-use app::server::{AppState, db};
+use crate::Site;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::{AppState, db};
 use serde_json::{Value, json};
 
 /// The health-check routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Site> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

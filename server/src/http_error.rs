@@ -3,12 +3,12 @@
 //! logged and never sent.
 
 use app::api::error::ApiError;
-use app::domain::Permission;
-use app::server::AppError;
-use app::server::auth::CurrentUser;
 use axum::Extension;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use backend::AppError;
+use backend::auth::CurrentUser;
+use shared::domain::Permission;
 
 /// An [`AppError`] on its way out of an axum handler.
 #[derive(Debug)]
@@ -58,7 +58,7 @@ pub fn permitted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::Role;
+    use shared::domain::Role;
 
     fn person(role: Role) -> Option<Extension<CurrentUser>> {
         Some(Extension(CurrentUser {
@@ -93,8 +93,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_field_is_named() {
-        let errors =
-            app::domain::FieldErrors(vec![app::domain::FieldError::new("from", "Give a date.")]);
+        let errors = shared::domain::FieldErrors(vec![shared::domain::FieldError::new(
+            "from",
+            "Give a date.",
+        )]);
         let response = HttpError::from(AppError::Validation(errors)).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = axum::body::to_bytes(response.into_body(), 10_000)

@@ -15,10 +15,11 @@ mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
-use app::server::{AppState, Settings, db, seed};
 use app::{App, shell};
 use axum::Router;
+use axum::extract::FromRef;
 use axum::serve::ListenerExt;
+use backend::{AppState, Settings, db, seed};
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -32,9 +33,9 @@ pub enum StartError {
     #[error("cannot open the database: {0}")]
     Database(#[from] db::ConnectError),
     #[error("cannot add the demo data: {0}")]
-    Seed(#[from] app::server::AppError),
+    Seed(#[from] backend::AppError),
     #[error("cannot build the dashboard's roll-up: {0}")]
-    Rollup(app::server::AppError),
+    Rollup(backend::AppError),
     #[error("cannot open the session store: {0}")]
     Sessions(#[from] tower_sessions_sqlx_store::sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -57,11 +58,11 @@ impl Application {
     /// Opens and migrates the database, seeds demo data if asked, builds the router and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let db = db::connect_and_migrate(&settings.database_url).await?;
-        app::server::problems::reprioritise(&db, &settings.priority_matrix).await?;
+        backend::problems::reprioritise(&db, &settings.priority_matrix).await?;
         let seeded_demo = settings.seed_demo && seed::seed_demo_data(&db).await?;
         // Counted now rather than by the first dashboard request (a long job after an upgrade or
         // a change of REPORT_UTC_OFFSET on a large database).
-        app::server::metrics::rollup::settle(&db, settings.report_offset)
+        backend::metrics::rollup::settle(&db, settings.report_offset)
             .await
             .map_err(StartError::Rollup)?;
         if settings.metrics_token.is_none() {
@@ -70,18 +71,20 @@ impl Application {
             );
         }
         let session_store = sessions::Store::connect(&settings.database_url).await?;
-        let leptos_options = leptos_options(&settings);
-        let github = Arc::new(app::server::github::SyncRuntime::from_settings(&settings));
+        let github = Arc::new(backend::github::SyncRuntime::from_settings(&settings));
         let state = AppState {
             db,
             github,
             settings: Arc::new(settings),
-            leptos_options,
             sign_in_limiter: Arc::default(),
             intake_lock: Arc::default(),
             live: Arc::default(),
         };
-        let router = router(state.clone(), session_store.clone());
+        let site = Site {
+            leptos: leptos_options(&state.settings),
+            app: state.clone(),
+        };
+        let router = router(site, session_store.clone());
         let addr = state.settings.bind_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -129,12 +132,11 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        let live_listener =
-            app::server::live::spawn_listener(&self.state.db, self.state.live.clone());
+        let live_listener = backend::live::spawn_listener(&self.state.db, self.state.live.clone());
         let github_tasks = self.state.github.enabled.then(|| {
             [
-                tokio::spawn(app::server::github::worker::run(self.state.clone())),
-                tokio::spawn(app::server::github::reconcile::run(self.state.clone())),
+                tokio::spawn(backend::github::worker::run(self.state.clone())),
+                tokio::spawn(backend::github::reconcile::run(self.state.clone())),
             ]
         });
         let housekeeping = tokio::spawn(housekeeping(
@@ -162,7 +164,7 @@ impl Application {
 
 /// Every minute: forget recovered rate-limit keys and delete expired sessions.
 async fn housekeeping(
-    limiter: Arc<app::server::auth::limiter::SignInLimiter>,
+    limiter: Arc<backend::auth::limiter::SignInLimiter>,
     sessions: sessions::Store,
 ) {
     let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -188,30 +190,49 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
     options
 }
 
+/// What the router's handlers read: the back end's state, and the options pages render with.
+#[derive(Clone)]
+pub struct Site {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<Site> for AppState {
+    fn from_ref(site: &Site) -> Self {
+        site.app.clone()
+    }
+}
+
+impl FromRef<Site> for LeptosOptions {
+    fn from_ref(site: &Site) -> Self {
+        site.leptos.clone()
+    }
+}
+
 /// Every route of the product: pages, server functions, health checks and static files.
-pub fn router(state: AppState, session_store: sessions::Store) -> Router {
+pub fn router(site: Site, session_store: sessions::Store) -> Router {
     let routes = route_list();
-    let context_state = state.clone();
-    let page_state = state.clone();
+    let context_state = site.app.clone();
+    let page_state = site.app.clone();
     let router = Router::new()
         .merge(health::routes())
         .merge(webhooks::routes())
         .merge(live::routes(session_store.clone()))
         .merge(metrics::routes())
         .leptos_routes_with_context(
-            &state,
+            &site,
             routes,
             move || provide_context(context_state.clone()),
             {
-                let options = state.leptos_options.clone();
+                let options = site.leptos.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(move || provide_context(page_state.clone()), shell));
-    middleware::apply(router, &state, session_store).with_state(state)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<Site, _>(
+            move || provide_context(page_state.clone()),
+            shell,
+        ));
+    middleware::apply(router, &site.app, session_store).with_state(site)
 }
 
 /// The page routes, generated once per process.

@@ -6,16 +6,17 @@
 //! this participant). A comment every 15 seconds keeps proxies from closing it and marks the
 //! participant as still present.
 
+use crate::Site;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::Permission;
-use app::server::auth::CurrentUser;
-use app::server::live::{self, Signal};
-use app::server::postmortems::{self, export};
-use app::server::{AppError, AppState};
+use backend::auth::CurrentUser;
+use backend::live::{self, Signal};
+use backend::postmortems::{self, export};
+use backend::{AppError, AppState};
+use shared::domain::Permission;
 
 use crate::auth::{Credential, Recheck};
 use crate::http_error::{HttpError, permitted};
@@ -36,7 +37,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// The most signals one connection takes in a row before it looks at its heartbeat again.
 const BATCH: usize = 64;
 
-pub fn routes(sessions: sessions::Store) -> Router<AppState> {
+pub fn routes(sessions: sessions::Store) -> Router<Site> {
     Router::new()
         .route("/live/postmortems/{id}", get(connect))
         .route("/postmortems/{id}/export.md", get(export_markdown))

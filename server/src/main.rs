@@ -1,6 +1,6 @@
 //! Starts the Postmortem server with settings from the environment.
 
-use app::server::Settings;
+use backend::Settings;
 use server::{Application, telemetry};
 
 /// mimalloc instead of the system allocator: page renders allocate many small strings from many
@@ -45,7 +45,7 @@ fn print_demo_accounts(just_added: bool) {
         "added on first start; passwords as below unless changed"
     };
     println!("Demo accounts ({when}):");
-    for (_, email, role, password) in app::server::seed::DEMO_USERS {
+    for (_, email, role, password) in backend::seed::DEMO_USERS {
         println!("  {:<16} {email:<22} password: {password}", role.label());
     }
 }

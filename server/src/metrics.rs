@@ -1,20 +1,21 @@
 //! The scoreboard's HTTP exports: `/dashboard.csv` (the dashboard's figures for the same query,
 //! for a signed-in reader) and `/metrics` (Prometheus text, behind `METRICS_TOKEN` when set).
 
+use crate::Site;
 use crate::http_error::{HttpError, permitted};
-use app::domain::Permission;
-use app::domain::metrics::DashboardQuery;
-use app::server::AppState;
-use app::server::auth::CurrentUser;
-use app::server::metrics::{csv, dashboard, prometheus};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use backend::AppState;
+use backend::auth::CurrentUser;
+use backend::metrics::{csv, dashboard, prometheus};
+use shared::domain::Permission;
+use shared::domain::metrics::DashboardQuery;
 use subtle::ConstantTimeEq;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Site> {
     Router::new()
         .route("/dashboard.csv", get(export_csv))
         .route("/metrics", get(metrics))

@@ -2,12 +2,13 @@
 //! compression, security headers, `no-store` for signed-in answers, the page cache, the body
 //! limit and the removal of control characters from input.
 
-use app::server::AppState;
-use app::server::csp::{NonceSlot, STATIC_POLICY, page_policy};
+use crate::Site;
+use app::ssr::csp::{NonceSlot, STATIC_POLICY, page_policy};
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
+use backend::AppState;
 
 use crate::page_cache::{self, PageCache};
 use crate::{auth, clean_input, csrf, sessions};
@@ -26,10 +27,10 @@ use tower_http::trace::TraceLayer;
 /// `no-store` for signed-in answers, the page cache, the body limit and the removal of control
 /// characters, in that order.
 pub fn apply(
-    router: Router<AppState>,
+    router: Router<Site>,
     state: &AppState,
     session_store: sessions::Store,
-) -> Router<AppState> {
+) -> Router<Site> {
     let router = router
         .layer(from_fn(clean_input::clean_request))
         .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes));
@@ -91,7 +92,7 @@ async fn note_writes(State(state): State<AppState>, request: Request, next: Next
 async fn no_store_when_signed_in(request: Request, next: Next) -> Response {
     let signed_in = request
         .extensions()
-        .get::<app::server::auth::CurrentUser>()
+        .get::<backend::auth::CurrentUser>()
         .is_some();
     let mut response = next.run(request).await;
     if signed_in && !response.headers().contains_key(header::CACHE_CONTROL) {
@@ -106,7 +107,7 @@ async fn no_store_when_signed_in(request: Request, next: Next) -> Response {
 async fn count_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let response = next.run(request).await;
-    app::server::metrics::prometheus::record_request(method.as_str(), response.status().as_u16());
+    backend::metrics::prometheus::record_request(method.as_str(), response.status().as_u16());
     response
 }
 

@@ -12,17 +12,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::domain::Role;
-use app::server::AppState;
-use app::server::auth::CurrentUser;
-use app::server::csp::NonceSlot;
-use app::server::metrics::prometheus::record_page_cache;
+use app::ssr::csp::NonceSlot;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::AppState;
+use backend::auth::CurrentUser;
+use backend::metrics::prometheus::record_page_cache;
 use quick_cache::{Weighter, sync::Cache};
+use shared::domain::Role;
 
 /// A remembered page is sent for at most this long after it was rendered.
 pub const FRESH_FOR: Duration = Duration::from_secs(5);

@@ -10,7 +10,7 @@ use tower_sessions_sqlx_store::sqlx::postgres::PgPoolOptions;
 use tower_sessions_sqlx_store::sqlx::sqlite::SqlitePoolOptions;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use app::server::Settings;
+use backend::Settings;
 
 /// The name of the session cookie.
 pub const COOKIE_NAME: &str = "postmortem_session";
@@ -26,7 +26,7 @@ impl Store {
     /// Connects to the database of `url` and creates the session table if needed.
     /// Like the app's own pool, it waits at most `CONNECTION_WAIT` for a connection.
     pub async fn connect(url: &str) -> Result<Self, tower_sessions_sqlx_store::sqlx::Error> {
-        let wait = app::server::db::CONNECTION_WAIT;
+        let wait = backend::db::CONNECTION_WAIT;
         if url.starts_with("sqlite:") {
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(wait)

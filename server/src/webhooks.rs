@@ -2,29 +2,30 @@
 //! or signature, parses the payload, and hands it to alert intake. Every refusal is a 4xx with a
 //! JSON message naming the problem, and stores nothing.
 
-use app::domain::alerts::{self, AlertSource};
-use app::domain::integration::DEFAULT_SIGNATURE_HEADER;
-use app::server::AppState;
-use app::server::alerts::ingest;
-use app::server::auth::tokens::token_hash;
-use app::server::entities::integration::{self, Entity as Integration};
-use app::server::webhook_auth::{
-    presented_credential, timestamp_is_fresh, verify_grafana_signature, verify_pagerduty_signature,
-};
+use crate::Site;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use backend::AppState;
+use backend::alerts::ingest;
+use backend::auth::tokens::token_hash;
+use backend::entities::integration::{self, Entity as Integration};
+use backend::webhook_auth::{
+    presented_credential, timestamp_is_fresh, verify_grafana_signature, verify_pagerduty_signature,
+};
 use sea_orm::EntityTrait;
 use serde_json::json;
+use shared::domain::alerts::{self, AlertSource};
+use shared::domain::integration::DEFAULT_SIGNATURE_HEADER;
 
 /// Grafana's optional timestamp header, signed together with the body when present.
 const GRAFANA_TIMESTAMP_HEADER: &str = "X-Grafana-Alerting-Signature-Timestamp";
 
 /// The webhook routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Site> {
     Router::new()
         .route("/hooks/github", post(receive_github))
         .route("/hooks/deployments", post(receive_deployment))
@@ -53,19 +54,19 @@ async fn count_delivery(request: axum::extract::Request, next: axum::middleware:
         .unwrap_or("other")
         .to_owned();
     let response = next.run(request).await;
-    app::server::metrics::prometheus::record_webhook(&hook, response.status().as_u16());
+    backend::metrics::prometheus::record_webhook(&hook, response.status().as_u16());
     response
 }
 
 /// GitHub's `issues` webhooks: signature, delivery id and payload are checked by
-/// `app::server::github::inbound`; this only reads the headers and answers.
+/// `backend::github::inbound`; this only reads the headers and answers.
 async fn receive_github(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let outcome = app::server::github::inbound::receive(
+    let outcome = backend::github::inbound::receive(
         &state,
         text("x-github-event"),
         text("x-github-delivery"),
@@ -135,7 +136,7 @@ async fn receive(
         return refuse(StatusCode::UNAUTHORIZED, &message);
     }
     // One bad character (a NUL in an annotation) must not refuse the whole batch.
-    let body = app::server::clean_text::clean_json(&body).map_or(body, Bytes::from);
+    let body = backend::clean_text::clean_json(&body).map_or(body, Bytes::from);
     let batch = match alerts::parse(source, &body) {
         Ok(batch) => batch,
         Err(error) => {
@@ -223,7 +224,7 @@ async fn receive_deployment(
         .get(header::AUTHORIZATION)
         .map(crate::auth::bearer_token)
         .unwrap_or_default();
-    let user = match app::server::auth::tokens::authenticate(&state.db, token).await {
+    let user = match backend::auth::tokens::authenticate(&state.db, token).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             return refuse(
@@ -239,14 +240,14 @@ async fn receive_deployment(
             );
         }
     };
-    if !app::server::auth::users::role_of(&user).can(app::domain::Permission::EditIncidents) {
+    if !backend::auth::users::role_of(&user).can(shared::domain::Permission::EditIncidents) {
         return refuse(
             StatusCode::FORBIDDEN,
             "This token's owner may not record deployments (it needs a role that edits incidents).",
         );
     }
-    let body = app::server::clean_text::clean_json(&body).map_or(body, Bytes::from);
-    let report: app::domain::deployment::DeploymentReport = match serde_json::from_slice(&body) {
+    let body = backend::clean_text::clean_json(&body).map_or(body, Bytes::from);
+    let report: shared::domain::deployment::DeploymentReport = match serde_json::from_slice(&body) {
         Ok(report) => report,
         Err(error) => {
             return refuse(
@@ -260,7 +261,7 @@ async fn receive_deployment(
         Err(errors) => return field_errors(&errors),
     };
     let label = format!("{} (deployment webhook)", user.email);
-    match app::server::deployments::record(&state, &deployment, "webhook", &label).await {
+    match backend::deployments::record(&state, &deployment, "webhook", &label).await {
         Ok(recorded) => {
             let status = if recorded.created {
                 StatusCode::CREATED
@@ -269,7 +270,7 @@ async fn receive_deployment(
             };
             (status, axum::Json(recorded)).into_response()
         }
-        Err(app::server::AppError::Validation(errors)) => field_errors(&errors),
+        Err(backend::AppError::Validation(errors)) => field_errors(&errors),
         Err(error) => {
             tracing::error!(%error, "deployment could not be stored");
             refuse(
@@ -281,7 +282,7 @@ async fn receive_deployment(
 }
 
 /// 422 with every field's message.
-fn field_errors(errors: &app::domain::FieldErrors) -> Response {
+fn field_errors(errors: &shared::domain::FieldErrors) -> Response {
     let fields: serde_json::Map<String, serde_json::Value> = errors
         .0
         .iter()

@@ -1,66 +1,17 @@
 //! Action items across postmortems over the wire: the list the dashboard's action-item figures
 //! link to; a thin server function over `server::action_items`.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use shared::wire::action_items::*;
 
 use super::ApiError;
-use super::problems::Named;
-use crate::domain::postmortem::{ActionKind, ActionStatus};
-
-/// The list's filters, as they appear in its query string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionQuery {
-    /// An action kind, e.g. `pipeline_test`.
-    #[serde(default)]
-    pub kind: String,
-    /// An owner's user id, or `none` for items nobody owns.
-    #[serde(default)]
-    pub owner: String,
-    /// `open`, `done` or `overdue` (open past its due date).
-    #[serde(default)]
-    pub status: String,
-    /// Made at or after (a date or time, UTC).
-    #[serde(default)]
-    pub from: String,
-    /// Made before.
-    #[serde(default)]
-    pub to: String,
-    /// Items of postmortems covering an incident on this service (slug)…
-    #[serde(default)]
-    pub service: String,
-    /// …of this team…
-    #[serde(default)]
-    pub team: String,
-    /// …or of this severity.
-    #[serde(default)]
-    pub severity: String,
-}
-
-/// One action item in the list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActionListRow {
-    pub id: i64,
-    pub title: String,
-    pub kind: ActionKind,
-    pub status: ActionStatus,
-    pub owner: String,
-    pub due_on: Option<NaiveDate>,
-    pub overdue: bool,
-    pub postmortem: Named,
-    pub created_at: DateTime<Utc>,
-}
+use leptos::prelude::*;
 
 /// The newest action items (at most 500) matching `query`.
 #[server(endpoint = "action-items/list")]
 pub async fn list_action_items(
     #[server(default)] query: ActionQuery,
 ) -> Result<Vec<ActionListRow>, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(ListActionItems)?;
-    Ok(
-        crate::server::action_items::list(&state.db, &query, chrono::Utc::now().date_naive())
-            .await?,
-    )
+    Ok(backend::action_items::list(&state.db, &query, chrono::Utc::now().date_naive()).await?)
 }

@@ -1,29 +1,9 @@
 //! Server functions for the audit trail: the filterable list and one record's history.
 
-use chrono::{DateTime, Utc};
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use shared::wire::audit::*;
 
 use super::ApiError;
-
-/// One audited change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub entity_type: String,
-    pub entity_id: String,
-    pub entity_label: String,
-    /// The record before the change, as pretty-printed JSON.
-    pub before: Option<String>,
-    /// The record after the change, as pretty-printed JSON.
-    pub after: Option<String>,
-}
-
-/// How many entries one page of the audit list holds.
-pub const AUDIT_PAGE_SIZE: u64 = 50;
+use leptos::prelude::*;
 
 /// The newest changes, filtered; `before_id` pages back in time.
 #[server(endpoint = "audit/list")]
@@ -33,8 +13,8 @@ pub async fn list_audit(
     #[server(default)] actor: String,
     #[server(default)] before_id: Option<i64>,
 ) -> Result<Vec<AuditEntry>, ApiError> {
-    use crate::server::audit::{self, AuditFilter};
-    let state = crate::server::state::app_state()?;
+    use backend::audit::{self, AuditFilter};
+    let state = crate::ssr::app_state()?;
     crate::authorize!(ListAudit)?;
     let some = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let filter = AuditFilter {
@@ -45,7 +25,7 @@ pub async fn list_audit(
     };
     let rows = audit::list(&state.db, &filter, AUDIT_PAGE_SIZE)
         .await
-        .map_err(crate::server::AppError::from)?;
+        .map_err(backend::AppError::from)?;
     Ok(rows.into_iter().map(to_entry).collect())
 }
 
@@ -55,18 +35,18 @@ pub async fn record_history(
     entity_type: String,
     entity_id: String,
 ) -> Result<Vec<AuditEntry>, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(RecordHistory)?;
     // Beyond the table's entry: the history of a record needs what its page needs.
-    crate::server::auth::require(crate::domain::auth::history_permission(&entity_type))?;
-    let rows = crate::server::audit::history(&state.db, &entity_type, &entity_id)
+    crate::ssr::auth::require(shared::domain::auth::history_permission(&entity_type))?;
+    let rows = backend::audit::history(&state.db, &entity_type, &entity_id)
         .await
-        .map_err(crate::server::AppError::from)?;
+        .map_err(backend::AppError::from)?;
     Ok(rows.into_iter().map(to_entry).collect())
 }
 
 #[cfg(feature = "ssr")]
-fn to_entry(row: crate::server::entities::audit_event::Model) -> AuditEntry {
+fn to_entry(row: backend::entities::audit_event::Model) -> AuditEntry {
     let pretty = |json: Option<String>| {
         json.map(|text| {
             serde_json::from_str::<serde_json::Value>(&text)

@@ -1,32 +1,15 @@
 //! Server functions for signing in and out and for the first administrator of a new instance.
 
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use shared::wire::auth::*;
 
 use super::ApiError;
-use crate::domain::{Permission, Role};
-
-/// The signed-in person, as the browser sees them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionUser {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-}
-
-impl SessionUser {
-    /// Whether this person may do `permission` (for showing or hiding controls; the server decides).
-    pub fn can(&self, permission: Permission) -> bool {
-        self.role.can(permission)
-    }
-}
+use leptos::prelude::*;
 
 /// True while the instance has no account yet and offers to create the first administrator.
 #[server(endpoint = "auth/setup-status")]
 pub async fn needs_setup() -> Result<bool, ApiError> {
-    let state = crate::server::state::app_state()?;
-    Ok(crate::server::auth::users::count(&state.db).await? == 0)
+    let state = crate::ssr::app_state()?;
+    Ok(backend::auth::users::count(&state.db).await? == 0)
 }
 
 /// Creates the first administrator of an empty instance and signs them in.
@@ -37,8 +20,8 @@ pub async fn create_first_admin(
     password: String,
     password_confirmation: String,
 ) -> Result<(), ApiError> {
-    use crate::server::auth::users::{self, NewUser};
-    let state = crate::server::state::app_state()?;
+    use backend::auth::users::{self, NewUser};
+    let state = crate::ssr::app_state()?;
     let input = NewUser {
         display_name,
         email,
@@ -47,7 +30,7 @@ pub async fn create_first_admin(
         password_confirmation,
     };
     let admin = users::create_first_admin(&state.db, input).await?;
-    crate::server::session::start(&admin).await?;
+    crate::ssr::session::start(&admin).await?;
     leptos_axum::redirect("/services");
     Ok(())
 }
@@ -59,29 +42,29 @@ pub async fn sign_in(
     password: String,
     #[server(default)] next: String,
 ) -> Result<(), ApiError> {
-    use crate::server::AppError;
-    let state = crate::server::state::app_state()?;
+    use backend::AppError;
+    let state = crate::ssr::app_state()?;
     if !state.sign_in_limiter.allow(
         &email,
-        crate::server::session::client_ip(&state.settings.trusted_proxies),
+        crate::ssr::session::client_ip(&state.settings.trusted_proxies),
     ) {
         return Err(AppError::TooManyRequests(
             "Too many sign-in attempts. Wait a minute, then try again.".into(),
         )
         .into());
     }
-    let user = crate::server::auth::users::verify_credentials(&state.db, &email, &password)
+    let user = backend::auth::users::verify_credentials(&state.db, &email, &password)
         .await?
         .ok_or_else(|| AppError::field("password", "The email or password is incorrect."))?;
-    crate::server::session::start(&user).await?;
-    leptos_axum::redirect(crate::domain::auth::safe_return_path(&next));
+    crate::ssr::session::start(&user).await?;
+    leptos_axum::redirect(shared::domain::auth::safe_return_path(&next));
     Ok(())
 }
 
 /// Ends the session everywhere it is stored, then shows the sign-in page.
 #[server(endpoint = "auth/sign-out")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    crate::server::session::end().await?;
+    crate::ssr::session::end().await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -89,13 +72,13 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// The notice a form left for the page it led to ("Connection saved."), once.
 #[server(endpoint = "notice/take")]
 pub async fn take_notice() -> Result<Option<String>, ApiError> {
-    Ok(crate::server::shown_once::take_notice().await?)
+    Ok(crate::ssr::shown_once::take_notice().await?)
 }
 
 /// The signed-in person, or `None`.
 #[server(endpoint = "auth/current-user")]
 pub async fn current_user() -> Result<Option<SessionUser>, ApiError> {
-    Ok(crate::server::auth::current_user().map(|u| SessionUser {
+    Ok(crate::ssr::auth::current_user().map(|u| SessionUser {
         id: u.id,
         email: u.email,
         display_name: u.display_name,

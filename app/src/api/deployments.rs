@@ -1,43 +1,17 @@
 //! Deployments over the wire: those linked to an incident and those it may be linked to, and
 //! linking or unlinking one by hand; thin server functions over `server::deployments`.
 
-use chrono::{DateTime, Utc};
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use shared::wire::deployments::*;
 
 use super::ApiError;
-
-/// One deployment, as the incident page shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentRow {
-    pub id: i64,
-    pub service: String,
-    pub version: String,
-    pub environment: String,
-    pub status: String,
-    pub deployed_at: DateTime<Utc>,
-    pub url: Option<String>,
-    /// Who linked it to the incident (when it is linked).
-    pub linked_by: Option<String>,
-    /// Linked from a change entry in the incident's timeline.
-    pub automatic: bool,
-}
-
-/// An incident's deployments.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentLinks {
-    /// Deployments the incident was caused by: each counts as a failed change.
-    pub linked: Vec<DeploymentRow>,
-    /// Deployments of its services around its impact that could be linked.
-    pub candidates: Vec<DeploymentRow>,
-}
+use leptos::prelude::*;
 
 /// An incident's linked and nearby deployments.
 #[server(endpoint = "incidents/deployments")]
 pub async fn incident_deployments(incident: i64) -> Result<DeploymentLinks, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(IncidentDeployments)?;
-    Ok(crate::server::deployments::for_incident(&state.db, incident).await?)
+    Ok(backend::deployments::for_incident(&state.db, incident).await?)
 }
 
 /// Links a deployment to an incident (it then counts as a failed change), or unlinks it.
@@ -47,46 +21,9 @@ pub async fn link_deployment(
     deployment: i64,
     linked: bool,
 ) -> Result<DeploymentLinks, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     let user = crate::authorize!(LinkDeployment)?;
-    Ok(
-        crate::server::deployments::set_link(&state, &user.actor(), incident, deployment, linked)
-            .await?,
-    )
-}
-
-/// The deployment list's filters, as they appear in its query string (the dashboard links here).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeploymentQuery {
-    /// Deployed at or after (a date or time, UTC).
-    #[serde(default)]
-    pub from: String,
-    /// Deployed before.
-    #[serde(default)]
-    pub to: String,
-    /// A service slug.
-    #[serde(default)]
-    pub service: String,
-    /// A team, as the service catalog names it.
-    #[serde(default)]
-    pub team: String,
-    /// `true`: only deployments linked to an incident (failed changes).
-    #[serde(default)]
-    pub failed: String,
-}
-
-/// One deployment in the list, with the incidents it caused.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentListRow {
-    pub id: i64,
-    pub service: String,
-    pub version: String,
-    pub environment: String,
-    pub status: String,
-    pub deployed_at: DateTime<Utc>,
-    pub url: Option<String>,
-    /// (id, title) of each incident linked to it.
-    pub incidents: Vec<(i64, String)>,
+    Ok(backend::deployments::set_link(&state, &user.actor(), incident, deployment, linked).await?)
 }
 
 /// The newest deployments (at most 500) matching `query`: those the dashboard counts are the
@@ -95,7 +32,7 @@ pub struct DeploymentListRow {
 pub async fn list_deployments(
     #[server(default)] query: DeploymentQuery,
 ) -> Result<Vec<DeploymentListRow>, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(ListDeployments)?;
-    Ok(crate::server::deployments::list(&state.db, &query).await?)
+    Ok(backend::deployments::list(&state.db, &query).await?)
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-use crate::domain::FieldErrors;
+use shared::domain::FieldErrors;
 
 /// What went wrong, in terms the person in front of the screen can act on.
 ///
@@ -90,7 +90,7 @@ impl FromServerFnError for ApiError {
         // Arguments are read before the server function runs, so nothing else sets the answer's
         // status: without this, a malformed request would be answered 500.
         #[cfg(feature = "ssr")]
-        crate::server::error::set_response_status(&error);
+        crate::ssr::error::set_response_status(&error);
         error
     }
 }
@@ -106,10 +106,10 @@ fn malformed(message: &str) -> ApiError {
         .filter(|name| !name.is_empty() && name.len() <= 64)
         .map(str::to_owned);
     #[cfg(feature = "ssr")]
-    let missing = missing.or_else(crate::server::args::field_at_fault);
+    let missing = missing.or_else(crate::ssr::args::field_at_fault);
     let field = missing.as_deref().unwrap_or("request");
     let message = format!("This request could not be read: {message}");
-    ApiError::Validation(FieldErrors(vec![crate::domain::FieldError::new(
+    ApiError::Validation(FieldErrors(vec![shared::domain::FieldError::new(
         field, message,
     )]))
 }

@@ -1,6 +1,5 @@
 //! Thin server functions, one file per aggregate, and the error type that crosses the wire.
 
-pub mod access;
 pub mod account;
 pub mod action_items;
 pub mod audit;

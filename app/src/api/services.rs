@@ -1,140 +1,38 @@
 //! Server functions for the service catalog: list, read, create, edit, archive and restore.
 
-use chrono::{DateTime, Utc};
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use shared::wire::services::*;
 
 use super::ApiError;
-use crate::domain::{ServiceForm, SloTarget};
-
-/// One row of the service catalog.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ServiceSummary {
-    pub slug: String,
-    pub name: String,
-    pub team: String,
-    pub repository: Option<String>,
-    pub runbook_url: Option<String>,
-    pub on_call: String,
-    pub slo_target: Option<f64>,
-    pub archived: bool,
-}
-
-impl ServiceSummary {
-    /// What the catalog's filter searches: the name, slug, team and repository, in lower case,
-    /// one per line.
-    pub fn filter_text(&self) -> String {
-        [
-            Some(&self.name),
-            Some(&self.slug),
-            Some(&self.team),
-            self.repository.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|field| field.to_lowercase())
-        .collect::<Vec<_>>()
-        .join("\n")
-    }
-
-    /// True when `query` appears in the name, slug, team or repository (case-insensitive).
-    pub fn matches(&self, query: &str) -> bool {
-        filter_matches(&self.filter_text(), query)
-    }
-}
-
-/// True when `query` appears in one line of a service's [`ServiceSummary::filter_text`].
-pub fn filter_matches(filter_text: &str, query: &str) -> bool {
-    let query = query.trim().to_lowercase();
-    query.is_empty() || filter_text.lines().any(|field| field.contains(&query))
-}
-
-/// The catalog's count line: "12 services", "3 of 12 services".
-pub fn count_label(shown: usize, total: usize) -> String {
-    match (shown, total) {
-        (1, 1) => "1 service".to_owned(),
-        (n, t) if n == t => format!("{t} services"),
-        (n, t) => format!("{n} of {t} services"),
-    }
-}
-
-/// Everything known about one service, with its description already rendered to safe HTML.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ServiceView {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub team: String,
-    pub repository: Option<String>,
-    pub runbook_url: Option<String>,
-    pub on_call: String,
-    pub slo_target: Option<f64>,
-    /// The description as typed (Markdown).
-    pub description: String,
-    /// The description rendered and sanitised on the server.
-    pub description_html: String,
-    /// Increases with every change; edits must name the version they started from.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub archived_at: Option<DateTime<Utc>>,
-}
-
-impl ServiceView {
-    /// The service as a form, for editing.
-    pub fn to_form(&self) -> ServiceForm {
-        ServiceForm {
-            name: self.name.clone(),
-            slug: self.slug.clone(),
-            team: self.team.clone(),
-            repository: self.repository.clone().unwrap_or_default(),
-            runbook_url: self.runbook_url.clone().unwrap_or_default(),
-            on_call: self.on_call.clone(),
-            slo_target: self.slo_target.map(|v| v.to_string()).unwrap_or_default(),
-            description: self.description.clone(),
-        }
-    }
-
-    /// The SLO target, if one is set.
-    pub fn slo(&self) -> Option<SloTarget> {
-        self.slo_target.map(SloTarget::from_stored)
-    }
-}
-
-/// The address of a repository on GitHub.
-pub fn github_url(repository: &str) -> String {
-    format!("https://github.com/{repository}")
-}
+use leptos::prelude::*;
+use shared::domain::ServiceForm;
 
 /// Lists the catalog, alphabetically; archived services only when asked for.
 #[server(endpoint = "services/list")]
 pub async fn list_services(include_archived: bool) -> Result<Vec<ServiceSummary>, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(ListServices)?;
-    let services = crate::server::services::list(&state.db, include_archived).await?;
+    let services = backend::services::list(&state.db, include_archived).await?;
     Ok(services.into_iter().map(Into::into).collect())
 }
 
 /// Reads one service by its slug.
 #[server(endpoint = "services/get")]
 pub async fn get_service(slug: String) -> Result<ServiceView, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     crate::authorize!(GetService)?;
-    let service = crate::server::services::find_by_slug(&state.db, &slug).await?;
-    Ok(crate::server::services::to_view(service))
+    let service = backend::services::find_by_slug(&state.db, &slug).await?;
+    Ok(backend::services::to_view(service))
 }
 
 /// Adds a service to the catalog and goes to its page.
 #[server(endpoint = "services/create")]
 pub async fn create_service(service: ServiceForm) -> Result<ServiceView, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     let user = crate::authorize!(CreateService)?;
-    let draft = service
-        .parse()
-        .map_err(crate::server::AppError::Validation)?;
-    let created = crate::server::services::create(&state.db, &user.actor(), &draft).await?;
+    let draft = service.parse().map_err(backend::AppError::Validation)?;
+    let created = backend::services::create(&state.db, &user.actor(), &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", created.slug));
-    Ok(crate::server::services::to_view(created))
+    Ok(backend::services::to_view(created))
 }
 
 /// Saves changes to a service, refusing them if someone else saved since `version` was read.
@@ -144,72 +42,29 @@ pub async fn update_service(
     version: i32,
     service: ServiceForm,
 ) -> Result<ServiceView, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     let user = crate::authorize!(UpdateService)?;
-    let draft = service
-        .parse()
-        .map_err(crate::server::AppError::Validation)?;
+    let draft = service.parse().map_err(backend::AppError::Validation)?;
     let updated =
-        crate::server::services::update(&state.db, &user.actor(), &slug, version, &draft).await?;
+        backend::services::update(&state.db, &user.actor(), &slug, version, &draft).await?;
     leptos_axum::redirect(&format!("/services/{}", updated.slug));
-    Ok(crate::server::services::to_view(updated))
+    Ok(backend::services::to_view(updated))
 }
 
 /// Archives a service: it leaves the catalog's default view but keeps its history.
 #[server(endpoint = "services/archive")]
 pub async fn archive_service(slug: String) -> Result<ServiceView, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     let user = crate::authorize!(ArchiveService)?;
-    let archived =
-        crate::server::services::set_archived(&state.db, &user.actor(), &slug, true).await?;
-    Ok(crate::server::services::to_view(archived))
+    let archived = backend::services::set_archived(&state.db, &user.actor(), &slug, true).await?;
+    Ok(backend::services::to_view(archived))
 }
 
 /// Brings an archived service back into the catalog.
 #[server(endpoint = "services/restore")]
 pub async fn restore_service(slug: String) -> Result<ServiceView, ApiError> {
-    let state = crate::server::state::app_state()?;
+    let state = crate::ssr::app_state()?;
     let user = crate::authorize!(RestoreService)?;
-    let restored =
-        crate::server::services::set_archived(&state.db, &user.actor(), &slug, false).await?;
-    Ok(crate::server::services::to_view(restored))
-}
-
-#[cfg(test)]
-mod filter_tests {
-    use super::*;
-
-    fn ledger() -> ServiceSummary {
-        ServiceSummary {
-            slug: "ledger".into(),
-            name: "Ledger".into(),
-            team: "Payments".into(),
-            repository: Some("acme/ledger".into()),
-            runbook_url: None,
-            on_call: String::new(),
-            slo_target: None,
-            archived: false,
-        }
-    }
-
-    #[test]
-    fn the_filter_finds_a_service_by_any_of_its_names_in_any_case() {
-        for query in ["ledger", "LEDGER", " pay ", "acme/", ""] {
-            assert!(ledger().matches(query), "{query:?} should match");
-        }
-    }
-
-    #[test]
-    fn the_filter_does_not_match_across_two_fields() {
-        // "ledger" then "payments": the joined text must not make "r p" or "rpay" match.
-        assert!(!ledger().matches("rpay"));
-        assert!(!ledger().matches("search"));
-    }
-
-    #[test]
-    fn the_count_says_how_many_of_all_are_shown() {
-        assert_eq!(count_label(1, 1), "1 service");
-        assert_eq!(count_label(5, 5), "5 services");
-        assert_eq!(count_label(1, 5), "1 of 5 services");
-    }
+    let restored = backend::services::set_archived(&state.db, &user.actor(), &slug, false).await?;
+    Ok(backend::services::to_view(restored))
 }

@@ -6,7 +6,7 @@ use super::resource::{Json, resource};
 
 use crate::api::ApiError;
 use crate::api::auth::{CreateFirstAdmin, SessionUser, SignIn, SignOut, current_user};
-use crate::domain::Permission;
+use shared::domain::Permission;
 
 /// The session as the views see it, with the actions that change it.
 #[derive(Clone, Copy)]
@@ -73,7 +73,7 @@ pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
                         return children().into_any();
                     }
                     #[cfg(feature = "ssr")]
-                    crate::server::error::set_status(http::StatusCode::FORBIDDEN);
+                    crate::ssr::error::set_status(http::StatusCode::FORBIDDEN);
                     let role = user.map(|u| u.role.label()).unwrap_or("no role");
                     view! {
                         <super::PageTitle text="Only for administrators · Postmortem" />

@@ -295,7 +295,7 @@ pub mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FieldError, FieldErrors};
+    use shared::domain::{FieldError, FieldErrors};
 
     fn invalid(fields: &[(&str, &str)]) -> ApiError {
         ApiError::Validation(FieldErrors(

@@ -9,7 +9,7 @@ use super::resource;
 
 use super::ErrorNotice;
 use crate::api::github::{RetrySync, SyncBadge, SyncNow, github_progress};
-use crate::domain::github::{SyncState, Verification};
+use shared::domain::github::{SyncState, Verification};
 
 /// Where an item stands with GitHub.
 #[component]

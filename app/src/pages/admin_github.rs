@@ -16,8 +16,8 @@ use crate::api::github::{
 use crate::components::{
     DataTable, ErrorNotice, Field, FieldKind, SyncNowButton, field_message, form_notice,
 };
-use crate::domain::github::SyncState;
-use crate::domain::github_connection::ConnectionMode;
+use shared::domain::github::SyncState;
+use shared::domain::github_connection::ConnectionMode;
 
 /// The GitHub admin page.
 #[component]

@@ -14,9 +14,9 @@ use crate::api::integrations::{
 };
 use crate::api::services::list_services;
 use crate::components::{DataTable, ErrorNotice, Field, Guarded, field_message, form_notice};
-use crate::domain::Permission;
-use crate::domain::alerts::AlertSource;
-use crate::domain::integration::{
+use shared::domain::Permission;
+use shared::domain::alerts::AlertSource;
+use shared::domain::integration::{
     DEFAULT_SERVICE_LABEL, DEFAULT_SEVERITY_LABEL, DEFAULT_SIGNATURE_HEADER,
 };
 

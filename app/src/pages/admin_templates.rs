@@ -9,8 +9,8 @@ use crate::components::resource;
 
 use crate::api::postmortems::{SaveTemplate, TemplateRow, list_templates};
 use crate::components::ErrorNotice;
-use crate::domain::Permission;
-use crate::domain::postmortem::Step;
+use shared::domain::Permission;
+use shared::domain::postmortem::Step;
 
 #[component]
 pub fn TemplatesPage() -> impl IntoView {

@@ -8,7 +8,7 @@ use crate::components::resource;
 
 use crate::api::users::{CreateUser, SetUserDisabled, SetUserRole, UserView, list_users};
 use crate::components::{DataTable, ErrorNotice, Field, FieldKind, field_message, form_notice};
-use crate::domain::Role;
+use shared::domain::Role;
 
 /// The users page.
 #[component]

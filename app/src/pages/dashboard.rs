@@ -12,8 +12,8 @@ use crate::api::incidents::query_string;
 use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard};
 use crate::components::chart::{BarChart, LineChart};
 use crate::components::{DataTable, ErrorsView};
-use crate::domain::Severity;
-use crate::domain::metrics::{DashboardQuery, format_seconds};
+use shared::domain::Severity;
+use shared::domain::metrics::{DashboardQuery, format_seconds};
 
 /// The page.
 #[component]

@@ -14,9 +14,9 @@ use crate::api::deployments::{DeploymentRow, LinkDeployment, incident_deployment
 use crate::api::incidents::{IncidentView, PostmortemState, SetIncidentStatus, get_incident};
 use crate::api::problems::incident_problems;
 use crate::components::{Can, DataTable, ErrorNotice};
-use crate::domain::incident::format_duration;
-use crate::domain::{IncidentStatus, Permission};
 use crate::pages::History;
+use shared::domain::incident::format_duration;
+use shared::domain::{IncidentStatus, Permission};
 
 /// Loads the incident named in the address and shows it; reloads after every action.
 #[component]
@@ -157,7 +157,7 @@ fn KnownProblems(id: i64) -> impl IntoView {
 fn Postmortem(
     id: i64,
     state: PostmortemState,
-    postmortems: Vec<(i64, String, crate::domain::postmortem::PostmortemStatus)>,
+    postmortems: Vec<(i64, String, shared::domain::postmortem::PostmortemStatus)>,
 ) -> impl IntoView {
     let note = match state {
         _ if !postmortems.is_empty() => "Reviewed in:",

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::components::{ErrorNotice, Field, FieldKind, field_message};
-use crate::domain::{IncidentForm, Milestones, Severity};
+use shared::domain::{IncidentForm, Milestones, Severity};
 
 /// Every field of an incident, pre-filled from `initial`, each with its own message.
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::incident_form::IncidentFields;
 use crate::api::incidents::DeclareIncident;
-use crate::domain::IncidentForm;
+use shared::domain::IncidentForm;
 
 /// The page.
 #[component]

@@ -8,8 +8,8 @@ use crate::api::incidents::{
     AddTimelineEntry, DeleteTimelineEntry, TimelineEntryView, UpdateTimelineEntry,
 };
 use crate::components::{Can, ErrorNotice, field_message, form_notice};
-use crate::domain::incident::to_input_value;
-use crate::domain::{Permission, TimelineKind};
+use shared::domain::incident::to_input_value;
+use shared::domain::{Permission, TimelineKind};
 
 /// The timeline's actions; the page reloads the incident when any of them completes.
 #[derive(Clone, Copy)]

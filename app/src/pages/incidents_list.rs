@@ -14,9 +14,9 @@ use crate::api::incidents::{
 };
 use crate::api::services::list_services;
 use crate::components::{Can, DataTable, ErrorsView};
-use crate::domain::incident::format_duration;
-use crate::domain::postmortem::PostmortemStatus;
-use crate::domain::{IncidentStatus, Permission, Severity};
+use shared::domain::incident::format_duration;
+use shared::domain::postmortem::PostmortemStatus;
+use shared::domain::{IncidentStatus, Permission, Severity};
 
 /// The page.
 #[component]

@@ -7,8 +7,8 @@ use crate::components::PageTitle;
 use crate::components::resource;
 
 use crate::api::postmortems::{PostmortemView, get_postmortem};
-use crate::domain::incident::format_duration;
-use crate::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
+use shared::domain::incident::format_duration;
+use shared::domain::postmortem::{Evidence, Moment, NarrativeField, Step};
 
 #[component]
 pub fn PrintPostmortemPage() -> impl IntoView {

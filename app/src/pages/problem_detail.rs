@@ -17,8 +17,8 @@ use crate::api::problems::{
     get_problem,
 };
 use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice};
-use crate::domain::postmortem::{ActionKind, ActionStatus};
-use crate::domain::problem::{ProblemAction, ProblemCategory};
+use shared::domain::postmortem::{ActionKind, ActionStatus};
+use shared::domain::problem::{ProblemAction, ProblemCategory};
 
 /// Every action of the page, so the problem reloads after any of them.
 #[derive(Clone, Copy)]

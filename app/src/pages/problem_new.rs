@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::problems::{CreateProblem, Named, problem_choices};
 use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice};
-use crate::domain::problem::{Level, PriorityMatrix, ProblemCategory, ProblemForm};
+use shared::domain::problem::{Level, PriorityMatrix, ProblemCategory, ProblemForm};
 
 #[component]
 pub fn NewProblemPage() -> impl IntoView {
@@ -63,7 +63,7 @@ pub fn ProblemFields(
         text(field).map(|m| view! { <p class="field-error" data-field=field>{m}</p> })
     };
     let chosen =
-        crate::domain::problem::parse_ids(form.services.as_str(), "service").unwrap_or_default();
+        shared::domain::problem::parse_ids(form.services.as_str(), "service").unwrap_or_default();
     let errors = Signal::stored(error.clone());
     view! {
         <Field form="problem" field="title" label="Title" value=form.title.clone() required=true error=field_message(errors, "title") />

@@ -13,8 +13,8 @@ use crate::api::problems::{
     Suggestion, triage_queue,
 };
 use crate::components::{Can, DataTable, ErrorNotice, ErrorsView};
-use crate::domain::Permission;
-use crate::domain::problem::{Level, ProblemState};
+use shared::domain::Permission;
+use shared::domain::problem::{Level, ProblemState};
 
 /// The page.
 #[component]

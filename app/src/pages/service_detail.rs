@@ -9,8 +9,8 @@ use crate::components::resource;
 
 use crate::api::services::{ArchiveService, RestoreService, ServiceView, get_service, github_url};
 use crate::components::{Can, ErrorNotice};
-use crate::domain::Permission;
 use crate::pages::History;
+use shared::domain::Permission;
 
 /// Loads the service named in the address and shows it.
 #[component]

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::components::{ErrorNotice, Field, FieldKind, field_message};
-use crate::domain::ServiceForm;
+use shared::domain::ServiceForm;
 
 /// Every field of a service, pre-filled from `initial`, each with its own validation message.
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::service_form::ServiceFields;
 use crate::api::services::CreateService;
-use crate::domain::ServiceForm;
+use shared::domain::ServiceForm;
 
 /// The form that adds a service; on success it goes to the new service's page.
 #[component]

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::services::filter_matches;
 use crate::api::services::{ServiceSummary, count_label, github_url, list_services};
 use crate::components::{Can, DataTable, ErrorsView};
-use crate::domain::{Permission, SloTarget};
+use shared::domain::{Permission, SloTarget};
 
 /// The catalog page. `?archived=1` includes archived services; `?q=` filters without JavaScript,
 /// and typing in the filter box narrows the list at once when JavaScript runs.

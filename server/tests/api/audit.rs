@@ -1,8 +1,8 @@
 //! The audit trail: every change recorded with who, when, before and after, atomically with it.
 
-use app::domain::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, spawn_app};
 use crate::on_both_engines;

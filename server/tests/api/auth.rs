@@ -1,8 +1,8 @@
 //! Accounts, sessions and authorisation: nobody gets in where they don't belong.
 
-use app::api::access::{Access, ENDPOINTS, PUBLIC_PAGES};
-use app::domain::Role;
 use serde_json::Value;
+use shared::access::{Access, ENDPOINTS, PUBLIC_PAGES};
+use shared::domain::Role;
 
 use crate::helpers::{Engine, PASSWORD, TestApp, client, spawn_app, spawn_empty_app};
 use crate::on_both_engines;
@@ -45,7 +45,7 @@ async fn every_endpoint_is_classified_and_refuses_anonymous_callers(engine: Engi
     classified.sort_unstable();
     assert_eq!(
         registered, classified,
-        "every server function has an entry in app::api::access::ENDPOINTS"
+        "every server function has an entry in shared::access::ENDPOINTS"
     );
 
     let stranger = client();

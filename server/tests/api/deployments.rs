@@ -3,14 +3,14 @@
 //! links made and removed by hand, GitHub `deployment_status` events, and the change failure rate
 //! the dashboard shows from them.
 
-use app::domain::Role;
-use app::server::audit::Actor;
-use app::server::auth::tokens;
-use app::server::entities::{deployment, incident_deployment, user};
+use backend::audit::Actor;
+use backend::auth::tokens;
+use backend::entities::{deployment, incident_deployment, user};
 use chrono::{Duration, Utc};
 use github_fake::FakeGitHub;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use shared::domain::Role;
 
 use crate::github::{REPO, SECRET, setup};
 use crate::helpers::{Engine, TestApp, spawn_app};

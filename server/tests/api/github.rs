@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use app::domain::Role;
 use github_fake::{FakeGitHub, Fault};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_empty_app, start};
 use crate::incidents::declare;

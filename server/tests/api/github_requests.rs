@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use app::domain::github::IssueDraft;
-use app::server::github::client::{GitHubApi, GitHubError, Listing, Repo};
-use app::server::github::octocrab_client::{Credentials, OctocrabClient};
+use backend::github::client::{GitHubApi, GitHubError, Listing, Repo};
+use backend::github::octocrab_client::{Credentials, OctocrabClient};
 use serde_json::json;
+use shared::domain::github::IssueDraft;
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,7 +3,7 @@
 
 use crate::helpers::{Engine, PASSWORD, client, spawn_app};
 use crate::on_both_engines;
-use app::domain::Role;
+use shared::domain::Role;
 
 on_both_engines!(
     sign_in_never_leads_to_another_site_nor_breaks_on_a_control_character,

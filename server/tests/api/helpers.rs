@@ -2,12 +2,12 @@
 
 use std::sync::OnceLock;
 
-use app::domain::Role;
-use app::server::audit::Actor;
-use app::server::auth::users::{self, NewUser};
-use app::server::{AppState, Settings};
+use backend::audit::Actor;
+use backend::auth::users::{self, NewUser};
+use backend::{AppState, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::Application;
+use shared::domain::Role;
 
 /// The database engine a test runs on.
 #[derive(Clone, Copy, Debug)]

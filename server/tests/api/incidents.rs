@@ -1,8 +1,8 @@
 //! Incidents through their server functions: declaring, editing, status changes, the timeline,
 //! the postmortem flag, and the list's filters and cursor pages.
 
-use app::domain::Role;
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_app};
 use crate::on_both_engines;

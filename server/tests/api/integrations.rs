@@ -1,10 +1,10 @@
 //! Monitoring integrations' server functions and admin page: create, list, disable, new token.
 
-use app::domain::Role;
-use app::server::auth::tokens::token_hash;
-use app::server::entities::{audit_event, integration, webhook_delivery};
+use backend::auth::tokens::token_hash;
+use backend::entities::{audit_event, integration, webhook_delivery};
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_app};
 use crate::on_both_engines;

@@ -3,7 +3,7 @@
 //! multipart body and control characters, as an administrator (so the permission check lets every
 //! call through to the arguments); a missing or unreadable field is a 422 that names it.
 
-use app::api::access::ENDPOINTS;
+use shared::access::ENDPOINTS;
 
 use crate::helpers::{Engine, TestApp, spawn_demo_app};
 use crate::on_both_engines;

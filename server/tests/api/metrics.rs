@@ -1,14 +1,14 @@
 //! The scoreboard: `metrics/dashboard`, `/dashboard.csv` and `/metrics` on seeded incidents,
 //! postmortems, action items, problems and deployments, held to hand-computed figures.
 
-use app::domain::Role;
-use app::server::entities::{
+use backend::entities::{
     action_item, deployment, incident, incident_deployment, incident_service, postmortem,
     postmortem_incident, problem,
 };
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, ModelTrait, Set};
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, PASSWORD, TestApp, client, spawn_app, spawn_empty_app};
 use crate::on_both_engines;
@@ -246,7 +246,7 @@ async fn seed_action(
         done_at: Set((status == "done").then_some(created_at + Duration::hours(1))),
         problem_id: Set(None),
         service_id: Set(
-            app::server::postmortems::services::default_for(&app.db, postmortem, None)
+            backend::postmortems::services::default_for(&app.db, postmortem, None)
                 .await
                 .unwrap(),
         ),
@@ -1346,7 +1346,7 @@ async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engin
     let team = dashboard(&app, &[("team", "Payments")]).await;
     assert_eq!(team["incidents"]["total"], 1);
     assert_eq!(dashboard(&app, &[]).await["incidents"]["open"], 1);
-    let mut moved = app::server::entities::service::Entity::find_by_id(search)
+    let mut moved = backend::entities::service::Entity::find_by_id(search)
         .one(&app.db)
         .await
         .unwrap()
@@ -1421,8 +1421,8 @@ async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engin
 }
 
 async fn the_roll_up_is_counted_again_for_another_reporting_offset(engine: Engine) {
-    use app::domain::metrics::{day_number, parse_offset};
-    use app::server::metrics::{rolled, rollup};
+    use backend::metrics::{rolled, rollup};
+    use shared::domain::metrics::{day_number, parse_offset};
 
     let app = spawn_app(engine).await;
     // 23:30 UTC is the next day in +02:00.

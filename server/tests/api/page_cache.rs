@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use app::domain::Role;
 use sea_orm::ConnectionTrait;
+use shared::domain::Role;
 
 use crate::github::eventually;
 use crate::helpers::{Engine, TestApp, assert_scripts_carry_nonce, csp_nonce, spawn_app, start};

@@ -261,7 +261,7 @@ async fn administration_pages_explain_themselves_to_other_roles_without_forms(en
     assert!(!html.contains("action=\"/api/postmortems/templates/save\""));
     assert!(html.contains("Summary"), "the required sections are listed");
     // An administrator gets the page itself.
-    let admin = app.client_as(app::domain::Role::Admin).await;
+    let admin = app.client_as(shared::domain::Role::Admin).await;
     let page = admin
         .get(app.url("/admin/templates"))
         .header("Accept", "text/html")

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use app::domain::Role;
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_app, start};
 use crate::incidents::declare;
@@ -899,8 +899,8 @@ async fn a_live_stream_ends_when_its_session_does(engine: Engine) {
     let mut stream = open_stream(&leaver, &app.address, pm).await;
     wait_for(&mut stream, "event: presence").await;
     let admin = app.client_as(Role::Admin).await;
-    let id = app::server::entities::user::Entity::find()
-        .filter(app::server::entities::user::Column::Email.eq("leaver@test.example"))
+    let id = backend::entities::user::Entity::find()
+        .filter(backend::entities::user::Column::Email.eq("leaver@test.example"))
         .one(&app.db)
         .await
         .unwrap()

@@ -2,8 +2,8 @@
 //! hand over incidents, the pipeline-test guardrail, suggestions from recurring incidents,
 //! known errors matched by new incidents, bulk moves and permissions.
 
-use app::domain::Role;
 use serde_json::Value;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_app};
 use crate::incidents::declare;

@@ -1,9 +1,9 @@
 //! Alert webhooks from Alertmanager, Grafana and PagerDuty: authentication, signatures,
 //! de-duplication, resolution, unknown services and refusals that store nothing.
 
-use app::server::auth::tokens::token_hash;
-use app::server::entities::{incident, integration, webhook_delivery};
-use app::server::webhook_auth::hmac_sha256_hex;
+use backend::auth::tokens::token_hash;
+use backend::entities::{incident, integration, webhook_delivery};
+use backend::webhook_auth::hmac_sha256_hex;
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::Value;
 
@@ -29,15 +29,15 @@ on_both_engines!(
 );
 
 const AM_FIRING: &str =
-    include_str!("../../../app/src/domain/alerts/fixtures/alertmanager_firing.json");
+    include_str!("../../../app/shared/src/domain/alerts/fixtures/alertmanager_firing.json");
 const AM_RESOLVED: &str =
-    include_str!("../../../app/src/domain/alerts/fixtures/alertmanager_resolved.json");
+    include_str!("../../../app/shared/src/domain/alerts/fixtures/alertmanager_resolved.json");
 const GRAFANA_FIRING: &str =
-    include_str!("../../../app/src/domain/alerts/fixtures/grafana_firing.json");
+    include_str!("../../../app/shared/src/domain/alerts/fixtures/grafana_firing.json");
 const PD_TRIGGERED: &str =
-    include_str!("../../../app/src/domain/alerts/fixtures/pagerduty_triggered.json");
+    include_str!("../../../app/shared/src/domain/alerts/fixtures/pagerduty_triggered.json");
 const PD_RESOLVED: &str =
-    include_str!("../../../app/src/domain/alerts/fixtures/pagerduty_resolved.json");
+    include_str!("../../../app/shared/src/domain/alerts/fixtures/pagerduty_resolved.json");
 const SECRET: &str = "whsec-0123456789abcdef";
 
 /// An integration straight in the database; returns its id and token.

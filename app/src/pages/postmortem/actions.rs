@@ -11,8 +11,8 @@ use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_butt
 use super::parts::Part;
 use crate::api::postmortems::{ActionView, PostmortemView};
 use crate::components::SyncBadgeView;
-use crate::domain::action_service::default_service;
-use crate::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
+use shared::domain::action_service::default_service;
+use shared::domain::postmortem::{ActionForm, ActionKind, ActionPriority, ActionStatus};
 
 /// The items, and (for editors) a way to add one.
 pub fn part(view: &PostmortemView, open: Option<&str>) -> impl IntoView + use<> {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::postmortems::facilitate;
-use crate::domain::postmortem::{PostmortemStatus, Step};
+use shared::domain::postmortem::{PostmortemStatus, Step};
 
 /// Whether the live connection is up.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

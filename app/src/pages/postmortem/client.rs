@@ -5,7 +5,7 @@
 
 use super::bar::Room;
 use super::parts::Changed;
-use crate::domain::postmortem::{PostmortemStatus, Step};
+use shared::domain::postmortem::{PostmortemStatus, Step};
 
 /// Listens to the parts' forms (once, from the meeting bar).
 pub fn listen(room: Room) {
@@ -71,7 +71,7 @@ mod browser {
     use super::super::parts::{Changed, Part};
     use crate::api::postmortems::{Saved, postmortem_editor, postmortem_part};
     use crate::components::enhance::browser::{self as enhance, all};
-    use crate::domain::postmortem::{PostmortemStatus, Step, editable};
+    use shared::domain::postmortem::{PostmortemStatus, Step, editable};
 
     /// What a conflicting save's answer says of the other version.
     #[derive(Deserialize)]

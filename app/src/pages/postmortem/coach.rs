@@ -3,7 +3,7 @@
 //! type: the rules are compiled into the wasm bundle, so hints appear at once, even offline).
 
 use crate::components::escape::escape_into as escape;
-use crate::domain::coach::{review, segments};
+use shared::domain::coach::{review, segments};
 
 /// The coach's hints for `text` as an `<aside>`; empty when the text reads blameless. Every piece
 /// of the text is escaped, so the result is safe to place as HTML.

@@ -9,8 +9,8 @@ use super::coach::hints_html;
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
 use crate::api::postmortems::{FactorView, PmTimelineView, PostmortemView};
-use crate::domain::postmortem::{Evidence, FactorCategory, FactorForm};
-use crate::domain::time_text;
+use shared::domain::postmortem::{Evidence, FactorCategory, FactorForm};
+use shared::domain::time_text;
 
 /// The board, one column per category, and (for editors) a way to add a factor.
 pub fn part(view: &PostmortemView, open: Option<&str>) -> impl IntoView + use<> {

@@ -14,7 +14,7 @@ use crate::api::postmortems::SaveField;
 #[cfg(not(feature = "hydrate"))]
 use crate::api::postmortems::save_field;
 use crate::api::postmortems::{FieldView, Saved, preview_markdown};
-use crate::domain::postmortem::NarrativeField;
+use shared::domain::postmortem::NarrativeField;
 
 /// How long typing must pause before a save.
 const SAVE_AFTER_MS: u64 = 700;
@@ -327,7 +327,7 @@ pub fn remote_save(view: FieldView) {
 /// them through this list.
 mod listeners {
     use crate::api::postmortems::FieldView;
-    use crate::domain::postmortem::NarrativeField;
+    use shared::domain::postmortem::NarrativeField;
 
     #[cfg(feature = "hydrate")]
     type Listener = Box<dyn Fn(FieldView)>;
@@ -362,7 +362,7 @@ mod listeners {
 
 /// Unsaved text kept in the browser's local storage, per postmortem and field.
 mod drafts {
-    use crate::domain::postmortem::NarrativeField;
+    use shared::domain::postmortem::NarrativeField;
 
     #[cfg(feature = "hydrate")]
     fn storage() -> Option<web_sys::Storage> {

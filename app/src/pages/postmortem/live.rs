@@ -46,7 +46,7 @@ mod browser {
     use super::retry_delay;
     use crate::api::auth::current_user;
     use crate::api::postmortems::FieldView;
-    use crate::domain::postmortem::{PostmortemStatus, Step};
+    use shared::domain::postmortem::{PostmortemStatus, Step};
 
     /// A `LiveMessage` as the page reads it: a field's new text, the facilitator's step and a
     /// new status in full; of any other change only what it was about (the part is rendered

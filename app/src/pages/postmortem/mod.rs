@@ -27,7 +27,7 @@ pub use self::parts::Part;
 pub use self::parts::{render as render_part, render_editor};
 use crate::api::postmortems::{PostmortemView, get_postmortem};
 use crate::components::resource;
-use crate::domain::postmortem::{NarrativeField, Step};
+use shared::domain::postmortem::{NarrativeField, Step};
 
 /// Loads the postmortem named in the address and opens the meeting.
 #[component]
@@ -60,7 +60,7 @@ pub fn PostmortemPage() -> impl IntoView {
 
 /// True when the person reading may change the document now (not published).
 fn editable(view: &PostmortemView) -> bool {
-    view.can_edit && crate::domain::postmortem::editable(view.meta.status)
+    view.can_edit && shared::domain::postmortem::editable(view.meta.status)
 }
 
 /// The meeting page: the header, the meeting bar and the steps' panels, the facilitator's shown.

@@ -2,7 +2,7 @@
 //! which one a change affects, and (on the server) rendering one alone, which the browser asks
 //! for when someone changed it and swaps in.
 
-use crate::domain::postmortem::Step;
+use shared::domain::postmortem::Step;
 
 /// A part of the meeting page that the server renders and the browser refreshes as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::items::hidden;
 use crate::api::postmortems::PostmortemView;
-use crate::domain::postmortem::{
+use shared::domain::postmortem::{
     Completeness, NarrativeField, PostmortemStatus, Step, Template, WorkflowAction, missing_by_step,
 };
 
@@ -173,7 +173,7 @@ pub fn part(view: &PostmortemView, count_hints: bool) -> impl IntoView + use<> {
                 (!a.comment.is_empty()).then(|| view! { ": " <q>{a.comment.clone()}</q> });
             view! {
                 <li>
-                    <time>{crate::domain::time_text::minute(a.at)}</time>
+                    <time>{shared::domain::time_text::minute(a.at)}</time>
                     " " {a.action.replace('_', " ")} " by " {a.actor.clone()}
                     {comment}
                 </li>

@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
 use crate::api::postmortems::{PmTimelineView, PostmortemView};
-use crate::domain::incident::{TimelineKind, format_duration};
-use crate::domain::postmortem::{Moment, PmTimelineForm};
-use crate::domain::time_text;
+use shared::domain::incident::{TimelineKind, format_duration};
+use shared::domain::postmortem::{Moment, PmTimelineForm};
+use shared::domain::time_text;
 
 const SAVE: &str = "/api/postmortems/timeline/save";
 

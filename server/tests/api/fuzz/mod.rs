@@ -9,12 +9,12 @@ mod shape;
 
 use std::collections::{BTreeSet, HashSet};
 
-use app::api::access::ENDPOINTS;
-use app::domain::Role;
-use app::server::audit::Actor;
+use backend::audit::Actor;
 use sea_orm::ConnectionTrait;
 use server_fn::ServerFn;
 use shape::{Shape, shape_of};
+use shared::access::ENDPOINTS;
+use shared::domain::Role;
 
 use crate::helpers::{Engine, TestApp, spawn_demo_app};
 use crate::on_both_engines;
@@ -223,7 +223,7 @@ impl Fuzzer {
     async fn new(engine: Engine) -> Self {
         let app = spawn_demo_app(engine).await;
         app.create_user(Role::Admin, "fuzzer@test.example").await;
-        let user_id = app::server::auth::users::list(&app.db)
+        let user_id = backend::auth::users::list(&app.db)
             .await
             .unwrap()
             .into_iter()
@@ -253,7 +253,7 @@ impl Fuzzer {
             ))
             .await
             .unwrap();
-        let (_, token) = app::server::auth::tokens::issue(
+        let (_, token) = backend::auth::tokens::issue(
             &self.app.db,
             &Actor::system("fuzz"),
             self.user_id,

@@ -1,0 +1,22 @@
+//! What the account server functions carry over the wire.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A personal API token as listed (the secret itself is never shown again).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    /// The first characters, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+/// A token just created: the secret is in here once, and only here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: TokenView,
+    pub secret: String,
+}
