@@ -1,14 +1,11 @@
 //! The audit trail: every change, who made it and when, filterable; and one record's history.
 
-use crate::components::Loaded;
 use leptos::prelude::*;
-
-use crate::components::PageTitle;
-use crate::components::resource;
 use leptos_router::hooks::use_query_map;
+use shared::domain::audit::AuditAction;
 
 use crate::api::audit::{AUDIT_PAGE_SIZE, AuditEntry, list_audit, record_history};
-use crate::components::DataTable;
+use crate::components::{DataTable, Loaded, PageTitle, resource};
 
 /// The audit page, filtered by the query string (`type`, `action`, `actor`, `before`).
 #[component]
@@ -46,7 +43,19 @@ pub fn AuditPage() -> impl IntoView {
                     .collect_view()}
             </select>
             <label for="audit-action">"Action"</label>
-            <input id="audit-action" name="action" value=action placeholder="service.updated" />
+            <input
+                id="audit-action"
+                name="action"
+                value=action
+                placeholder="service.updated"
+                list="audit-actions"
+            />
+            <datalist id="audit-actions">
+                {AuditAction::ALL
+                    .iter()
+                    .map(|action| view! { <option value=action.as_str()>{action.label()}</option> })
+                    .collect_view()}
+            </datalist>
             <label for="audit-actor">"By"</label>
             <input id="audit-actor" name="actor" value=actor placeholder="email" />
             <button type="submit" class="button">

@@ -20,6 +20,7 @@ use super::entities::service::{self, Entity as Service};
 use super::entities::webhook_delivery::{self, Entity as WebhookDelivery};
 use super::incidents::{self, NewIncident, timeline, to_second};
 use shared::domain::alerts::{AlertBatch, AlertEvent, AlertSource, AlertState};
+use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentStatus, Milestones, Severity, TimelineKind};
 
 /// What one delivery did, returned to the sender as JSON.
@@ -312,7 +313,7 @@ impl Intake<'_> {
         audit::record(
             txn,
             &self.actor,
-            "incident.opened_by_alert",
+            AuditAction::IncidentOpenedByAlert,
             incidents::subject(&created),
             None,
             Some(&created),

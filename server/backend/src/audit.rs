@@ -8,6 +8,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use shared::domain::audit::AuditAction;
+
 use super::entities::audit_event::{self, Entity as AuditEvent};
 
 /// Who made a change.
@@ -43,7 +45,7 @@ pub struct Subject<'a> {
 pub async fn record<T: Serialize>(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     subject: Subject<'_>,
     before: Option<&T>,
     after: Option<&T>,
@@ -58,7 +60,7 @@ pub async fn record<T: Serialize>(
         occurred_at: Set(Utc::now()),
         actor_id: Set(actor.id),
         actor_label: Set(actor.label.clone()),
-        action: Set(action.to_owned()),
+        action: Set(action.as_str().to_owned()),
         entity_type: Set(subject.entity_type.to_owned()),
         entity_id: Set(subject.entity_id),
         entity_label: Set(subject.label.chars().take(200).collect()),

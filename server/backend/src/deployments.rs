@@ -20,6 +20,7 @@ use crate::entities::service::{self, Entity as Service};
 use crate::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::{AppError, AppState};
 use shared::domain::TimelineKind;
+use shared::domain::audit::AuditAction;
 use shared::domain::deployment::{Deployment, is_production};
 use shared::domain::metrics::blamed_deployments;
 use shared::wire::deployments::{
@@ -377,9 +378,9 @@ pub async fn set_link(
             &txn,
             actor,
             if linked {
-                "incident.deployment_linked"
+                AuditAction::IncidentDeploymentLinked
             } else {
-                "incident.deployment_unlinked"
+                AuditAction::IncidentDeploymentUnlinked
             },
             crate::incidents::subject(&incident),
             None,

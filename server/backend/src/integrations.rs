@@ -15,6 +15,7 @@ use super::entities::integration::{self, Entity as Integration};
 use super::entities::service::{self, Entity as Service};
 use super::entities::webhook_delivery::{self, Entity as WebhookDelivery};
 use shared::domain::alerts::AlertSource;
+use shared::domain::audit::AuditAction;
 use shared::domain::integration::IntegrationDraft;
 use shared::domain::{FieldError, FieldErrors};
 use shared::wire::integrations::{CreatedIntegration, FlaggedDelivery, IntegrationView};
@@ -108,7 +109,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor,
-        "integration.created",
+        AuditAction::IntegrationCreated,
         subject(&created),
         None,
         Some(&snapshot(&created)),
@@ -137,9 +138,9 @@ pub async fn set_disabled(
     model.disabled_at = Set(disabled.then(Utc::now));
     let saved = model.update(&txn).await?;
     let action = if disabled {
-        "integration.disabled"
+        AuditAction::IntegrationDisabled
     } else {
-        "integration.enabled"
+        AuditAction::IntegrationEnabled
     };
     audit::record(
         &txn,
@@ -173,7 +174,7 @@ pub async fn rotate_token(
     audit::record(
         &txn,
         actor,
-        "integration.token_rotated",
+        AuditAction::IntegrationTokenRotated,
         subject(&saved),
         Some(&before),
         Some(&snapshot(&saved)),
@@ -216,7 +217,7 @@ pub async fn set_signing_secret(
     audit::record(
         &txn,
         actor,
-        "integration.secret_changed",
+        AuditAction::IntegrationSecretChanged,
         subject(&saved),
         Some(&before),
         Some(&snapshot(&saved)),

@@ -10,6 +10,7 @@ use super::AppError;
 use super::audit::{self, Actor, Subject};
 use super::entities::service::{self, Entity as Service};
 use super::markdown::render_markdown;
+use shared::domain::audit::AuditAction;
 use shared::domain::{FieldError, FieldErrors, ServiceDraft};
 use shared::wire::services::{ServiceSummary, ServiceView};
 
@@ -61,7 +62,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor,
-        "service.created",
+        AuditAction::ServiceCreated,
         subject(&created),
         None,
         Some(&created),
@@ -117,7 +118,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor,
-        "service.updated",
+        AuditAction::ServiceUpdated,
         subject(&updated),
         Some(&current),
         Some(&updated),
@@ -149,9 +150,9 @@ pub async fn set_archived(
     model.version = Set(version + 1);
     let saved = model.update(&txn).await?;
     let action = if archived {
-        "service.archived"
+        AuditAction::ServiceArchived
     } else {
-        "service.restored"
+        AuditAction::ServiceRestored
     };
     audit::record(
         &txn,

@@ -5,6 +5,7 @@ mod choice;
 
 pub mod action_service;
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod coach;
 pub mod deployment;

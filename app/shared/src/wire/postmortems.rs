@@ -15,6 +15,16 @@ pub enum Saved<T> {
     Conflict(T),
 }
 
+impl<T> Saved<T> {
+    /// The same outcome, carrying what `f` makes of its value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Saved<U> {
+        match self {
+            Saved::Saved(value) => Saved::Saved(f(value)),
+            Saved::Conflict(value) => Saved::Conflict(f(value)),
+        }
+    }
+}
+
 /// An incident a postmortem reviews.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IncidentLink {

@@ -6,6 +6,8 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use shared::domain::audit::AuditAction;
+
 use super::super::AppError;
 use super::super::audit::{self, Actor, Subject};
 use super::super::entities::api_token::{self, Entity as ApiToken};
@@ -64,7 +66,7 @@ pub async fn issue(
     audit::record(
         &txn,
         actor,
-        "token.created",
+        AuditAction::TokenCreated,
         subject,
         None,
         Some(&snapshot(&row)),
@@ -114,7 +116,7 @@ pub async fn revoke(
     audit::record(
         &txn,
         actor,
-        "token.revoked",
+        AuditAction::TokenRevoked,
         subject,
         Some(&before),
         Some(&snapshot(&after)),

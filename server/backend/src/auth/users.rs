@@ -10,6 +10,7 @@ use super::super::AppError;
 use super::super::audit::{self, Actor, Subject};
 use super::super::entities::user::{self, Entity as User};
 use super::passwords;
+use shared::domain::audit::AuditAction;
 use shared::domain::{Email, FieldErrors, NewPassword, Role, auth::parse_display_name};
 
 /// A person to add, as typed into a form.
@@ -136,7 +137,7 @@ async fn insert(
     audit::record(
         txn,
         actor,
-        "user.created",
+        AuditAction::UserCreated,
         subject(&created),
         None,
         Some(&snapshot(&created)),
@@ -194,7 +195,7 @@ pub async fn change_password(
     audit::record(
         &txn,
         &actor,
-        "user.password_changed",
+        AuditAction::UserPasswordChanged,
         subject(&saved),
         None::<&serde_json::Value>,
         None,
@@ -232,7 +233,7 @@ pub async fn set_role(
     audit::record(
         &txn,
         actor,
-        "user.role_changed",
+        AuditAction::UserRoleChanged,
         subject(&saved),
         Some(&before),
         Some(&snapshot(&saved)),
@@ -272,9 +273,9 @@ pub async fn set_disabled(
     active.disabled_at = Set(disabled.then(Utc::now));
     let saved = active.update(&txn).await?;
     let action = if disabled {
-        "user.disabled"
+        AuditAction::UserDisabled
     } else {
-        "user.enabled"
+        AuditAction::UserEnabled
     };
     audit::record(
         &txn,

@@ -14,6 +14,7 @@ use crate::entities::github_connection::{self, Entity as Connection};
 use crate::entities::service::{self, Entity as Service};
 use crate::entities::user::{self, Entity as User};
 use crate::{AppError, AppState};
+use shared::domain::audit::AuditAction;
 use shared::domain::github_connection::{ConnectionForm, ConnectionMode, Stored};
 use shared::wire::github::{ConnectionReport, ConnectionView, RepoCheck};
 
@@ -162,9 +163,9 @@ pub async fn save(state: &AppState, actor: &Actor, form: &ConnectionForm) -> Res
         &txn,
         actor,
         if current.is_some() {
-            "github.connection_changed"
+            AuditAction::GithubConnectionChanged
         } else {
-            "github.connected"
+            AuditAction::GithubConnected
         },
         Subject {
             entity_type: "github_connection",
@@ -194,7 +195,7 @@ pub async fn disconnect(state: &AppState, actor: &Actor) -> Result<(), AppError>
     audit::record(
         &txn,
         actor,
-        "github.disconnected",
+        AuditAction::GithubDisconnected,
         Subject {
             entity_type: "github_connection",
             entity_id: ROW.to_string(),
@@ -322,7 +323,7 @@ pub async fn set_login(
     audit::record(
         &txn,
         &user.actor(),
-        "user.github_login_changed",
+        AuditAction::UserGithubLoginChanged,
         Subject {
             entity_type: "user",
             entity_id: user.id.to_string(),

@@ -20,6 +20,7 @@ use super::entities::incident_service::{self, Entity as IncidentService};
 use super::entities::service::{self, Entity as Service};
 use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::markdown::render_markdown;
+use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentDraft, IncidentStatus, Milestones, Severity, TimelineKind};
 use shared::wire::incidents::{AlertView, IncidentView, PostmortemState, ServiceRef};
 
@@ -147,7 +148,7 @@ pub async fn declare(
     audit::record(
         &txn,
         actor,
-        "incident.declared",
+        AuditAction::IncidentDeclared,
         subject(&created),
         None,
         Some(&created),
@@ -228,7 +229,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor,
-        "incident.updated",
+        AuditAction::IncidentUpdated,
         subject(&saved),
         Some(&current),
         Some(&saved),
@@ -275,7 +276,7 @@ pub async fn set_status(
     audit::record(
         &txn,
         actor,
-        "incident.status_changed",
+        AuditAction::IncidentStatusChanged,
         subject(&saved),
         Some(&current),
         Some(&saved),
@@ -360,7 +361,7 @@ pub async fn mark_postmortem_started(
     audit::record(
         txn,
         actor,
-        "incident.postmortem_started",
+        AuditAction::IncidentPostmortemStarted,
         subject(&saved),
         Some(&current),
         Some(&saved),

@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, Subject};
 use crate::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::markdown::render_markdown;
 use crate::{AppError, AppState};
+use shared::domain::audit::AuditAction;
 use shared::domain::{TimelineDraft, TimelineKind};
 use shared::wire::incidents::TimelineEntryView;
 
@@ -69,7 +70,7 @@ pub async fn add(
     audit::record(
         &txn,
         actor,
-        "timeline.added",
+        AuditAction::TimelineAdded,
         subject(&entry),
         None,
         Some(&entry),
@@ -110,7 +111,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor,
-        "timeline.updated",
+        AuditAction::TimelineUpdated,
         subject(&saved),
         Some(&current),
         Some(&saved),
@@ -134,7 +135,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppE
     audit::record(
         &txn,
         actor,
-        "timeline.deleted",
+        AuditAction::TimelineDeleted,
         subject(&current),
         Some(&current),
         None,

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
 
+use super::versioned;
 use super::{
     action_view, display_name, factor_view, field_view, find, find_editable, linked_incidents,
     subject, timeline_view, window_of,
@@ -21,6 +24,7 @@ use crate::entities::postmortem::{self, Entity as Postmortem};
 use crate::entities::postmortem_field::{self, Entity as Field};
 use crate::entities::user::{self, Entity as User};
 use crate::{AppError, AppState, live};
+use shared::domain::audit::AuditAction;
 use shared::domain::postmortem::{
     ActionForm, ActionStatus, Evidence, FactorDraft, NarrativeField, PmTimelineForm, Step,
 };
@@ -74,23 +78,17 @@ pub async fn save_field(
             refused(field_view(&current))
         });
     }
-    let updated = Field::update_many()
-        .col_expr(postmortem_field::Column::Body, Expr::value(body))
-        .col_expr(postmortem_field::Column::Version, Expr::value(version + 1))
-        .col_expr(postmortem_field::Column::UpdatedByLabel, Expr::value(&name))
-        .col_expr(postmortem_field::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(postmortem_field::Column::PostmortemId.eq(postmortem_id))
-        .filter(postmortem_field::Column::Field.eq(field.as_str()))
-        .filter(postmortem_field::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    let saved = Field::find_by_id(key)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("Field"))?;
-    if updated.rows_affected == 0 {
-        return Ok(refused(field_view(&saved)));
-    }
+    let row = Condition::all()
+        .add(postmortem_field::Column::PostmortemId.eq(postmortem_id))
+        .add(postmortem_field::Column::Field.eq(field.as_str()));
+    let saved = match versioned::save::<Field>(&txn, key, row, version, &name, |update| {
+        update.col_expr(postmortem_field::Column::Body, Expr::value(body))
+    })
+    .await?
+    {
+        Saved::Saved(saved) => saved,
+        Saved::Conflict(theirs) => return Ok(refused(field_view(&theirs))),
+    };
     let view = field_view(&saved);
     commit_with_event(
         state,
@@ -198,31 +196,25 @@ pub async fn set_timeline_hidden(
     Ok(Saved::Saved(view))
 }
 
+/// Saves a changed timeline entry over `version`: the entry as saved, or as someone else saved it.
 async fn save_timeline_versioned(
     txn: &DatabaseTransaction,
-    mut model: pm_timeline_entry::ActiveModel,
+    model: pm_timeline_entry::ActiveModel,
     id: i64,
     version: i32,
     name: &str,
 ) -> Result<Result<pm_timeline_entry::Model, PmTimelineView>, AppError> {
-    model.version = Set(version + 1);
-    model.updated_by_label = Set(name.to_owned());
-    model.updated_at = Set(Utc::now());
-    let result = PmTimelineEntry::update_many()
-        .set(model)
-        .filter(pm_timeline_entry::Column::Id.eq(id))
-        .filter(pm_timeline_entry::Column::Version.eq(version))
-        .exec(txn)
-        .await?;
-    let saved = PmTimelineEntry::find_by_id(id)
-        .one(txn)
+    let row = Condition::all().add(pm_timeline_entry::Column::Id.eq(id));
+    Ok(
+        match versioned::save::<PmTimelineEntry>(txn, id, row, version, name, |update| {
+            update.set(model)
+        })
         .await?
-        .ok_or(AppError::NotFound("Timeline entry"))?;
-    Ok(if result.rows_affected == 0 {
-        Err(timeline_view(&saved))
-    } else {
-        Ok(saved)
-    })
+        {
+            Saved::Saved(saved) => Ok(saved),
+            Saved::Conflict(theirs) => Err(timeline_view(&theirs)),
+        },
+    )
 }
 
 async fn timeline_entry_of(
@@ -310,45 +302,32 @@ pub async fn save_factor(
         if current.version != version {
             return Ok(refused(factor_view(&current)));
         }
-        let result = Factor::update_many()
-            .col_expr(
-                contributing_factor::Column::Title,
-                Expr::value(&draft.title),
-            )
-            .col_expr(
-                contributing_factor::Column::Category,
-                Expr::value(draft.category.as_str()),
-            )
-            .col_expr(
-                contributing_factor::Column::Description,
-                Expr::value(&draft.description),
-            )
-            .col_expr(
-                contributing_factor::Column::Whys,
-                Expr::value(draft.whys.join("\n")),
-            )
-            .col_expr(contributing_factor::Column::Evidence, Expr::value(evidence))
-            .col_expr(
-                contributing_factor::Column::Version,
-                Expr::value(version + 1),
-            )
-            .col_expr(
-                contributing_factor::Column::UpdatedByLabel,
-                Expr::value(&name),
-            )
-            .col_expr(contributing_factor::Column::UpdatedAt, Expr::value(now))
-            .filter(contributing_factor::Column::Id.eq(id))
-            .filter(contributing_factor::Column::Version.eq(version))
-            .exec(&txn)
-            .await?;
-        let saved = Factor::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("Contributing factor"))?;
-        if result.rows_affected == 0 {
-            return Ok(refused(factor_view(&saved)));
+        let row = Condition::all().add(contributing_factor::Column::Id.eq(id));
+        let saved = versioned::save::<Factor>(&txn, id, row, version, &name, |update| {
+            update
+                .col_expr(
+                    contributing_factor::Column::Title,
+                    Expr::value(&draft.title),
+                )
+                .col_expr(
+                    contributing_factor::Column::Category,
+                    Expr::value(draft.category.as_str()),
+                )
+                .col_expr(
+                    contributing_factor::Column::Description,
+                    Expr::value(&draft.description),
+                )
+                .col_expr(
+                    contributing_factor::Column::Whys,
+                    Expr::value(draft.whys.join("\n")),
+                )
+                .col_expr(contributing_factor::Column::Evidence, Expr::value(evidence))
+        })
+        .await?;
+        match saved {
+            Saved::Saved(saved) => saved,
+            Saved::Conflict(theirs) => return Ok(refused(factor_view(&theirs))),
         }
-        saved
     };
     let view = factor_view(&saved);
     commit_with_event(
@@ -374,7 +353,7 @@ pub async fn delete_factor(state: &AppState, user: &CurrentUser, id: i64) -> Res
     audit::record(
         &txn,
         &user.actor(),
-        "postmortem.factor_removed",
+        AuditAction::PostmortemFactorRemoved,
         subject(&pm),
         Some(&factor.title),
         None,
@@ -475,23 +454,15 @@ pub async fn save_action(
         model.status = Set(draft.status.as_str().to_owned());
         model.service_id = Set(service_id);
         model.done_at = Set(current.done_at.or(done_at).filter(|_| done_at.is_some()));
-        model.version = Set(version + 1);
-        model.updated_by_label = Set(name.clone());
-        model.updated_at = Set(now);
-        let result = ActionItem::update_many()
-            .set(model)
-            .filter(action_item::Column::Id.eq(id))
-            .filter(action_item::Column::Version.eq(version))
-            .exec(&txn)
-            .await?;
-        let saved = ActionItem::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("Action item"))?;
-        if result.rows_affected == 0 {
-            return Ok(refused(action_view(&saved, &names)));
+        let row = Condition::all().add(action_item::Column::Id.eq(id));
+        match versioned::save::<ActionItem>(&txn, id, row, version, &name, |update| {
+            update.set(model)
+        })
+        .await?
+        {
+            Saved::Saved(saved) => saved,
+            Saved::Conflict(theirs) => return Ok(refused(action_view(&theirs, &names))),
         }
-        saved
     } else {
         action_item::ActiveModel {
             postmortem_id: Set(postmortem_id),
@@ -573,7 +544,7 @@ pub async fn delete_action(state: &AppState, user: &CurrentUser, id: i64) -> Res
     audit::record(
         &txn,
         &user.actor(),
-        "postmortem.action_removed",
+        AuditAction::PostmortemActionRemoved,
         subject(&pm),
         Some(&item),
         None,

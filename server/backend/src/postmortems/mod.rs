@@ -5,6 +5,7 @@ pub mod document;
 pub mod export;
 pub mod services;
 pub mod templates;
+mod versioned;
 pub mod workflow;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::{AppError, AppState};
+use shared::domain::audit::AuditAction;
 use shared::domain::incident::TimelineKind;
 use shared::domain::postmortem::{
     ActionKind, ActionPriority, ActionStatus, Completeness, Evidence, FactorCategory,
@@ -184,7 +186,7 @@ pub async fn start(
     audit::record(
         &txn,
         &actor,
-        "postmortem.started",
+        AuditAction::PostmortemStarted,
         subject(&created),
         None,
         Some(&created),

@@ -9,6 +9,7 @@ use crate::AppError;
 use crate::audit::{self, Actor, Subject};
 use crate::entities::postmortem_template::{self, Entity as PostmortemTemplate};
 use shared::domain::Severity;
+use shared::domain::audit::AuditAction;
 use shared::domain::postmortem::Template;
 use shared::wire::postmortems::TemplateRow;
 
@@ -63,7 +64,7 @@ pub async fn save(
     audit::record(
         db,
         actor,
-        "postmortem_template.updated",
+        AuditAction::TemplateUpdated,
         Subject {
             entity_type: "postmortem_template",
             entity_id: label.clone(),

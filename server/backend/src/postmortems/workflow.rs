@@ -12,6 +12,7 @@ use crate::auth::CurrentUser;
 use crate::entities::postmortem::{self, Entity as Postmortem};
 use crate::entities::postmortem_activity;
 use crate::{AppError, AppState, live};
+use shared::domain::audit::AuditAction;
 use shared::domain::postmortem::{
     PostmortemStatus, WorkflowAction, check_approver, check_reopen_reason, check_review_comment,
     missing_sections, transition,
@@ -88,7 +89,7 @@ pub async fn apply(
     audit::record(
         &txn,
         &user.actor(),
-        &format!("postmortem.{}", action.as_str()),
+        AuditAction::from(action),
         subject(&saved),
         Some(&pm),
         Some(&saved),

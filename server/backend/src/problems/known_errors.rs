@@ -23,6 +23,7 @@ use crate::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::entities::problem_service::{self, Entity as ProblemService};
 use crate::entities::root_cause::{self, Entity as RootCause};
 use crate::markdown::render_markdown;
+use shared::domain::audit::AuditAction;
 use shared::domain::problem::{KnownErrorDraft, ProblemState, known_error_valid};
 use shared::domain::recurrence::similarity;
 use shared::wire::problems::{IncidentLinks, KnownErrorMatch, KnownErrorView};
@@ -90,7 +91,7 @@ pub async fn publish(
     audit::record(
         &txn,
         &user.actor(),
-        "problem.known_error_published",
+        AuditAction::ProblemKnownErrorPublished,
         subject(&after),
         None,
         Some(&article),
@@ -125,7 +126,7 @@ pub async fn retire(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> Res
     audit::record::<()>(
         &txn,
         &user.actor(),
-        "problem.known_error_retired",
+        AuditAction::ProblemKnownErrorRetired,
         subject(&problem),
         None,
         None,

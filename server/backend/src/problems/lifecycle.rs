@@ -17,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::entities::problem::{self, Entity as Problem};
 use crate::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::entities::root_cause::{self, Entity as RootCause};
+use shared::domain::audit::AuditAction;
 use shared::domain::problem::{
     ProblemAction, ProblemState, TransitionFacts, check_duplicate_of, check_reason, transition,
 };
@@ -163,7 +164,7 @@ pub async fn apply_in(
         audit::record(
             txn,
             &user.actor(),
-            "problem.guardrail_overridden",
+            AuditAction::ProblemGuardrailOverridden,
             subject(&after),
             None,
             Some(&override_note),
@@ -173,7 +174,7 @@ pub async fn apply_in(
     audit::record(
         txn,
         &user.actor(),
-        &format!("problem.{}", action.as_str()),
+        AuditAction::from(action),
         subject(&after),
         Some(&before),
         Some(&after),

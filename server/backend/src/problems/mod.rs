@@ -33,6 +33,7 @@ use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::postmortems::user_name;
 use super::{AppError, AppState};
+use shared::domain::audit::AuditAction;
 use shared::domain::incident::{IncidentStatus, Severity};
 use shared::domain::postmortem::{ActionKind, ActionStatus};
 use shared::domain::problem::{
@@ -208,7 +209,7 @@ pub async fn insert(
     audit::record(
         db,
         actor,
-        "problem.created",
+        AuditAction::ProblemCreated,
         subject(&created),
         None,
         Some(&created),
@@ -271,7 +272,7 @@ pub async fn update(
     audit::record(
         &txn,
         &user.actor(),
-        "problem.updated",
+        AuditAction::ProblemUpdated,
         subject(&after),
         Some(&before),
         Some(&after),
@@ -329,7 +330,7 @@ pub async fn add_root_cause(
     audit::record(
         &txn,
         &user.actor(),
-        "problem.root_cause_added",
+        AuditAction::ProblemRootCauseAdded,
         subject(&problem),
         None,
         Some(&cause),
@@ -376,7 +377,7 @@ pub async fn save_workaround(
     audit::record(
         &txn,
         &user.actor(),
-        "problem.workaround_saved",
+        AuditAction::ProblemWorkaroundSaved,
         subject(&after),
         Some(&before),
         Some(&after),

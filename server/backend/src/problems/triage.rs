@@ -21,6 +21,7 @@ use crate::entities::problem::{self, Entity as Problem};
 use crate::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::entities::problem_service::{self, Entity as ProblemService};
 use crate::{AppError, AppState};
+use shared::domain::audit::AuditAction;
 use shared::domain::incident::Severity;
 use shared::domain::problem::{
     Level, ProblemAction, ProblemCategory, ProblemDraft, ProblemState, parse_level,
@@ -428,7 +429,7 @@ pub async fn dismiss(
         crate::audit::record(
             &txn,
             &user.actor(),
-            "incident.suggestion_dismissed",
+            AuditAction::IncidentSuggestionDismissed,
             crate::audit::Subject {
                 entity_type: "incident",
                 entity_id: incident.id.to_string(),
