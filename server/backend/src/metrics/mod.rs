@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod csv;
+pub mod figures;
 pub mod followups;
 pub mod incidents;
 pub mod links;

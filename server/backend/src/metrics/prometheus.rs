@@ -12,6 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::figures::{self, Metric, Of};
 use crate::{AppError, AppState};
 use shared::domain::metrics::DashboardQuery;
 
@@ -120,121 +121,28 @@ fn gauges(
 pub async fn render(state: &AppState, now: DateTime<Utc>) -> Result<String, AppError> {
     let view = super::dashboard(state, &DashboardQuery::default(), now).await?;
     let mut registry = Registry::with_prefix("postmortem");
-    let one = |name: &str, value: f64| vec![(labels(&[("window", name)]), value)];
-
-    gauges(
-        &mut registry,
-        "incidents",
-        "Incidents opened in the last 30 days",
-        one("30d", view.incidents.total as f64),
-    );
-    gauges(
-        &mut registry,
-        "incidents_open",
-        "Incidents opened in the last 30 days and not resolved",
-        one("30d", view.incidents.open as f64),
-    );
-    gauges(
-        &mut registry,
-        "incidents_by_severity",
-        "Incidents opened in the last 30 days, by severity",
-        view.incidents
-            .by_severity
-            .iter()
-            .map(|b| (labels(&[("severity", &b.label)]), b.value)),
-    );
-    let mut recovery = Vec::new();
-    let mut recovery_counts = Vec::new();
-    for figure in &view.incidents.recovery {
-        let key = figure.measure.key();
-        if let Some(mean) = figure.summary.mean {
-            recovery.push((labels(&[("measure", key), ("statistic", "mean")]), mean));
-        }
-        if let Some(median) = figure.summary.median {
-            recovery.push((labels(&[("measure", key), ("statistic", "median")]), median));
-        }
-        recovery_counts.push((labels(&[("measure", key)]), figure.summary.count as f64));
-    }
-    gauges(
-        &mut registry,
-        "recovery_seconds",
-        "Time to detect, acknowledge, mitigate and resolve over the last 30 days",
-        recovery,
-    );
-    gauges(
-        &mut registry,
-        "recovery_incidents",
-        "Incidents behind each recovery figure",
-        recovery_counts,
-    );
-    let pm = &view.postmortems;
-    gauges(
-        &mut registry,
-        "postmortems",
-        "Postmortems of the last 30 days' incidents: required, started, published, overdue",
-        [
-            ("required", pm.required),
-            ("started", pm.started),
-            ("published", pm.published),
-            ("overdue", pm.overdue),
-        ]
-        .map(|(stage, n)| (labels(&[("stage", stage)]), n as f64)),
-    );
-    gauges(
-        &mut registry,
-        "action_items",
-        "Action items made in the last 30 days, by kind and state",
-        view.actions.by_kind.iter().flat_map(|row| {
-            [
-                ("open", row.open),
-                ("done", row.done),
-                ("overdue", row.overdue),
-            ]
-            .map(|(st, n)| (labels(&[("kind", &row.label), ("state", st)]), n as f64))
-        }),
-    );
-    gauges(
-        &mut registry,
-        "pipeline_tests",
-        "Pipeline tests per service: open, closed unverified, verified",
-        view.actions.backlog.iter().flat_map(|row| {
-            [
-                ("open", row.open),
-                ("closed_unverified", row.unverified),
-                ("verified", row.verified),
-            ]
-            .map(|(st, n)| {
-                (
-                    labels(&[("service", &row.service), ("state", st)]),
-                    n as f64,
-                )
-            })
-        }),
-    );
-    gauges(
-        &mut registry,
-        "problems_open",
-        "Open problems by state",
-        view.problems
-            .by_state
-            .iter()
-            .map(|b| (labels(&[("state", &b.label)]), b.value)),
-    );
-    let ch = &view.changes;
-    gauges(
-        &mut registry,
-        "deployments",
-        "Production deployments in the last 30 days, and those an incident was linked to",
-        [("all", ch.deployments), ("failed", ch.failed)]
-            .map(|(which, n)| (labels(&[("result", which)]), n as f64)),
-    );
-    if let Some(rate) = ch.failure_rate {
-        gauges(
-            &mut registry,
-            "change_failure_ratio",
-            "Share of the last 30 days' deployments an incident was linked to",
-            one("30d", rate),
-        );
+    let figures = figures::of(&view);
+    for metric in Metric::ALL {
+        let (name, help) = metric.name_and_help();
+        let samples = figures.iter().flat_map(|figure| {
+            figure
+                .series
+                .iter()
+                .filter(move |series| series.metric == metric)
+                .filter_map(move |series| {
+                    let value = match series.of {
+                        Of::Value => figure.value?,
+                        Of::Count => figure.count? as f64,
+                    };
+                    let pairs: Vec<(&str, &str)> = series
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (*k, v.as_str()))
+                        .collect();
+                    Some((labels(&pairs), value))
+                })
+        });
+        gauges(&mut registry, name, help, samples);
     }
 
     let sync = crate::github::outbox::progress(&state.db).await?;
