@@ -5,8 +5,7 @@ use crate::components::Loaded;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
-use leptos_router::hooks::use_query_map;
+use crate::components::{resource, use_filter};
 
 use crate::api::action_items::{ActionListRow, ActionQuery, list_action_items};
 use crate::components::DataTable;
@@ -14,22 +13,7 @@ use crate::components::DataTable;
 /// The page.
 #[component]
 pub fn ActionItemsPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = move || {
-        params.with(|p| {
-            let get = |k: &str| p.get(k).unwrap_or_default();
-            ActionQuery {
-                kind: get("kind"),
-                owner: get("owner"),
-                status: get("status"),
-                from: get("from"),
-                to: get("to"),
-                service: get("service"),
-                team: get("team"),
-                severity: get("severity"),
-            }
-        })
-    };
+    let query = use_filter::<ActionQuery>();
     let rows = resource(query, list_action_items);
     view! {
         <PageTitle text="Action items · Postmortem" />

@@ -5,8 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
-use leptos_router::hooks::use_query_map;
+use crate::components::{resource, use_filter};
 
 use crate::api::incidents::query_string;
 use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard};
@@ -18,20 +17,7 @@ use shared::domain::metrics::{DashboardQuery, format_seconds};
 /// The page.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = move || {
-        params.with(|p| {
-            let get = |k: &str| p.get(k).unwrap_or_default();
-            DashboardQuery {
-                range: get("range"),
-                from: get("from"),
-                to: get("to"),
-                service: get("service"),
-                severity: get("severity"),
-                team: get("team"),
-            }
-        })
-    };
+    let query = use_filter::<DashboardQuery>();
     let dashboard = resource(query, get_dashboard);
     view! {
         <PageTitle text="Dashboard · Postmortem" />

@@ -6,8 +6,7 @@ use crate::components::web_address;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
-use leptos_router::hooks::use_query_map;
+use crate::components::{resource, use_filter};
 
 use crate::api::deployments::{DeploymentListRow, DeploymentQuery, list_deployments};
 use crate::components::DataTable;
@@ -15,19 +14,7 @@ use crate::components::DataTable;
 /// The page.
 #[component]
 pub fn DeploymentsPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = move || {
-        params.with(|p| {
-            let get = |k: &str| p.get(k).unwrap_or_default();
-            DeploymentQuery {
-                from: get("from"),
-                to: get("to"),
-                service: get("service"),
-                team: get("team"),
-                failed: get("failed"),
-            }
-        })
-    };
+    let query = use_filter::<DeploymentQuery>();
     let rows = resource(query, list_deployments);
     view! {
         <PageTitle text="Deployments · Postmortem" />

@@ -6,8 +6,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
-use leptos_router::hooks::use_query_map;
+use crate::components::{resource, use_filter};
 
 use crate::api::incidents::{
     IncidentPage, IncidentQuery, IncidentRow, PostmortemState, list_incidents, postmortem_policy,
@@ -21,24 +20,7 @@ use shared::domain::{IncidentStatus, Permission, Severity};
 /// The page.
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = move || {
-        params.with(|p| {
-            let get = |k: &str| p.get(k).unwrap_or_default();
-            IncidentQuery {
-                service: get("service"),
-                severity: get("severity"),
-                team: get("team"),
-                status: get("status"),
-                from: get("from"),
-                to: get("to"),
-                q: get("q"),
-                sort: get("sort"),
-                postmortem: get("postmortem"),
-                after: get("after"),
-            }
-        })
-    };
+    let query = use_filter::<IncidentQuery>();
     let page = resource(query, list_incidents);
     let services = resource(|| (), |_| list_services(false));
     let policy = resource(|| (), |_| postmortem_policy());

@@ -5,8 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::PageTitle;
-use crate::components::resource;
-use leptos_router::hooks::use_query_map;
+use crate::components::{resource, use_filter};
 
 use crate::api::problems::{
     AcceptSuggestion, BulkUpdate, DismissSuggestion, Named, ProblemRow, QueueFilter, QueueView,
@@ -19,18 +18,7 @@ use shared::domain::problem::{Level, ProblemState};
 /// The page.
 #[component]
 pub fn ProblemsPage() -> impl IntoView {
-    let params = use_query_map();
-    let filter = move || {
-        params.with(|p| {
-            let get = |k: &str| p.get(k).unwrap_or_default();
-            QueueFilter {
-                state: get("state"),
-                service: get("service"),
-                coordinator: get("coordinator"),
-                priority: get("priority"),
-            }
-        })
-    };
+    let filter = use_filter::<QueueFilter>();
     let accept = ServerAction::<AcceptSuggestion>::new();
     let dismiss = ServerAction::<DismissSuggestion>::new();
     let queue = resource(filter, triage_queue);

@@ -12,7 +12,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use shared::domain::Role;
 
-use crate::helpers::{Engine, TestApp, spawn_empty_app, start};
+use crate::helpers::{Engine, TestApp, call, ok, spawn_empty_app, start};
 use crate::incidents::declare;
 use crate::on_both_engines;
 
@@ -46,32 +46,6 @@ pub struct Setup {
     pub admin: reqwest::Client,
     pub fake: FakeGitHub,
     pub pm: i64,
-}
-
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = app.call_with(client, endpoint, form).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn ok(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> Value {
-    let (status, body) = call(app, client, endpoint, form).await;
-    assert!((200..400).contains(&status), "{endpoint}: {status} {body}");
-    body
 }
 
 /// Saves the connection to the fake with `token`.

@@ -431,3 +431,30 @@ pub fn assert_scripts_carry_nonce(html: &str, nonce: &str) {
         );
     }
 }
+
+/// Calls a server function with `client`: the status, and the answer as JSON (as a JSON string
+/// when it is not JSON).
+pub async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = app.call_with(client, endpoint, form).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, body)
+}
+
+/// [`call`] that must succeed (2xx, or a redirect); its answer.
+pub async fn ok(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> serde_json::Value {
+    let (status, body) = call(app, client, endpoint, form).await;
+    assert!((200..400).contains(&status), "{endpoint}: {status} {body}");
+    body
+}

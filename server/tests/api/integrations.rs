@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::Value;
 use shared::domain::Role;
 
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, call, spawn_app};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -24,19 +24,6 @@ on_both_engines!(
 );
 
 const SECRET: &str = "grafana-hmac-secret-0123456789";
-
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (reqwest::StatusCode, Value) {
-    let response = app.call_with(client, endpoint, form).await;
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
 
 /// Creates an integration named `name` from `source` with extra fields; panics unless created.
 async fn create(

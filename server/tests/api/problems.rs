@@ -5,7 +5,7 @@
 use serde_json::Value;
 use shared::domain::Role;
 
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, call, ok, spawn_app};
 use crate::incidents::declare;
 use crate::on_both_engines;
 
@@ -24,32 +24,6 @@ on_both_engines!(
 
 async fn manager(app: &TestApp) -> reqwest::Client {
     app.client_as(Role::ProblemManager).await
-}
-
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = app.call_with(client, endpoint, form).await;
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn ok(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> Value {
-    let (status, body) = call(app, client, endpoint, form).await;
-    assert!((200..400).contains(&status), "{endpoint}: {status} {body}");
-    body
 }
 
 async fn incident(app: &TestApp, title: &str) -> i64 {
