@@ -7,9 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
-/// The header an enhanced form's request carries: like a plain form, it shows only the page it goes
-/// to next, never the server function's answer (a token shown once must be kept for that page).
-pub const ENHANCED_FORM_HEADER: &str = "x-enhanced-form";
+pub use shared::wire::ENHANCED_FORM_HEADER;
 
 /// Where the messages of a failed submission go: beside fields, or above the form.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

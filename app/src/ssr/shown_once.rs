@@ -22,7 +22,7 @@ pub fn shows_only_next_page() -> bool {
             .is_some_and(|v| v.contains("text/html"));
         let enhanced = parts
             .headers
-            .contains_key(crate::components::enhance::ENHANCED_FORM_HEADER);
+            .contains_key(shared::wire::ENHANCED_FORM_HEADER);
         parts.method == http::Method::POST && (asks_for_html || enhanced)
     })
 }
