@@ -10,6 +10,7 @@ use crate::AppError;
 use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::postmortem::{self, Entity as Postmortem};
 use crate::entities::service::Entity as Service;
+use crate::entities::stored;
 use crate::entities::user::{self, Entity as User};
 use crate::metrics::sql::{Scope, Sql};
 use shared::domain::incident::parse_time;
@@ -99,10 +100,14 @@ pub async fn list(
     Ok(items
         .into_iter()
         .map(|item| {
-            let status = ActionStatus::parse(&item.status).unwrap_or(ActionStatus::Open);
+            let status = stored(
+                ActionStatus::parse(&item.status),
+                &item.status,
+                ActionStatus::Open,
+            );
             ActionListRow {
                 id: item.id,
-                kind: ActionKind::parse(&item.kind).unwrap_or(ActionKind::Fix),
+                kind: stored(ActionKind::parse(&item.kind), &item.kind, ActionKind::Fix),
                 overdue: status == ActionStatus::Open && item.due_on.is_some_and(|d| d < today),
                 status,
                 owner: item

@@ -19,6 +19,7 @@ use super::entities::integration::{self, Entity as Integration};
 use super::entities::service::{self, Entity as Service};
 use super::entities::webhook_delivery::{self, Entity as WebhookDelivery};
 use super::incidents::{self, NewIncident, timeline, to_second};
+use crate::entities::stored;
 use shared::domain::alerts::{AlertBatch, AlertEvent, AlertSource, AlertState};
 use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentStatus, Milestones, Severity, TimelineKind};
@@ -94,7 +95,11 @@ pub async fn ingest(
     let intake = Intake {
         state,
         integration,
-        source: AlertSource::parse(&integration.source).unwrap_or(AlertSource::Alertmanager),
+        source: stored(
+            AlertSource::parse(&integration.source),
+            &integration.source,
+            AlertSource::Alertmanager,
+        ),
         actor: Actor::system(&integration.name),
         now,
     };
@@ -412,7 +417,11 @@ impl Intake<'_> {
         at: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let incident = incidents::find(txn, incident_id).await?;
-        let from = IncidentStatus::parse(&incident.status).unwrap_or(IncidentStatus::Triggered);
+        let from = stored(
+            IncidentStatus::parse(&incident.status),
+            &incident.status,
+            IncidentStatus::Triggered,
+        );
         // Never before the incident's own earlier milestones.
         let at = incidents::milestones_of(&incident)
             .fields()

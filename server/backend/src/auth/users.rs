@@ -10,6 +10,7 @@ use super::super::AppError;
 use super::super::audit::{self, Actor, Subject};
 use super::super::entities::user::{self, Entity as User};
 use super::passwords;
+use crate::entities::stored;
 use shared::domain::audit::AuditAction;
 use shared::domain::{Email, FieldErrors, NewPassword, Role, auth::parse_display_name};
 
@@ -49,7 +50,7 @@ pub async fn find_active(
 
 /// The role stored for an account (an unreadable value counts as viewer, the least power).
 pub fn role_of(user: &user::Model) -> Role {
-    Role::parse(&user.role).unwrap_or(Role::Viewer)
+    stored(Role::parse(&user.role).ok(), &user.role, Role::Viewer)
 }
 
 /// Validates a new account; all problems are reported together.

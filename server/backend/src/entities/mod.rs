@@ -36,3 +36,29 @@ pub mod sync_job;
 pub mod timeline_entry;
 pub mod user;
 pub mod webhook_delivery;
+
+/// A choice read back from its column: the enum its stored key names or, for a key this version
+/// does not know (written by hand, or by a newer version before a downgrade), `fallback`, with an
+/// error in the log naming the type and the stored key, so a bad value is never silently read as
+/// another.
+pub fn stored<T>(parsed: Option<T>, key: &str, fallback: T) -> T {
+    parsed.unwrap_or_else(|| {
+        tracing::error!(
+            kind = std::any::type_name::<T>(),
+            stored = key,
+            "a stored value is not one this version knows; it is read as the default"
+        );
+        fallback
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored;
+
+    #[test]
+    fn a_known_key_is_read_and_an_unknown_one_falls_back() {
+        assert_eq!(stored(Some(3), "3", 0), 3);
+        assert_eq!(stored(None::<i32>, "bogus", 0), 0);
+    }
+}

@@ -60,7 +60,11 @@ pub async fn view(state: &AppState) -> Result<ConnectionView, AppError> {
     Ok(match stored {
         Some(c) => ConnectionView {
             connected: true,
-            mode: ConnectionMode::parse(&c.mode).unwrap_or(ConnectionMode::Token),
+            mode: crate::entities::stored(
+                ConnectionMode::parse(&c.mode),
+                &c.mode,
+                ConnectionMode::Token,
+            ),
             has_token: c.token.is_some(),
             app_id: c.app_id,
             installation_id: c.installation_id,

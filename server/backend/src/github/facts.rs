@@ -10,6 +10,7 @@ use crate::entities::postmortem::Entity as Postmortem;
 use crate::entities::postmortem_field::{self, Entity as Field};
 use crate::entities::problem::Entity as Problem;
 use crate::entities::service::Entity as Service;
+use crate::entities::stored;
 use crate::entities::user::Entity as User;
 use shared::domain::github::ItemFacts;
 use shared::domain::postmortem::{ActionKind, ActionPriority};
@@ -86,8 +87,12 @@ pub async fn target(
         id: item.id,
         title: item.title.clone(),
         description: item.description.clone(),
-        kind: ActionKind::parse(&item.kind).unwrap_or(ActionKind::Fix),
-        priority: ActionPriority::parse(&item.priority).unwrap_or(ActionPriority::Medium),
+        kind: stored(ActionKind::parse(&item.kind), &item.kind, ActionKind::Fix),
+        priority: stored(
+            ActionPriority::parse(&item.priority),
+            &item.priority,
+            ActionPriority::Medium,
+        ),
         due_on: item.due_on,
         factor,
         postmortem_title: postmortem.title.clone(),

@@ -14,6 +14,7 @@ use super::outbox;
 use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::github_delivery;
 use crate::entities::github_issue::{self, Entity as GithubIssue};
+use crate::entities::stored;
 use crate::entities::user::{self, Entity as User};
 use crate::{AppError, AppState};
 use shared::domain::github::{self as rules, Verification};
@@ -368,7 +369,11 @@ pub async fn apply_report(
     };
     let status = match (report.closed, report.state_reason.as_deref()) {
         (true, Some("completed") | None) => ActionStatus::Done,
-        (true, _) => ActionStatus::parse(&item.status).unwrap_or(ActionStatus::Open),
+        (true, _) => stored(
+            ActionStatus::parse(&item.status),
+            &item.status,
+            ActionStatus::Open,
+        ),
         (false, _) => ActionStatus::Open,
     };
     let title = report.title.trim();

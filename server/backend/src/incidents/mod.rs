@@ -20,6 +20,7 @@ use super::entities::incident_service::{self, Entity as IncidentService};
 use super::entities::service::{self, Entity as Service};
 use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::markdown::render_markdown;
+use crate::entities::stored;
 use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentDraft, IncidentStatus, Milestones, Severity, TimelineKind};
 use shared::wire::incidents::{AlertView, IncidentView, PostmortemState, ServiceRef};
@@ -178,7 +179,11 @@ pub async fn update(
         .remove(&id)
         .unwrap_or_default();
     let m = draft.milestones;
-    let mut status = IncidentStatus::parse(&current.status).unwrap_or(IncidentStatus::Triggered);
+    let mut status = stored(
+        IncidentStatus::parse(&current.status),
+        &current.status,
+        IncidentStatus::Triggered,
+    );
     if m.resolved_at.is_some() && status.is_open() {
         status = IncidentStatus::Resolved;
     } else if m.resolved_at.is_none() && !status.is_open() {
@@ -257,7 +262,11 @@ pub async fn set_status(
     if current.version != version {
         return Err(stale_edit());
     }
-    let from = IncidentStatus::parse(&current.status).unwrap_or(IncidentStatus::Triggered);
+    let from = stored(
+        IncidentStatus::parse(&current.status),
+        &current.status,
+        IncidentStatus::Triggered,
+    );
     if from == to {
         return Ok(());
     }
@@ -303,7 +312,11 @@ pub async fn move_to(
     body: &str,
     actor: &Actor,
 ) -> Result<incident::Model, AppError> {
-    let from = IncidentStatus::parse(&current.status).unwrap_or(IncidentStatus::Triggered);
+    let from = stored(
+        IncidentStatus::parse(&current.status),
+        &current.status,
+        IncidentStatus::Triggered,
+    );
     let mut milestones = milestones_of(current);
     milestones.on_status_change(to, at);
     milestones.check_order().map_err(|errors| {
@@ -400,7 +413,11 @@ pub async fn view(db: &DatabaseConnection, id: i64) -> Result<IncidentView, AppE
     Ok(IncidentView {
         id,
         severity: Severity::from_rank(incident.severity),
-        status: IncidentStatus::parse(&incident.status).unwrap_or(IncidentStatus::Triggered),
+        status: stored(
+            IncidentStatus::parse(&incident.status),
+            &incident.status,
+            IncidentStatus::Triggered,
+        ),
         summary_html: render_markdown(&incident.summary),
         postmortem: postmortem_state(&incident),
         title: incident.title,

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::{find, to_second};
 use crate::audit::{self, Actor, Subject};
+use crate::entities::stored;
 use crate::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::markdown::render_markdown;
 use crate::{AppError, AppState};
@@ -157,7 +158,11 @@ async fn find_entry(db: &impl ConnectionTrait, id: i64) -> Result<timeline_entry
 pub fn to_view(entry: timeline_entry::Model) -> TimelineEntryView {
     TimelineEntryView {
         id: entry.id,
-        kind: TimelineKind::parse(&entry.kind).unwrap_or(TimelineKind::Note),
+        kind: stored(
+            TimelineKind::parse(&entry.kind),
+            &entry.kind,
+            TimelineKind::Note,
+        ),
         occurred_at: entry.occurred_at,
         body_html: render_markdown(&entry.body),
         body: entry.body,

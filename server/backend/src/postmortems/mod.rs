@@ -26,6 +26,7 @@ use super::entities::postmortem::{self, Entity as Postmortem};
 use super::entities::postmortem_activity::{self, Entity as Activity};
 use super::entities::postmortem_field::{self, Entity as Field};
 use super::entities::postmortem_incident::{self, Entity as PostmortemIncident};
+use super::entities::stored;
 use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
@@ -272,7 +273,11 @@ pub async fn find_editable(
 }
 
 pub fn status_of(pm: &postmortem::Model) -> PostmortemStatus {
-    PostmortemStatus::parse(&pm.status).unwrap_or(PostmortemStatus::Draft)
+    stored(
+        PostmortemStatus::parse(&pm.status),
+        &pm.status,
+        PostmortemStatus::Draft,
+    )
 }
 
 pub fn template_of(pm: &postmortem::Model) -> Template {
@@ -349,7 +354,11 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         required: template_of(&pm).required,
         author_id: pm.author_id,
         author: pm.author_label.clone(),
-        facilitator_step: Step::parse(&pm.facilitator_step).unwrap_or(Step::Summary),
+        facilitator_step: stored(
+            Step::parse(&pm.facilitator_step),
+            &pm.facilitator_step,
+            Step::Summary,
+        ),
         facilitator: pm.facilitator_label.clone(),
         meta: meta(db, &pm, state.settings.review_approvals).await?,
         approvals_required: state.settings.review_approvals,
@@ -361,7 +370,11 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
                 id: i.id,
                 title: i.title.clone(),
                 severity: Severity::from_rank(i.severity),
-                status: IncidentStatus::parse(&i.status).unwrap_or(IncidentStatus::Triggered),
+                status: stored(
+                    IncidentStatus::parse(&i.status),
+                    &i.status,
+                    IncidentStatus::Triggered,
+                ),
             })
             .collect(),
         fields,
@@ -589,7 +602,11 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<PostmortemRow>, AppErro
 
 pub fn field_view(row: &postmortem_field::Model) -> FieldView {
     FieldView {
-        field: NarrativeField::parse(&row.field).unwrap_or(NarrativeField::Summary),
+        field: stored(
+            NarrativeField::parse(&row.field),
+            &row.field,
+            NarrativeField::Summary,
+        ),
         body: row.body.clone(),
         html: render_markdown(&row.body),
         version: row.version,
@@ -601,10 +618,14 @@ pub fn timeline_view(row: &pm_timeline_entry::Model) -> PmTimelineView {
     PmTimelineView {
         id: row.id,
         occurred_at: row.occurred_at,
-        kind: TimelineKind::parse(&row.kind).unwrap_or(TimelineKind::Note),
+        kind: stored(
+            TimelineKind::parse(&row.kind),
+            &row.kind,
+            TimelineKind::Note,
+        ),
         html: render_markdown(&row.body),
         body: row.body.clone(),
-        moment: Moment::parse(&row.moment).unwrap_or(Moment::Unmarked),
+        moment: stored(Moment::parse(&row.moment), &row.moment, Moment::Unmarked),
         hidden: row.hidden,
         imported: row.source_entry_id.is_some(),
         version: row.version,
@@ -616,7 +637,11 @@ pub fn factor_view(row: &contributing_factor::Model) -> FactorView {
     FactorView {
         id: row.id,
         title: row.title.clone(),
-        category: FactorCategory::parse(&row.category).unwrap_or(FactorCategory::Technical),
+        category: stored(
+            FactorCategory::parse(&row.category),
+            &row.category,
+            FactorCategory::Technical,
+        ),
         description: row.description.clone(),
         whys: row.whys.lines().map(str::to_owned).collect(),
         evidence: row
@@ -634,16 +659,24 @@ pub fn action_view(row: &action_item::Model, names: &HashMap<i64, String>) -> Ac
         id: row.id,
         title: row.title.clone(),
         description: row.description.clone(),
-        kind: ActionKind::parse(&row.kind).unwrap_or(ActionKind::Fix),
+        kind: stored(ActionKind::parse(&row.kind), &row.kind, ActionKind::Fix),
         owner_id: row.owner_id,
         owner: row
             .owner_id
             .and_then(|id| names.get(&id).cloned())
             .unwrap_or_default(),
         due_on: row.due_on,
-        priority: ActionPriority::parse(&row.priority).unwrap_or(ActionPriority::Medium),
+        priority: stored(
+            ActionPriority::parse(&row.priority),
+            &row.priority,
+            ActionPriority::Medium,
+        ),
         factor_id: row.factor_id,
-        status: ActionStatus::parse(&row.status).unwrap_or(ActionStatus::Open),
+        status: stored(
+            ActionStatus::parse(&row.status),
+            &row.status,
+            ActionStatus::Open,
+        ),
         version: row.version,
         updated_by: row.updated_by_label.clone(),
         service_id: row.service_id,

@@ -29,6 +29,7 @@ use super::entities::problem_incident::{self, Entity as ProblemIncident};
 use super::entities::problem_service::{self, Entity as ProblemService};
 use super::entities::root_cause::{self, Entity as RootCause};
 use super::entities::service::{self, Entity as Service};
+use super::entities::stored;
 use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::postmortems::user_name;
@@ -55,7 +56,11 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<problem::Model, 
 
 /// The stored state of a problem.
 pub fn state_of(problem: &problem::Model) -> ProblemState {
-    ProblemState::parse(&problem.state).unwrap_or(ProblemState::New)
+    stored(
+        ProblemState::parse(&problem.state),
+        &problem.state,
+        ProblemState::New,
+    )
 }
 
 fn level(stored: &str) -> Level {
@@ -498,7 +503,11 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
             recurrence: links.iter().any(|l| l.incident_id == i.id && l.recurrence),
             title: i.title,
             severity: Severity::from_rank(i.severity),
-            status: IncidentStatus::parse(&i.status).unwrap_or(IncidentStatus::Triggered),
+            status: stored(
+                IncidentStatus::parse(&i.status),
+                &i.status,
+                IncidentStatus::Triggered,
+            ),
             opened_at: i.opened_at,
         })
         .collect();
@@ -512,7 +521,11 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
             id: c.id,
             description_html: render_markdown(&c.description),
             description: c.description,
-            category: ProblemCategory::parse(&c.category).unwrap_or(ProblemCategory::Unknown),
+            category: stored(
+                ProblemCategory::parse(&c.category),
+                &c.category,
+                ProblemCategory::Unknown,
+            ),
             evidence: c.evidence.lines().map(str::to_owned).collect(),
             recorded_by: c.actor_label,
             created_at: c.created_at,
@@ -560,8 +573,12 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         .into_iter()
         .map(|a| LinkedAction {
             id: a.id,
-            kind: ActionKind::parse(&a.kind).unwrap_or(ActionKind::Fix),
-            status: ActionStatus::parse(&a.status).unwrap_or(ActionStatus::Open),
+            kind: stored(ActionKind::parse(&a.kind), &a.kind, ActionKind::Fix),
+            status: stored(
+                ActionStatus::parse(&a.status),
+                &a.status,
+                ActionStatus::Open,
+            ),
             postmortem_id: a.postmortem_id,
             title: a.title,
         })
@@ -611,7 +628,11 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         statement_html: render_markdown(&problem.statement),
         workaround_html: render_markdown(&problem.workaround),
         fix_html: render_markdown(&problem.fix),
-        category: ProblemCategory::parse(&problem.category).unwrap_or(ProblemCategory::Unknown),
+        category: stored(
+            ProblemCategory::parse(&problem.category),
+            &problem.category,
+            ProblemCategory::Unknown,
+        ),
         impact: level(&problem.impact),
         urgency: level(&problem.urgency),
         priority: priority_of(&problem),

@@ -20,6 +20,7 @@ use crate::entities::known_error::{self, Entity as KnownError};
 use crate::entities::problem::{self, Entity as Problem};
 use crate::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::entities::problem_service::{self, Entity as ProblemService};
+use crate::entities::stored;
 use crate::{AppError, AppState};
 use shared::domain::audit::AuditAction;
 use shared::domain::incident::Severity;
@@ -125,8 +126,8 @@ pub async fn queue(state: &AppState, filter: &QueueFilter) -> Result<QueueView, 
                 title: p.title.clone(),
                 state,
                 priority: priority_of(p),
-                impact: Level::parse(&p.impact).unwrap_or(Level::Medium),
-                urgency: Level::parse(&p.urgency).unwrap_or(Level::Medium),
+                impact: stored(Level::parse(&p.impact), &p.impact, Level::Medium),
+                urgency: stored(Level::parse(&p.urgency), &p.urgency, Level::Medium),
                 services: services_by_problem
                     .get(&p.id)
                     .map(|s| s.iter().filter_map(|s| name(&all_services, *s)).collect())
