@@ -15,7 +15,8 @@ use chrono::Utc;
 use github_fake::{FakeGitHub, Fault};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use shared::domain::github::parse_marker;
-use shared::domain::github_connection::DEFAULT_WRITE_PACE_MS;
+use shared::domain::github_connection::{ConnectionMode, DEFAULT_WRITE_PACE_MS};
+use shared::domain::postmortem::{ActionKind, ActionPriority, ActionStatus};
 
 const ITEMS: usize = 1_000;
 const PACED_ITEMS: usize = 20;
@@ -62,7 +63,7 @@ async fn app(pace_ms: i64, fake: &FakeGitHub) -> (AppState, String) {
     fake.add_repository(&repository, true);
     github_connection::ActiveModel {
         id: Set(1),
-        mode: Set("token".into()),
+        mode: Set(ConnectionMode::Token),
         token: Set(Some("test-token".into())),
         app_id: Set(None),
         private_key: Set(None),
@@ -111,11 +112,15 @@ async fn add_items(state: &AppState, count: usize) -> Vec<i64> {
             factor_id: Set(None),
             title: Set(format!("Benchmark follow-up {n}")),
             description: Set("A follow-up made by the benchmark.".into()),
-            kind: Set(if n % 5 == 0 { "pipeline_test" } else { "fix" }.into()),
+            kind: Set(if n % 5 == 0 {
+                ActionKind::PipelineTest
+            } else {
+                ActionKind::Fix
+            }),
             owner_id: Set(None),
             due_on: Set(None),
-            priority: Set("medium".into()),
-            status: Set("open".into()),
+            priority: Set(ActionPriority::Medium),
+            status: Set(ActionStatus::Open),
             version: Set(1),
             updated_by_label: Set("bench".into()),
             created_at: Set(now),

@@ -108,13 +108,13 @@ async fn receive(
         return refuse(StatusCode::NOT_FOUND, "No such integration.");
     };
     let integration = match Integration::find_by_id(id).one(&state.db).await {
-        Ok(Some(found)) if found.source == source.as_str() => found,
+        Ok(Some(found)) if found.source == source => found,
         Ok(Some(found)) => {
             return refuse(
                 StatusCode::NOT_FOUND,
                 &format!(
                     "Integration {id} receives {} payloads, not {}. Check the webhook URL.",
-                    found.source,
+                    found.source.as_str(),
                     source.as_str()
                 ),
             );

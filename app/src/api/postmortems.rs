@@ -27,27 +27,6 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     Ok(view)
 }
 
-/// One part of the meeting page (`timeline`, `factors`, `actions` or `review`) rendered anew as
-/// HTML, for the page to swap in when someone changed it. A GET: every open page asks for it after
-/// each change, and reading must not count as a write (which would end remembered pages and, on
-/// PostgreSQL, notify every instance).
-#[server(endpoint = "postmortems/part", input = server_fn::codec::GetUrl)]
-pub async fn postmortem_part(postmortem_id: i64, part: String) -> Result<String, ApiError> {
-    let part = crate::pages::postmortem::Part::parse(&part)
-        .ok_or_else(|| backend::AppError::field("part", "Unknown part."))?;
-    let view = get_postmortem(postmortem_id).await?;
-    Ok(crate::pages::postmortem::render_part(part, &view))
-}
-
-/// One item's editor (`item` as `timeline-12`, `factor-3` or `action-5`), opened, as HTML. The
-/// meeting fetches it when someone clicks "Edit", so the page need not carry every item's form.
-#[server(endpoint = "postmortems/editor", input = server_fn::codec::GetUrl)]
-pub async fn postmortem_editor(postmortem_id: i64, item: String) -> Result<String, ApiError> {
-    let view = get_postmortem(postmortem_id).await?;
-    crate::pages::postmortem::render_editor(&item, &view)
-        .ok_or_else(|| backend::AppError::NotFound("Item").into())
-}
-
 /// Starts a postmortem for one or more incidents (ids separated by commas) and goes to it.
 /// An incident that already has a postmortem leads to that one.
 #[server(endpoint = "postmortems/start")]
@@ -218,11 +197,12 @@ pub async fn postmortem_workflow(
 
 /// The facilitator moves the meeting to another step; followers go with them.
 #[server(endpoint = "postmortems/facilitate")]
-pub async fn facilitate(postmortem_id: i64, step: String) -> Result<(), ApiError> {
+pub async fn facilitate(
+    postmortem_id: i64,
+    step: shared::domain::postmortem::Step,
+) -> Result<(), ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(Facilitate)?;
-    let step = shared::domain::postmortem::Step::parse(&step)
-        .ok_or_else(|| backend::AppError::field("step", "Unknown step."))?;
     Ok(backend::postmortems::document::facilitate(&state, &user, postmortem_id, step).await?)
 }
 

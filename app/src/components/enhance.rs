@@ -90,7 +90,8 @@ pub mod browser {
         )
         .map(|u| u.pathname())
         .unwrap_or_default();
-        let handled_elsewhere = form.has_attribute("data-meeting-form")
+        let handled_elsewhere = form
+            .has_attribute(crate::components::marks::Mark::MeetingForm.name())
             || form.closest("leptos-island").ok().flatten().is_some();
         if !is_enhanced(&method, &path, handled_elsewhere) {
             return;

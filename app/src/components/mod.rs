@@ -8,6 +8,7 @@ pub mod escape;
 pub mod field;
 pub mod filter;
 pub mod loaded;
+pub mod marks;
 pub mod resource;
 pub mod sync;
 pub mod table;

@@ -33,17 +33,16 @@ pub fn SyncBadgeView(
             </a>
         }
     });
-    let verification = badge
-        .verification
-        .filter(|_| badge.state == SyncState::Synced)
-        .map(|v| {
-            let class = match v {
-                Verification::Verified => "badge badge-ok",
-                Verification::ClosedUnverified => "badge badge-warn",
-                Verification::Open => "badge badge-muted",
-            };
-            view! { <span class=class data-testid="verification">{v.label()}</span> }
-        });
+    // What the last sync learnt of the issue stays shown while a newer sync waits (or GitHub was
+    // disconnected meanwhile).
+    let verification = badge.verification.map(|v| {
+        let class = match v {
+            Verification::Verified => "badge badge-ok",
+            Verification::ClosedUnverified => "badge badge-warn",
+            Verification::Open => "badge badge-muted",
+        };
+        view! { <span class=class data-testid="verification">{v.label()}</span> }
+    });
     let state_class = match badge.state {
         SyncState::Synced => "badge badge-ok",
         SyncState::Pending => "badge badge-muted",

@@ -115,7 +115,7 @@ fn IntegrationTable(
                             data-name=name.clone()
                         >
                             <th scope="row">{name.clone()}</th>
-                            <td>{integration.source_label.clone()}</td>
+                            <td>{integration.source.label()}</td>
                             <td>
                                 <code data-testid="webhook-url">{integration.webhook_url.clone()}</code>
                                 <p class="muted small">
@@ -181,7 +181,7 @@ fn IntegrationTable(
                                         <span class="visually-hidden">" for " {rotate_name}</span>
                                     </button>
                                 </ActionForm>
-                                {(integration.source != "alertmanager").then(|| {
+                                {(integration.source != AlertSource::Alertmanager).then(|| {
                                     let field = format!("secret-{}", integration.id);
                                     view! {
                                         <ActionForm action=set_secret attr:class="inline-form">
@@ -214,7 +214,7 @@ fn IntegrationTable(
 /// ours: its incident's service and priority (or urgency) say it.
 #[component]
 fn Mapping(integration: IntegrationView) -> impl IntoView {
-    let pagerduty = integration.source == "pagerduty";
+    let pagerduty = integration.source == AlertSource::PagerDuty;
     view! {
         <ul class="plain small" data-testid="integration-mapping">
             <li>
@@ -258,10 +258,9 @@ fn Mapping(integration: IntegrationView) -> impl IntoView {
 #[component]
 fn ShownOnce(created: CreatedIntegration) -> impl IntoView {
     let CreatedIntegration { integration, token } = created;
-    let source = AlertSource::parse(&integration.source);
     let url = integration.webhook_url.clone();
-    let instructions = match source {
-        Some(AlertSource::Alertmanager) => {
+    let instructions = match integration.source {
+        AlertSource::Alertmanager => {
             let yaml = alertmanager_yaml(&url, &token);
             view! {
                 <p>
@@ -275,7 +274,7 @@ fn ShownOnce(created: CreatedIntegration) -> impl IntoView {
             }
             .into_any()
         }
-        Some(AlertSource::Grafana) => {
+        AlertSource::Grafana => {
             let header = integration
                 .signature_header
                 .clone()
@@ -308,7 +307,7 @@ fn ShownOnce(created: CreatedIntegration) -> impl IntoView {
             }
             .into_any()
         }
-        Some(AlertSource::PagerDuty) => view! {
+        AlertSource::PagerDuty => view! {
             <p>
                 "In PagerDuty, open Integrations → Generic Webhooks (v3) → New Webhook:"
             </p>
@@ -327,7 +326,6 @@ fn ShownOnce(created: CreatedIntegration) -> impl IntoView {
             </dl>
         }
         .into_any(),
-        None => view! { <p>"Post alerts to " <code>{url.clone()}</code> "."</p> }.into_any(),
     };
     view! {
         <section class="alert" role="status" aria-labelledby="shown-once-heading">

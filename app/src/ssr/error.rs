@@ -4,7 +4,7 @@
 use backend::error::{AppError, Outage};
 
 use crate::api::ApiError;
-use crate::api::postmortems::Saved;
+use shared::wire::postmortems::Saved;
 
 impl From<AppError> for ApiError {
     /// Logs internal failures and sets the response status, so API clients see 404, 409, 422 or 500.

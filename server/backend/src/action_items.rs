@@ -10,7 +10,6 @@ use crate::AppError;
 use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::postmortem::{self, Entity as Postmortem};
 use crate::entities::service::Entity as Service;
-use crate::entities::stored;
 use crate::entities::user::{self, Entity as User};
 use crate::metrics::sql::{Scope, Sql};
 use shared::domain::incident::parse_time;
@@ -100,14 +99,10 @@ pub async fn list(
     Ok(items
         .into_iter()
         .map(|item| {
-            let status = stored(
-                ActionStatus::parse(&item.status),
-                &item.status,
-                ActionStatus::Open,
-            );
+            let status = item.status;
             ActionListRow {
                 id: item.id,
-                kind: stored(ActionKind::parse(&item.kind), &item.kind, ActionKind::Fix),
+                kind: item.kind,
                 overdue: status == ActionStatus::Open && item.due_on.is_some_and(|d| d < today),
                 status,
                 owner: item

@@ -19,7 +19,6 @@ use super::entities::integration::{self, Entity as Integration};
 use super::entities::service::{self, Entity as Service};
 use super::entities::webhook_delivery::{self, Entity as WebhookDelivery};
 use super::incidents::{self, NewIncident, timeline, to_second};
-use crate::entities::stored;
 use shared::domain::alerts::{AlertBatch, AlertEvent, AlertSource, AlertState};
 use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentStatus, Milestones, Severity, TimelineKind};
@@ -95,11 +94,7 @@ pub async fn ingest(
     let intake = Intake {
         state,
         integration,
-        source: stored(
-            AlertSource::parse(&integration.source),
-            &integration.source,
-            AlertSource::Alertmanager,
-        ),
+        source: integration.source,
         actor: Actor::system(&integration.name),
         now,
     };
@@ -390,7 +385,7 @@ impl Intake<'_> {
         model.last_received_at = Set(self.now);
         model.update(txn).await?;
         let incident = incidents::find(txn, incident_id).await?;
-        if incident.status == IncidentStatus::Triggered.as_str() {
+        if incident.status == IncidentStatus::Triggered {
             let body = format!(
                 "Acknowledged in {}; status changed from Triggered to Investigating.",
                 self.source.label()
@@ -417,11 +412,7 @@ impl Intake<'_> {
         at: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let incident = incidents::find(txn, incident_id).await?;
-        let from = stored(
-            IncidentStatus::parse(&incident.status),
-            &incident.status,
-            IncidentStatus::Triggered,
-        );
+        let from = incident.status;
         // Never before the incident's own earlier milestones.
         let at = incidents::milestones_of(&incident)
             .fields()

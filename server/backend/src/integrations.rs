@@ -88,7 +88,7 @@ pub async fn create(
     let token = new_token();
     let created = integration::ActiveModel {
         name: Set(draft.name.clone()),
-        source: Set(draft.source.as_str().to_owned()),
+        source: Set(draft.source),
         token_hash: Set(token_hash(&token)),
         token_prefix: Set(shown_prefix(&token)),
         signing_secret: Set(draft.signing_secret.clone()),
@@ -116,7 +116,11 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(id = created.id, source = %created.source, "integration created");
+    tracing::info!(
+        id = created.id,
+        source = created.source.as_str(),
+        "integration created"
+    );
     Ok((created, token))
 }
 
@@ -196,7 +200,7 @@ pub async fn set_signing_secret(
 ) -> Result<integration::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
-    if current.source == "alertmanager" && secret.is_some() {
+    if current.source == AlertSource::Alertmanager && secret.is_some() {
         return Err(AppError::field(
             "signing_secret",
             "Alertmanager does not sign deliveries; it authenticates with the token.",
@@ -287,14 +291,9 @@ fn to_view(
     service: Option<String>,
     flagged: Vec<webhook_delivery::Model>,
 ) -> IntegrationView {
-    let source_label = AlertSource::parse(&model.source)
-        .map(AlertSource::label)
-        .unwrap_or("Unknown source")
-        .to_owned();
     IntegrationView {
         id: model.id,
-        webhook_url: webhook_url(public_base_url, &model.source, model.id),
-        source_label,
+        webhook_url: webhook_url(public_base_url, model.source.as_str(), model.id),
         signs: model.signing_secret.is_some(),
         name: model.name,
         source: model.source,
@@ -454,7 +453,7 @@ mod tests {
         let model = integration::Model {
             id: 1,
             name: "PD".into(),
-            source: "pagerduty".into(),
+            source: AlertSource::PagerDuty,
             token_hash: "abc123hash".into(),
             token_prefix: "pmw_01234567".into(),
             signing_secret: Some("super-secret-signing-key".into()),

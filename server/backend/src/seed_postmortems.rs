@@ -103,7 +103,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<bool, AppError> {
             source_entry_id: Set(None),
             occurred_at: Set(at),
             body: Set(body.into()),
-            moment: Set(moment.as_str().into()),
+            moment: Set(moment),
             hidden: Set(false),
             version: Set(1),
             updated_by_label: Set(member.display_name.clone()),
@@ -116,7 +116,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<bool, AppError> {
     let factor = contributing_factor::ActiveModel {
         postmortem_id: Set(id),
         title: Set("No browser-compatibility check in the pipeline".into()),
-        category: Set(FactorCategory::Detection.as_str().into()),
+        category: Set(FactorCategory::Detection),
         description: Set(
             "The build passed on Chrome only; nothing tested the bundle in Safari.".into(),
         ),
@@ -139,11 +139,11 @@ pub async fn seed(db: &DatabaseConnection) -> Result<bool, AppError> {
         description: Set(
             "Fail the pipeline when the checkout page does not render in Safari.".into(),
         ),
-        kind: Set(ActionKind::PipelineTest.as_str().into()),
+        kind: Set(ActionKind::PipelineTest),
         owner_id: Set(Some(member.id)),
         due_on: Set(Some((now + Duration::days(14)).date_naive())),
-        priority: Set(ActionPriority::High.as_str().into()),
-        status: Set(ActionStatus::Open.as_str().into()),
+        priority: Set(ActionPriority::High),
+        status: Set(ActionStatus::Open),
         version: Set(1),
         updated_by_label: Set(member.display_name.clone()),
         created_at: Set(now),

@@ -54,7 +54,7 @@ pub async fn seed(db: &impl ConnectionTrait, actor: &Actor) -> Result<(), AppErr
         description: Set("The sender retries each throttled message after a fixed 60 s instead \
                           of honouring the provider's `Retry-After`, and holds its worker meanwhile."
             .into()),
-        category: Set(ProblemCategory::Dependency.as_str().into()),
+        category: Set(ProblemCategory::Dependency),
         evidence: Set("https://grafana.acme.example/d/notifications-queue".into()),
         actor_label: Set("Pat Problem-Manager".into()),
         created_at: Set(now),
@@ -67,7 +67,7 @@ pub async fn seed(db: &impl ConnectionTrait, actor: &Actor) -> Result<(), AppErr
         .await?
         .ok_or(AppError::NotFound("problem"))?;
     let mut row: problem::ActiveModel = row.into();
-    row.state = Set(ProblemState::Analysis.as_str().into());
+    row.state = Set(ProblemState::Analysis);
     row.workaround = Set(
         "Double the e-mail workers (`notifyctl scale workers=8`) until the queue \
                           age is under 5 minutes, then scale back."

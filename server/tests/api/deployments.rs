@@ -13,9 +13,12 @@ use serde_json::{Value, json};
 use shared::domain::Role;
 
 use crate::github::{REPO, SECRET, setup};
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, done, invoke, spawn_app};
 use crate::incidents::declare;
 use crate::on_both_engines;
+use app::api::ApiError;
+use app::api::deployments::{IncidentDeployments, LinkDeployment, ListDeployments};
+use shared::wire::deployments::{DeploymentLinks, DeploymentQuery, DeploymentRow};
 
 on_both_engines!(
     a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches,
@@ -58,15 +61,13 @@ fn minute(at: chrono::DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M").to_string()
 }
 
-async fn deployments_of(app: &TestApp, incident: i64) -> Value {
-    let response = app
-        .call(
-            "incidents/deployments",
-            &[("incident", &incident.to_string())],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+async fn deployments_of(app: &TestApp, incident: i64) -> DeploymentLinks {
+    done(app, &app.client, &IncidentDeployments { incident }).await
+}
+
+/// The versions of `rows`, in order.
+fn versions(rows: &[DeploymentRow]) -> Vec<&str> {
+    rows.iter().map(|d| d.version.as_str()).collect()
 }
 
 async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches(engine: Engine) {
@@ -123,9 +124,8 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
         .await;
     assert_eq!(response.status(), 200);
     let view = deployments_of(&app, incident).await;
-    assert_eq!(view["linked"].as_array().unwrap().len(), 1, "{view}");
-    assert_eq!(view["linked"][0]["version"], "v2.41");
-    assert_eq!(view["linked"][0]["automatic"], true);
+    assert_eq!(versions(&view.linked), ["v2.41"], "{view:?}");
+    assert!(view.linked[0].automatic);
 
     // A later deployment, farther from the entry, is not blamed but is offered to link by hand;
     // a deployment recorded after the incident's change entry links itself when it is the one.
@@ -133,46 +133,26 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
     assert_eq!(status, 201);
     assert_eq!(second["linked_incidents"], json!([]));
     let view = deployments_of(&app, incident).await;
-    assert_eq!(view["candidates"][0]["version"], "v2.42");
+    assert_eq!(view.candidates[0].version, "v2.42");
 
     // By hand: link the second, unlink the first.
-    let second_id = second["id"].as_i64().unwrap().to_string();
-    let first_id = first["id"].as_i64().unwrap().to_string();
-    let incident_id = incident.to_string();
-    let response = app
-        .call(
-            "incidents/deployments/link",
-            &[
-                ("incident", &incident_id),
-                ("deployment", &second_id),
-                ("linked", "true"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let response = app
-        .call(
-            "incidents/deployments/link",
-            &[
-                ("incident", &incident_id),
-                ("deployment", &first_id),
-                ("linked", "false"),
-            ],
-        )
-        .await;
-    let view: Value = response.json().await.unwrap();
-    let linked: Vec<&str> = view["linked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["version"].as_str().unwrap())
-        .collect();
-    assert_eq!(linked, ["v2.42"]);
-    assert_eq!(view["linked"][0]["linked_by"], "member@test.example");
+    let link = |deployment: &Value, linked: bool| LinkDeployment {
+        incident,
+        deployment: deployment["id"].as_i64().unwrap(),
+        linked,
+    };
+    done(&app, &app.client, &link(&second, true)).await;
+    let view = done(&app, &app.client, &link(&first, false)).await;
+    assert_eq!(versions(&view.linked), ["v2.42"]);
     assert_eq!(
-        view["candidates"][0]["version"], "v2.41",
+        view.linked[0].linked_by.as_deref(),
+        Some("member@test.example")
+    );
+    assert_eq!(
+        view.candidates[0].version, "v2.41",
         "unlinked, it is offered again"
     );
+    let incident_id = incident.to_string();
 
     // The unlinked automatic link stays unlinked when the timeline changes again.
     let response = app
@@ -188,7 +168,7 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
         .await;
     assert_eq!(response.status(), 200);
     let view = deployments_of(&app, incident).await;
-    assert_eq!(view["linked"].as_array().unwrap().len(), 1, "{view}");
+    assert_eq!(view.linked.len(), 1, "{view:?}");
     let links = incident_deployment::Entity::find()
         .all(&app.db)
         .await
@@ -219,36 +199,40 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
         "{failed_href}"
     );
     assert!(failed_href.ends_with("&failed=true"), "{failed_href}");
-    let response = app
-        .call("deployments/list", &[("query[failed]", "true")])
-        .await;
-    let failed: Value = response.json().await.unwrap();
-    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
-    assert_eq!(failed[0]["version"], "v2.42");
-    assert_eq!(failed[0]["incidents"][0][1], "Card payments declined");
-    let response = app
-        .call("deployments/list", &[("query[service]", "payments-api")])
-        .await;
-    let all: Value = response.json().await.unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 2);
+    let list = |query: DeploymentQuery| ListDeployments { query };
+    let failed = done(
+        &app,
+        &app.client,
+        &list(DeploymentQuery {
+            failed: "true".into(),
+            ..Default::default()
+        }),
+    )
+    .await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].version, "v2.42");
+    assert_eq!(failed[0].incidents[0].1, "Card payments declined");
+    let all = done(
+        &app,
+        &app.client,
+        &list(DeploymentQuery {
+            service: "payments-api".into(),
+            ..Default::default()
+        }),
+    )
+    .await;
+    assert_eq!(all.len(), 2);
     let page = app.get(failed_href).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("v2.42"));
 
     // A viewer cannot link.
     let viewer = app.client_as(Role::Viewer).await;
-    let response = app
-        .call_with(
-            &viewer,
-            "incidents/deployments/link",
-            &[
-                ("incident", &incident_id),
-                ("deployment", &first_id),
-                ("linked", "true"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 403);
+    let (status, error) = invoke(&app, &viewer, &link(&first, true))
+        .await
+        .unwrap_err();
+    assert_eq!(status, 403);
+    assert_eq!(error, ApiError::Forbidden);
 }
 
 async fn bad_deployment_reports_are_refused_by_field_and_store_nothing(engine: Engine) {

@@ -2,12 +2,19 @@
 
 use std::sync::OnceLock;
 
+use app::api::ApiError;
 use backend::audit::Actor;
 use backend::auth::users::{self, NewUser};
 use backend::{AppState, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::Application;
+use server_fn::ServerFn;
 use shared::domain::Role;
+
+/// The stored choice a key names, for rows a test writes directly (panics on a key no enum has).
+pub fn key<T: sea_orm::ActiveEnum<Value = String>>(stored: &str) -> T {
+    T::try_from_value(&stored.to_owned()).expect("a stored key of the enum")
+}
 
 /// The database engine a test runs on.
 #[derive(Clone, Copy, Debug)]
@@ -457,4 +464,78 @@ pub async fn ok(
     let (status, body) = call(app, client, endpoint, form).await;
     assert!((200..400).contains(&status), "{endpoint}: {status} {body}");
     body
+}
+
+/// Calls the server function `F` with `args` as the browser's code does (the arguments
+/// form-encoded as server_fn's `PostUrl` encodes them) and reads the answer as `F`'s own output
+/// type, or as its [`ApiError`] with the status. Tests of the wire format itself use [`call`].
+pub async fn invoke<F>(
+    app: &TestApp,
+    client: &reqwest::Client,
+    args: &F,
+) -> Result<F::Output, (u16, ApiError)>
+where
+    F: ServerFn<Error = ApiError> + serde::Serialize,
+    F::Output: serde::de::DeserializeOwned,
+{
+    let body = serde_qs::to_string(args).expect("the arguments encode");
+    let response = client
+        .post(app.url(F::PATH))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("request sent");
+    answer(F::PATH, response).await
+}
+
+/// [`invoke`] for a server function that reads with GET (its arguments in the query).
+pub async fn invoke_get<F>(
+    app: &TestApp,
+    client: &reqwest::Client,
+    args: &F,
+) -> Result<F::Output, (u16, ApiError)>
+where
+    F: ServerFn<Error = ApiError> + serde::Serialize,
+    F::Output: serde::de::DeserializeOwned,
+{
+    let query = serde_qs::to_string(args).expect("the arguments encode");
+    let response = client
+        .get(format!("{}?{query}", app.url(F::PATH)))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("request sent");
+    answer(F::PATH, response).await
+}
+
+/// [`invoke`] that must succeed: the function's answer.
+pub async fn done<F>(app: &TestApp, client: &reqwest::Client, args: &F) -> F::Output
+where
+    F: ServerFn<Error = ApiError> + serde::Serialize,
+    F::Output: serde::de::DeserializeOwned,
+{
+    invoke(app, client, args)
+        .await
+        .unwrap_or_else(|(status, error)| panic!("{}: {status} {error:?}", F::PATH))
+}
+
+async fn answer<T: serde::de::DeserializeOwned>(
+    path: &str,
+    response: reqwest::Response,
+) -> Result<T, (u16, ApiError)> {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("an answer");
+    if (200..300).contains(&status) {
+        Ok(serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{path}: the answer is not the function's type ({e}): {text}")
+        }))
+    } else {
+        Err((
+            status,
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path}: {status} is not an ApiError ({e}): {text}")),
+        ))
+    }
 }

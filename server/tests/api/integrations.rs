@@ -77,7 +77,7 @@ async fn an_admin_creates_an_integration_and_gets_its_token_once(engine: Engine)
     let url = integration["webhook_url"].as_str().unwrap();
     assert!(url.starts_with("http://"), "{url}");
     assert!(url.ends_with(&format!("/hooks/alertmanager/{id}")), "{url}");
-    assert_eq!(integration["source_label"], "Prometheus Alertmanager");
+    assert_eq!(integration["source"], "alertmanager");
     assert_eq!(integration["service_label"], "service");
     assert_eq!(integration["severity_label"], "severity");
     assert_eq!(integration["resolve_with_alert"], true);

@@ -132,7 +132,7 @@ impl Seed {
         let row = incident::ActiveModel {
             title: Set(format!("SEV{} opened {}", self.severity, self.opened_at)),
             severity: Set(self.severity),
-            status: Set(status.into()),
+            status: Set(crate::helpers::key(status)),
             commander: Set("Casey Commander".into()),
             summary: Set(String::new()),
             source: Set("manual".into()),
@@ -190,12 +190,12 @@ async fn seed_postmortem(
 ) -> i64 {
     let row = postmortem::ActiveModel {
         title: Set(format!("Postmortem of {incidents:?}")),
-        status: Set(status.into()),
+        status: Set(crate::helpers::key(status)),
         severity: Set(2),
         required_sections: Set("summary,actions".into()),
         author_id: Set(None),
         author_label: Set("Pat Author".into()),
-        facilitator_step: Set("summary".into()),
+        facilitator_step: Set(crate::helpers::key("summary")),
         facilitator_label: Set(String::new()),
         review_due_on: Set(review_due_on),
         review_round: Set(0),
@@ -234,11 +234,11 @@ async fn seed_action(
         factor_id: Set(None),
         title: Set(format!("{kind} ({status})")),
         description: Set(String::new()),
-        kind: Set(kind.into()),
+        kind: Set(crate::helpers::key(kind)),
         owner_id: Set(None),
         due_on: Set(due_on),
-        priority: Set("medium".into()),
-        status: Set(status.into()),
+        priority: Set(crate::helpers::key("medium")),
+        status: Set(crate::helpers::key(status)),
         version: Set(1),
         updated_by_label: Set("test".into()),
         created_at: Set(created_at),
@@ -262,11 +262,11 @@ async fn seed_problem(app: &TestApp, state: &str, priority: i16, created_at: Dat
     problem::ActiveModel {
         title: Set(format!("A {state} problem")),
         statement: Set(String::new()),
-        category: Set("software".into()),
-        impact: Set("medium".into()),
-        urgency: Set("medium".into()),
+        category: Set(crate::helpers::key("software")),
+        impact: Set(crate::helpers::key("medium")),
+        urgency: Set(crate::helpers::key("medium")),
         priority: Set(priority),
-        state: Set(state.into()),
+        state: Set(crate::helpers::key(state)),
         coordinator_id: Set(None),
         duplicate_of_id: Set(None),
         workaround: Set(String::new()),
@@ -1370,7 +1370,7 @@ async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engin
         .unwrap()
         .unwrap()
         .into_active_model();
-    publish.status = Set("published".into());
+    publish.status = Set(crate::helpers::key("published"));
     publish.published_at = Set(Some(
         resolved_at + Duration::minutes(60) + Duration::days(2),
     ));
@@ -1394,7 +1394,7 @@ async fn the_dashboard_follows_every_change_made_after_it_was_read(engine: Engin
         .unwrap()
         .unwrap();
     let mut done = test.clone().into_active_model();
-    done.status = Set("done".into());
+    done.status = Set(crate::helpers::key("done"));
     done.done_at = Set(Some(now()));
     done.update(&app.db).await.unwrap();
     let view = dashboard(&app, &[]).await;

@@ -50,7 +50,7 @@ async fn add_integration(
     let token = format!("pmw_test_{}", uuid::Uuid::new_v4().simple());
     let row = integration::ActiveModel {
         name: Set(format!("{source} {}", &token[9..17])),
-        source: Set(source.into()),
+        source: Set(crate::helpers::key(source)),
         token_hash: Set(token_hash(&token)),
         token_prefix: Set(token[..12].into()),
         signing_secret: Set(signing_secret.map(Into::into)),

@@ -6,14 +6,29 @@ use serde::{Deserialize, Serialize};
 
 /// A person's global role. Facilitating a postmortem is an assignment per postmortem, not a role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "storage",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "storage",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum Role {
     /// Manages users, integrations and settings; may do everything.
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "admin"))]
     Admin,
     /// Triages problems and keeps the known-error database, besides a member's work.
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "problem_manager"))]
     ProblemManager,
     /// Works on incidents, postmortems, action items and the service catalog.
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "member"))]
     Member,
     /// Reads everything, changes nothing (except their own password and tokens).
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "viewer"))]
     Viewer,
 }
 

@@ -105,11 +105,27 @@ impl fmt::Display for Severity {
 
 /// Where an incident stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "storage",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "storage",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum IncidentStatus {
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "triggered"))]
     Triggered,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "investigating"))]
     Investigating,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "identified"))]
     Identified,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "monitoring"))]
     Monitoring,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "resolved"))]
     Resolved,
 }
 
@@ -547,11 +563,27 @@ pub fn to_input_value(at: Option<DateTime<Utc>>) -> String {
 
 /// What a timeline entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "storage",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "storage",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum TimelineKind {
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "alert"))]
     Alert,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "note"))]
     Note,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "status_change"))]
     StatusChange,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "action"))]
     Action,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "change"))]
     Change,
 }
 

@@ -2,6 +2,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::alerts::AlertSource;
+
 /// A delivery that was valid but not understood, kept for a person to look at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlaggedDelivery {
@@ -17,10 +19,7 @@ pub struct FlaggedDelivery {
 pub struct IntegrationView {
     pub id: i64,
     pub name: String,
-    /// `alertmanager`, `grafana` or `pagerduty`.
-    pub source: String,
-    /// The source's product name, e.g. "Prometheus Alertmanager".
-    pub source_label: String,
+    pub source: AlertSource,
     /// The address the source posts its alerts to.
     pub webhook_url: String,
     /// The token's first characters, to tell tokens apart.

@@ -7,6 +7,8 @@
 use crate::components::textarea_html;
 use leptos::prelude::*;
 
+use crate::components::marks::Mark;
+
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
 use crate::api::postmortems::{ActionView, PostmortemView};
@@ -143,7 +145,7 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
         .map(|k| option(k.as_str().into(), k.label().into(), &f.status))
         .collect_view();
     view! {
-        <form method="post" action="/api/postmortems/actions/save" class="form item-editor" data-testid="action-editor" data-meeting-form>
+        <form {..Mark::MeetingForm.on()} method="post" action="/api/postmortems/actions/save" class="form item-editor" data-testid="action-editor">
             {hidden("postmortem_id", view.id)}
             {hidden("id", id)}
             {hidden("version", existing.map(|e| e.version).unwrap_or(0))}

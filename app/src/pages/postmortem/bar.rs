@@ -77,9 +77,21 @@ pub fn MeetingBar(
         }
     });
     Effect::new(move |_| super::client::show_step(room, mine.get()));
+    // The facilitator's steps are sent one at a time, the newest last: two requests in flight
+    // could otherwise land in the wrong order and leave the followers on an earlier step.
+    let wanted = StoredValue::new(None::<Step>);
+    let sending = StoredValue::new(false);
     let tell = move |step: Step| {
+        wanted.set_value(Some(step));
+        if sending.get_value() {
+            return;
+        }
+        sending.set_value(true);
         spawn_local(async move {
-            let _ = facilitate(postmortem, step.as_str().into()).await;
+            while let Some(step) = wanted.try_update_value(Option::take).flatten() {
+                let _ = facilitate(postmortem, step).await;
+            }
+            sending.set_value(false);
         });
     };
     let go = move |step: Step| {

@@ -60,6 +60,7 @@ mod browser {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use serde::Deserialize;
+    use serde::de::IgnoredAny;
     use wasm_bindgen::JsCast;
     use web_sys::{
         Element, Event, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement,
@@ -69,8 +70,9 @@ mod browser {
     use super::super::bar::Room;
     use super::super::coach::hints_html;
     use super::super::parts::{Changed, Part};
-    use crate::api::postmortems::{Saved, postmortem_editor, postmortem_part};
+    use super::super::parts::{postmortem_editor, postmortem_part};
     use crate::components::enhance::browser::{self as enhance, all};
+    use crate::components::marks::Mark;
     use shared::domain::postmortem::{PostmortemStatus, Step, editable};
 
     /// What a conflicting save's answer says of the other version.
@@ -80,10 +82,19 @@ mod browser {
         updated_by: String,
     }
 
-    /// A workflow action's answer, of which the page needs the status.
+    /// What a meeting form's server function answered, read once.
     #[derive(Deserialize)]
-    struct Status {
-        status: PostmortemStatus,
+    #[serde(untagged)]
+    enum Answer {
+        /// Someone else saved the item first (a `Saved::Conflict`): their version.
+        Clash {
+            #[serde(rename = "Conflict")]
+            theirs: Theirs,
+        },
+        /// A workflow action: the postmortem's status now.
+        Moved { status: PostmortemStatus },
+        /// Saved or removed: the part is rendered anew, nothing else is needed from the answer.
+        Done(IgnoredAny),
     }
 
     pub fn listen(room: Room) {
@@ -92,7 +103,7 @@ mod browser {
         let change = window_event_listener(leptos::ev::change, |ev| {
             // A moment chosen in a timeline row is saved at once.
             if let Some(form) = target(&ev)
-                .filter(|e| e.has_attribute("data-autosubmit"))
+                .filter(|e| e.has_attribute(Mark::Autosubmit.name()))
                 .and_then(|e| form_of(&e))
             {
                 let _ = form.request_submit();
@@ -100,7 +111,7 @@ mod browser {
         });
         let input = window_event_listener(leptos::ev::input, |ev| {
             if let Some(form) = target(&ev)
-                .filter(|e| e.has_attribute("data-coach"))
+                .filter(|e| e.has_attribute(Mark::Coach.name()))
                 .and_then(|e| form_of(&e))
             {
                 coach(&form);
@@ -115,7 +126,7 @@ mod browser {
     }
 
     pub fn reveal_step(step: Step) {
-        let selector = format!("[data-step-panel=\"{}\"]", step.as_str());
+        let selector = Mark::StepPanel.selector_for(step.as_str());
         if let Ok(Some(panel)) = document().query_selector(&selector) {
             let options = web_sys::ScrollIntoViewOptions::new();
             options.set_block(web_sys::ScrollLogicalPosition::Nearest);
@@ -127,8 +138,9 @@ mod browser {
         let Some(page) = document().document_element() else {
             return;
         };
-        for panel in all(&page, "[data-step-panel]") {
-            let shown = panel.get_attribute("data-step-panel").as_deref() == Some(step.as_str());
+        for panel in all(&page, &Mark::StepPanel.selector()) {
+            let shown =
+                panel.get_attribute(Mark::StepPanel.name()).as_deref() == Some(step.as_str());
             let _ = if shown {
                 panel.remove_attribute("hidden")
             } else {
@@ -159,9 +171,17 @@ mod browser {
         changed(room, Changed::Meta);
     }
 
+    /// Where the fetch of one part stands.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Fetch {
+        Idle,
+        Running,
+        /// Running, and the part changed again since it started: one more follows.
+        RunningStale,
+    }
+
     thread_local! {
-        /// Per part: 0 idle, 1 being fetched, 2 being fetched and changed again since.
-        static FETCHING: [Cell<u8>; 4] = const { [Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0)] };
+        static FETCHING: [Cell<Fetch>; 4] = const { [const { Cell::new(Fetch::Idle) }; 4] };
     }
 
     /// Renders `part` anew on the server and swaps it in; changes meanwhile lead to one more.
@@ -170,18 +190,26 @@ mod browser {
             .iter()
             .position(|p| *p == part)
             .unwrap_or_default();
-        let busy = FETCHING.with(|f| f[slot].replace(if f[slot].get() == 0 { 1 } else { 2 }) > 0);
-        if busy {
+        let was = FETCHING.with(|f| {
+            let was = f[slot].get();
+            f[slot].set(if was == Fetch::Idle {
+                Fetch::Running
+            } else {
+                Fetch::RunningStale
+            });
+            was
+        });
+        if was != Fetch::Idle {
             return;
         }
         spawn_local(async move {
             loop {
-                if let Ok(html) = postmortem_part(postmortem, part.as_str().into()).await {
+                if let Ok(html) = postmortem_part(postmortem, part).await {
                     swap(part, &html);
                 }
                 let again = FETCHING.with(|f| {
-                    let again = f[slot].get() == 2;
-                    f[slot].set(if again { 1 } else { 0 });
+                    let again = f[slot].get() == Fetch::RunningStale;
+                    f[slot].set(if again { Fetch::Running } else { Fetch::Idle });
                     again
                 });
                 if !again {
@@ -195,8 +223,7 @@ mod browser {
     /// its fresh copy. An editor whose item is gone goes with it.
     fn swap(part: Part, html: &str) {
         let document = document();
-        let Ok(Some(holder)) =
-            document.query_selector(&format!("[data-part=\"{}\"]", part.as_str()))
+        let Ok(Some(holder)) = document.query_selector(&Mark::Part.selector_for(part.as_str()))
         else {
             return;
         };
@@ -205,7 +232,10 @@ mod browser {
         };
         fresh.set_inner_html(html);
         let focused = document.active_element();
-        for open in all(&holder, "details[data-editor][open]") {
+        for open in all(
+            &holder,
+            &format!("details{}[open]", Mark::Editor.selector()),
+        ) {
             let key = open.id();
             if let Ok(Some(copy)) = fresh.query_selector(&format!("[id=\"{key}\"]")) {
                 let _ = copy.replace_with_with_node_1(&open);
@@ -230,7 +260,7 @@ mod browser {
         else {
             return;
         };
-        if ev.default_prevented() || !form.has_attribute("data-meeting-form") {
+        if ev.default_prevented() || !form.has_attribute(Mark::MeetingForm.name()) {
             return;
         }
         ev.prevent_default();
@@ -246,15 +276,13 @@ mod browser {
             match answer {
                 Ok(answer) => {
                     enhance::clear(&form);
-                    if let Ok(Saved::Conflict(theirs)) =
-                        serde_json::from_str::<Saved<Theirs>>(&answer)
-                    {
-                        show_conflict(&form, &theirs);
-                    } else {
-                        close(&form);
-                        if let Ok(meta) = serde_json::from_str::<Status>(&answer) {
-                            status(room, meta.status);
+                    match serde_json::from_str::<Answer>(&answer) {
+                        Ok(Answer::Clash { theirs }) => show_conflict(&form, &theirs),
+                        Ok(Answer::Moved { status: now }) => {
+                            close(&form);
+                            status(room, now);
                         }
+                        Ok(Answer::Done(_)) | Err(_) => close(&form),
                     }
                     if let Some(part) = part_of(&form) {
                         refresh(room.id, part);
@@ -269,7 +297,7 @@ mod browser {
         let Some(button) = target(&ev) else {
             return;
         };
-        if let Ok(Some(link)) = button.closest("[data-edit]") {
+        if let Ok(Some(link)) = button.closest(&Mark::Edit.selector()) {
             ev.prevent_default();
             open_editor(room, link);
             return;
@@ -277,15 +305,15 @@ mod browser {
         let Some(form) = form_of(&button) else {
             return;
         };
-        if button.has_attribute("data-close") {
+        if button.has_attribute(Mark::Close.name()) {
             close(&form);
-        } else if button.has_attribute("data-keep-mine") {
+        } else if button.has_attribute(Mark::KeepMine.name()) {
             // Saved again, over the other version.
             if let (Some(notice), Ok(Some(version))) =
                 (conflict(&form), form.query_selector("input[name=version]"))
             {
                 if let (Some(theirs), Ok(version)) = (
-                    notice.get_attribute("data-version"),
+                    notice.get_attribute(Mark::ConflictVersion.name()),
                     version.dyn_into::<HtmlInputElement>(),
                 ) {
                     version.set_value(&theirs);
@@ -293,7 +321,7 @@ mod browser {
                 let _ = notice.set_attribute("hidden", "");
             }
             let _ = form.request_submit();
-        } else if button.has_attribute("data-use-theirs") {
+        } else if button.has_attribute(Mark::UseTheirs.name()) {
             close(&form);
             if let Some(part) = part_of(&form) {
                 refresh(room.id, part);
@@ -304,7 +332,7 @@ mod browser {
     /// Fetches an item's editor into the place of its "Edit" link; if that fails, the link's own
     /// page (the meeting with that editor open) is shown instead.
     fn open_editor(room: Room, link: Element) {
-        let Some(item) = link.get_attribute("data-edit") else {
+        let Some(item) = link.get_attribute(Mark::Edit.name()) else {
             return;
         };
         spawn_local(async move {
@@ -343,8 +371,8 @@ mod browser {
         let Some(notice) = conflict(form) else {
             return;
         };
-        let _ = notice.set_attribute("data-version", &theirs.version.to_string());
-        if let Ok(Some(by)) = notice.query_selector("[data-conflict-by]") {
+        let _ = notice.set_attribute(Mark::ConflictVersion.name(), &theirs.version.to_string());
+        if let Ok(Some(by)) = notice.query_selector(&Mark::ConflictBy.selector()) {
             by.set_text_content(Some(&theirs.updated_by));
         }
         let _ = notice.remove_attribute("hidden");
@@ -366,10 +394,10 @@ mod browser {
 
     /// The coach's hints for what the form's coached texts say now.
     fn coach(form: &HtmlFormElement) {
-        let Ok(Some(out)) = form.query_selector("[data-coach-out]") else {
+        let Ok(Some(out)) = form.query_selector(&Mark::CoachOut.selector()) else {
             return;
         };
-        let text = all(form, "[data-coach]")
+        let text = all(form, &Mark::Coach.selector())
             .into_iter()
             .filter_map(|e| e.dyn_into::<HtmlTextAreaElement>().ok())
             .map(|t| t.value())
@@ -379,12 +407,14 @@ mod browser {
     }
 
     fn conflict(form: &HtmlFormElement) -> Option<Element> {
-        form.query_selector("[data-conflict]").ok().flatten()
+        form.query_selector(&Mark::Conflict.selector())
+            .ok()
+            .flatten()
     }
 
     fn part_of(form: &HtmlFormElement) -> Option<Part> {
-        let holder = form.closest("[data-part]").ok().flatten()?;
-        Part::parse(&holder.get_attribute("data-part")?)
+        let holder = form.closest(&Mark::Part.selector()).ok().flatten()?;
+        Part::parse(&holder.get_attribute(Mark::Part.name())?)
     }
 
     fn target(ev: &Event) -> Option<Element> {

@@ -5,6 +5,8 @@
 use crate::components::textarea_html;
 use leptos::prelude::*;
 
+use crate::components::marks::Mark;
+
 use super::coach::hints_html;
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
@@ -121,7 +123,7 @@ fn factor_form(pm: i64, existing: Option<&FactorView>) -> impl IntoView + use<> 
         format!("factor-{id}")
     };
     view! {
-        <form method="post" action="/api/postmortems/factors/save" class="form item-editor" data-testid="factor-editor" data-meeting-form>
+        <form {..Mark::MeetingForm.on()} method="post" action="/api/postmortems/factors/save" class="form item-editor" data-testid="factor-editor">
             {hidden("postmortem_id", pm)}
             {hidden("id", id)}
             {hidden("version", existing.map(|e| e.version).unwrap_or(0))}
@@ -138,17 +140,17 @@ fn factor_form(pm: i64, existing: Option<&FactorView>) -> impl IntoView + use<> 
             </div>
             <div class="field">
                 <label for=format!("{p}-description")>"What was the condition?"</label>
-                <textarea id=format!("{p}-description") name="factor[description]" rows="2" data-coach inner_html=textarea_html(&form.description)></textarea>
+                <textarea {..Mark::Coach.on()} id=format!("{p}-description") name="factor[description]" rows="2" inner_html=textarea_html(&form.description)></textarea>
             </div>
             <div class="field">
                 <label for=format!("{p}-whys")>"5 whys: one answer per line, each asking why of the one before"</label>
-                <textarea id=format!("{p}-whys") name="factor[whys]" rows="4" data-coach inner_html=textarea_html(&form.whys)></textarea>
+                <textarea {..Mark::Coach.on()} id=format!("{p}-whys") name="factor[whys]" rows="4" inner_html=textarea_html(&form.whys)></textarea>
             </div>
             <div class="field">
                 <label for=format!("{p}-evidence")>"Evidence: one link (https://…) or timeline entry (#N) per line"</label>
                 <textarea id=format!("{p}-evidence") name="factor[evidence]" rows="2" inner_html=textarea_html(&form.evidence)></textarea>
             </div>
-            <div data-coach-out></div>
+            <div {..Mark::CoachOut.on()}></div>
             {save_buttons(if id == 0 { "Add factor" } else { "Save factor" })}
         </form>
     }

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::marks::Mark;
+
 /// A hidden form value.
 pub fn hidden(name: &'static str, value: impl ToString) -> impl IntoView {
     view! { <input type="hidden" name=name value=value.to_string() /> }
@@ -14,7 +16,7 @@ pub fn hidden(name: &'static str, value: impl ToString) -> impl IntoView {
 /// open one (with what is typed in it) when the part around it is refreshed.
 pub fn editor(key: String, label: &'static str, form: AnyView, open: bool) -> impl IntoView {
     view! {
-        <details class="item-edit" id=key data-editor open=open>
+        <details {..Mark::Editor.on()} class="item-edit" id=key open=open>
             <summary class="button small">{label}</summary>
             {form}
         </details>
@@ -29,7 +31,7 @@ pub fn edit(key: &str, open: Option<&str>, form: impl FnOnce() -> AnyView) -> An
         opened(key, form())
     } else {
         view! {
-            <a class="button small" href=format!("?edit={key}#{key}") id=format!("edit-{key}") data-edit=key.to_owned()>"Edit"</a>
+            <a {..Mark::Edit.valued(key)} class="button small" href=format!("?edit={key}#{key}") id=format!("edit-{key}")>"Edit"</a>
         }
         .into_any()
     }
@@ -45,14 +47,14 @@ pub fn opened(key: &str, form: AnyView) -> AnyView {
 /// takes the other.
 pub fn conflict_notice() -> impl IntoView {
     view! {
-        <div class="alert conflict" role="alert" data-testid="conflict" data-conflict hidden>
+        <div {..Mark::Conflict.on()} class="alert conflict" role="alert" data-testid="conflict" hidden>
             <p>
-                <span data-conflict-by></span>
+                <span {..Mark::ConflictBy.on()}></span>
                 " saved this item while you were editing it; their version is shown above. Keep yours to save it over theirs, or use theirs and drop your changes."
             </p>
-            <button type="button" class="button primary" data-keep-mine>"Keep mine"</button>
+            <button {..Mark::KeepMine.on()} type="button" class="button primary">"Keep mine"</button>
             " "
-            <button type="button" class="button" data-use-theirs>"Use theirs"</button>
+            <button {..Mark::UseTheirs.on()} type="button" class="button">"Use theirs"</button>
         </div>
     }
 }
@@ -62,14 +64,14 @@ pub fn save_buttons(label: &'static str) -> impl IntoView {
     view! {
         <button type="submit" class="button primary">{label}</button>
         " "
-        <button type="button" class="button" data-close>"Cancel"</button>
+        <button {..Mark::Close.on()} type="button" class="button">"Cancel"</button>
     }
 }
 
 /// A one-button form that removes an item.
 pub fn remove_form(action: &'static str, id: i64) -> impl IntoView {
     view! {
-        <form method="post" action=action class="inline" data-meeting-form>
+        <form {..Mark::MeetingForm.on()} method="post" action=action class="inline">
             {hidden("id", id)}
             <button type="submit" class="button small danger">"Remove"</button>
         </form>

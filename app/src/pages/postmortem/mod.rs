@@ -20,11 +20,11 @@ mod timeline;
 use crate::components::Loaded;
 use crate::components::PageTitle;
 use leptos::prelude::*;
+
+use crate::components::marks::Mark;
 use leptos_router::hooks::use_query_map;
 
-pub use self::parts::Part;
-#[cfg(feature = "ssr")]
-pub use self::parts::{render as render_part, render_editor};
+pub use self::parts::{Part, PostmortemEditor, PostmortemPart};
 use crate::api::postmortems::{PostmortemView, get_postmortem};
 use crate::components::resource;
 use shared::domain::postmortem::{NarrativeField, Step};
@@ -91,7 +91,7 @@ fn Meeting(
         .unwrap_or(view.facilitator_step);
     let panels = Step::ALL.iter().map(|&step| {
         view! {
-            <section class="step-panel" data-step-panel=step.as_str() hidden=step != shown data-testid=format!("panel-{}", step.as_str())>
+            <section {..Mark::StepPanel.valued(step.as_str())} class="step-panel" hidden=step != shown data-testid=format!("panel-{}", step.as_str())>
                 <h2>{step.number()} ". " {step.label()}</h2>
                 <p class="help muted">{step.help()}</p>
                 {step_content(step, &view, editing.as_deref())}
@@ -134,7 +134,7 @@ fn Meeting(
 
 fn step_content(step: Step, view: &PostmortemView, editing: Option<&str>) -> AnyView {
     let part = |part: Part, content: AnyView| {
-        view! { <div data-part=part.as_str()>{content}</div> }.into_any()
+        view! { <div {..Mark::Part.valued(part.as_str())}>{content}</div> }.into_any()
     };
     match step {
         Step::Summary | Step::Learnings => {

@@ -2,10 +2,17 @@
 //! which one a change affects, and (on the server) rendering one alone, which the browser asks
 //! for when someone changed it and swaps in.
 
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::ApiError;
+#[cfg(feature = "ssr")]
+use crate::api::postmortems::get_postmortem;
 use shared::domain::postmortem::Step;
 
 /// A part of the meeting page that the server renders and the browser refreshes as a whole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Part {
     Timeline,
     Factors,
@@ -121,6 +128,24 @@ pub fn render_editor(item: &str, view: &crate::api::postmortems::PostmortemView)
         };
         editor.map(|e| e.to_html())
     })
+}
+
+/// One part of the meeting page (`timeline`, `factors`, `actions` or `review`) rendered anew as
+/// HTML, for the page to swap in when someone changed it. A GET: every open page asks for it after
+/// each change, and reading must not count as a write (which would end remembered pages and, on
+/// PostgreSQL, notify every instance).
+#[server(endpoint = "postmortems/part", input = server_fn::codec::GetUrl)]
+pub async fn postmortem_part(postmortem_id: i64, part: Part) -> Result<String, ApiError> {
+    let view = get_postmortem(postmortem_id).await?;
+    Ok(render(part, &view))
+}
+
+/// One item's editor (`item` as `timeline-12`, `factor-3` or `action-5`), opened, as HTML. The
+/// meeting fetches it when someone clicks "Edit", so the page need not carry every item's form.
+#[server(endpoint = "postmortems/editor", input = server_fn::codec::GetUrl)]
+pub async fn postmortem_editor(postmortem_id: i64, item: String) -> Result<String, ApiError> {
+    let view = get_postmortem(postmortem_id).await?;
+    render_editor(&item, &view).ok_or_else(|| backend::AppError::NotFound("Item").into())
 }
 
 #[cfg(test)]

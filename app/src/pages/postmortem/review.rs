@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::marks::Mark;
+
 use super::items::hidden;
 use crate::api::postmortems::PostmortemView;
 use shared::domain::postmortem::{
@@ -195,7 +197,7 @@ pub fn part(view: &PostmortemView, count_hints: bool) -> impl IntoView + use<> {
             <p data-testid="approvals">{approvals}</p>
             <p class="small muted" data-testid="who-approves">{who}</p>
             {view.can_edit.then(|| view! {
-                <form method="post" action="/api/postmortems/workflow" class="form workflow" data-meeting-form>
+                <form {..Mark::MeetingForm.on()} method="post" action="/api/postmortems/workflow" class="form workflow">
                     {hidden("postmortem_id", id)}
                     <div class="field">
                         <label for="workflow-comment">{if status == PostmortemStatus::Published { "Why reopen it?" } else { "Comment (required to ask for changes)" }}</label>

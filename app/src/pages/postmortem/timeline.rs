@@ -5,6 +5,8 @@
 use crate::components::textarea_html;
 use leptos::prelude::*;
 
+use crate::components::marks::Mark;
+
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
 use super::parts::Part;
 use crate::api::postmortems::{PmTimelineView, PostmortemView};
@@ -50,7 +52,7 @@ fn row(
         let moment_form = form.clone();
         view! {
             <span class="pm-entry-actions">
-                <form method="post" action=SAVE class="inline" data-meeting-form>
+                <form {..Mark::MeetingForm.on()} method="post" action=SAVE class="inline">
                     {hidden("postmortem_id", pm)}
                     {hidden("id", id)}
                     {hidden("version", entry.version)}
@@ -58,11 +60,11 @@ fn row(
                     {hidden("entry[kind]", moment_form.kind)}
                     {hidden("entry[body]", moment_form.body)}
                     <label class="visually-hidden" for=format!("moment-{id}")>"Moment"</label>
-                    <select id=format!("moment-{id}") name="entry[moment]" data-testid="moment-select" data-autosubmit>
+                    <select {..Mark::Autosubmit.on()} id=format!("moment-{id}") name="entry[moment]" data-testid="moment-select">
                         {moment_options(&form.moment, "Mark a moment…")}
                     </select>
                 </form>
-                <form method="post" action="/api/postmortems/timeline/hide" class="inline" data-meeting-form>
+                <form {..Mark::MeetingForm.on()} method="post" action="/api/postmortems/timeline/hide" class="inline">
                     {hidden("id", id)}
                     {hidden("version", entry.version)}
                     {hidden("hidden", !entry.hidden)}
@@ -139,7 +141,7 @@ fn entry_form(pm: i64, existing: Option<&PmTimelineView>) -> impl IntoView + use
         format!("entry-{id}")
     };
     view! {
-        <form method="post" action=SAVE class="form item-editor" data-testid="timeline-editor" data-meeting-form>
+        <form {..Mark::MeetingForm.on()} method="post" action=SAVE class="form item-editor" data-testid="timeline-editor">
             {hidden("postmortem_id", pm)}
             {hidden("id", id)}
             {hidden("version", existing.map(|e| e.version).unwrap_or(0))}
@@ -160,9 +162,9 @@ fn entry_form(pm: i64, existing: Option<&PmTimelineView>) -> impl IntoView + use
             </div>
             <div class="field">
                 <label for=format!("{p}-body")>"What happened"</label>
-                <textarea id=format!("{p}-body") name="entry[body]" rows="2" data-coach inner_html=textarea_html(&form.body)></textarea>
+                <textarea {..Mark::Coach.on()} id=format!("{p}-body") name="entry[body]" rows="2" inner_html=textarea_html(&form.body)></textarea>
             </div>
-            <div data-coach-out></div>
+            <div {..Mark::CoachOut.on()}></div>
             {save_buttons(if id == 0 { "Add entry" } else { "Save entry" })}
         </form>
     }

@@ -10,7 +10,6 @@ use super::super::AppError;
 use super::super::audit::{self, Actor, Subject};
 use super::super::entities::user::{self, Entity as User};
 use super::passwords;
-use crate::entities::stored;
 use shared::domain::audit::AuditAction;
 use shared::domain::{Email, FieldErrors, NewPassword, Role, auth::parse_display_name};
 
@@ -50,7 +49,7 @@ pub async fn find_active(
 
 /// The role stored for an account (an unreadable value counts as viewer, the least power).
 pub fn role_of(user: &user::Model) -> Role {
-    stored(Role::parse(&user.role).ok(), &user.role, Role::Viewer)
+    user.role
 }
 
 /// Validates a new account; all problems are reported together.
@@ -127,7 +126,7 @@ async fn insert(
         email: Set(email.as_str().to_owned()),
         display_name: Set(name),
         password_hash: Set(password_hash),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         created_at: Set(now),
         password_changed_at: Set(now),
         disabled_at: Set(None),
@@ -229,7 +228,7 @@ pub async fn set_role(
     }
     let before = snapshot(&user);
     let mut active: user::ActiveModel = user.into();
-    active.role = Set(role.as_str().to_owned());
+    active.role = Set(role);
     let saved = active.update(&txn).await?;
     audit::record(
         &txn,

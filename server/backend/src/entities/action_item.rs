@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::postmortem::{ActionKind, ActionPriority, ActionStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "action_items")]
@@ -13,11 +14,14 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
-    pub kind: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub kind: ActionKind,
     pub owner_id: Option<i64>,
     pub due_on: Option<NaiveDate>,
-    pub priority: String,
-    pub status: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub priority: ActionPriority,
+    #[serde(serialize_with = "super::as_key")]
+    pub status: ActionStatus,
     pub version: i32,
     pub updated_by_label: String,
     pub created_at: DateTime<Utc>,

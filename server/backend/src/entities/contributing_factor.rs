@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::postmortem::FactorCategory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "contributing_factors")]
@@ -10,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub postmortem_id: i64,
     pub title: String,
-    pub category: String,
+    pub category: FactorCategory,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     /// The "5 whys" chain, one per line.

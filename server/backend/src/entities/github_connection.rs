@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::github_connection::ConnectionMode;
 
 /// The connection; there is at most one row, with id 1.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i64,
     /// `token` or `app`.
-    pub mode: String,
+    pub mode: ConnectionMode,
     pub token: Option<String>,
     pub app_id: Option<i64>,
     pub private_key: Option<String>,

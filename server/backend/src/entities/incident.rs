@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::incident::IncidentStatus;
 
 /// One incident.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
@@ -12,7 +13,8 @@ pub struct Model {
     pub title: String,
     /// 1 (SEV1) to 4 (SEV4).
     pub severity: i16,
-    pub status: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub status: IncidentStatus,
     pub commander: String,
     #[sea_orm(column_type = "Text")]
     pub summary: String,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::alerts::AlertSource;
 
 /// One configured alert source.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     /// `alertmanager`, `grafana` or `pagerduty`.
-    pub source: String,
+    pub source: AlertSource,
     /// SHA-256 of the bearer token (or basic-auth password); the token itself is shown once.
     #[sea_orm(unique)]
     pub token_hash: String,

@@ -37,6 +37,16 @@ pub mod timeline_entry;
 pub mod user;
 pub mod webhook_delivery;
 
+/// Writes a stored choice (a column holding one of the domain's enums) as its stored key, as the
+/// audit log's before and after copies of a record have always shown it.
+pub fn as_key<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: sea_orm::ActiveEnum<Value = String>,
+    S: serde::Serializer,
+{
+    serializer.serialize_str(&value.to_value())
+}
+
 /// A choice read back from its column: the enum its stored key names or, for a key this version
 /// does not know (written by hand, or by a newer version before a downgrade), `fallback`, with an
 /// error in the log naming the type and the stored key, so a bad value is never silently read as

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::incident::TimelineKind;
+use shared::domain::postmortem::Moment;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "pm_timeline_entries")]
@@ -13,10 +15,10 @@ pub struct Model {
     pub source_entry_id: Option<i64>,
     pub occurred_at: DateTime<Utc>,
     /// A [`shared::domain::incident::TimelineKind`] by name: the source entry's, or chosen in the meeting.
-    pub kind: String,
+    pub kind: TimelineKind,
     #[sea_orm(column_type = "Text")]
     pub body: String,
-    pub moment: String,
+    pub moment: Moment,
     pub hidden: bool,
     pub version: i32,
     pub updated_by_label: String,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::problem::{Level, ProblemCategory, ProblemState};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "problems")]
@@ -11,13 +12,16 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub statement: String,
-    pub category: String,
-    /// `high`, `medium` or `low`.
-    pub impact: String,
-    pub urgency: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub category: ProblemCategory,
+    #[serde(serialize_with = "super::as_key")]
+    pub impact: Level,
+    #[serde(serialize_with = "super::as_key")]
+    pub urgency: Level,
     /// 1 (P1) to 5, from impact and urgency by the configured matrix.
     pub priority: i16,
-    pub state: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub state: ProblemState,
     pub coordinator_id: Option<i64>,
     pub duplicate_of_id: Option<i64>,
     #[sea_orm(column_type = "Text")]

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::problem::ProblemCategory;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "root_causes")]
@@ -11,7 +12,8 @@ pub struct Model {
     pub problem_id: i64,
     #[sea_orm(column_type = "Text")]
     pub description: String,
-    pub category: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub category: ProblemCategory,
     /// One link or note per line.
     #[sea_orm(column_type = "Text")]
     pub evidence: String,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::incident::TimelineKind;
 
 /// One entry of an incident's timeline.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
@@ -10,7 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub incident_id: i64,
-    pub kind: String,
+    #[serde(serialize_with = "super::as_key")]
+    pub kind: TimelineKind,
     /// When it happened (may be long before it was written down).
     pub occurred_at: DateTime<Utc>,
     #[sea_orm(column_type = "Text")]

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::auth::Role;
 
 /// One account.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     /// A [`shared::domain::Role`] stored by name.
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,

@@ -13,7 +13,6 @@ use crate::entities::postmortem::{self, Entity as Postmortem};
 use crate::entities::postmortem_incident::{self, Entity as PostmortemIncident};
 use crate::entities::problem::{self, Entity as Problem};
 use crate::entities::service::{self, Entity as Service};
-use crate::entities::stored;
 use crate::entities::user::{self, Entity as User};
 use shared::domain::github::Verification;
 use shared::domain::postmortem::{ActionKind, ActionStatus};
@@ -102,11 +101,7 @@ pub async fn view(db: &DatabaseConnection) -> Result<BacklogView, AppError> {
             items: Vec::new(),
         });
         let sync = badges.remove(&item.id);
-        let status = stored(
-            ActionStatus::parse(&item.status),
-            &item.status,
-            ActionStatus::Open,
-        );
+        let status = item.status;
         let verification = sync
             .as_ref()
             .and_then(|b| b.verification)

@@ -31,7 +31,7 @@ pub fn client_for(
     connection: &github_connection::Model,
     timeout: std::time::Duration,
 ) -> Result<Arc<dyn GitHubApi>, GitHubError> {
-    let credentials = match ConnectionMode::parse(&connection.mode) {
+    let credentials = match Some(connection.mode) {
         Some(ConnectionMode::App) => Credentials::App {
             app_id: connection.app_id.unwrap_or_default() as u64,
             private_key: connection.private_key.clone().unwrap_or_default(),
@@ -60,11 +60,7 @@ pub async fn view(state: &AppState) -> Result<ConnectionView, AppError> {
     Ok(match stored {
         Some(c) => ConnectionView {
             connected: true,
-            mode: crate::entities::stored(
-                ConnectionMode::parse(&c.mode),
-                &c.mode,
-                ConnectionMode::Token,
-            ),
+            mode: c.mode,
             has_token: c.token.is_some(),
             app_id: c.app_id,
             installation_id: c.installation_id,
@@ -107,7 +103,7 @@ struct Snapshot<'a> {
 
 fn snapshot(c: &github_connection::Model) -> Snapshot<'_> {
     Snapshot {
-        mode: &c.mode,
+        mode: c.mode.as_str(),
         app_id: c.app_id,
         installation_id: c.installation_id,
         api_url: c.api_url.as_deref(),
@@ -130,7 +126,7 @@ pub async fn save(state: &AppState, actor: &Actor, form: &ConnectionForm) -> Res
     let now = Utc::now();
     let model = github_connection::ActiveModel {
         id: Set(ROW),
-        mode: Set(draft.mode.as_str().to_owned()),
+        mode: Set(draft.mode),
         token: Set(match draft.mode {
             ConnectionMode::Token => {
                 keep(draft.token, current.as_ref().and_then(|c| c.token.clone()))

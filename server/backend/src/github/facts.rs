@@ -10,10 +10,8 @@ use crate::entities::postmortem::Entity as Postmortem;
 use crate::entities::postmortem_field::{self, Entity as Field};
 use crate::entities::problem::Entity as Problem;
 use crate::entities::service::Entity as Service;
-use crate::entities::stored;
 use crate::entities::user::Entity as User;
 use shared::domain::github::ItemFacts;
-use shared::domain::postmortem::{ActionKind, ActionPriority};
 
 /// The longest "what happened" an issue repeats from the postmortem, in characters.
 const WHAT_HAPPENED_CHARS: usize = 600;
@@ -87,12 +85,8 @@ pub async fn target(
         id: item.id,
         title: item.title.clone(),
         description: item.description.clone(),
-        kind: stored(ActionKind::parse(&item.kind), &item.kind, ActionKind::Fix),
-        priority: stored(
-            ActionPriority::parse(&item.priority),
-            &item.priority,
-            ActionPriority::Medium,
-        ),
+        kind: item.kind,
+        priority: item.priority,
         due_on: item.due_on,
         factor,
         postmortem_title: postmortem.title.clone(),

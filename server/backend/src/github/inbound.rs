@@ -14,7 +14,6 @@ use super::outbox;
 use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::github_delivery;
 use crate::entities::github_issue::{self, Entity as GithubIssue};
-use crate::entities::stored;
 use crate::entities::user::{self, Entity as User};
 use crate::{AppError, AppState};
 use shared::domain::github::{self as rules, Verification};
@@ -369,11 +368,7 @@ pub async fn apply_report(
     };
     let status = match (report.closed, report.state_reason.as_deref()) {
         (true, Some("completed") | None) => ActionStatus::Done,
-        (true, _) => stored(
-            ActionStatus::parse(&item.status),
-            &item.status,
-            ActionStatus::Open,
-        ),
+        (true, _) => item.status,
         (false, _) => ActionStatus::Open,
     };
     let title = report.title.trim();
@@ -395,7 +390,7 @@ pub async fn apply_report(
             report.assignees.first().cloned().unwrap_or_default()
         ));
     }
-    if status.as_str() != item.status {
+    if status != item.status {
         changes.push(format!("status is now {}", status.label().to_lowercase()));
     }
     if changes.is_empty() && link.merged_pr == merged_pr {
@@ -410,8 +405,7 @@ pub async fn apply_report(
     l.closed_at = Set(report.closed_at);
     l.synced_at = Set(Utc::now());
     l.update(&txn).await?;
-    let item_changed =
-        title != item.title || owner != item.owner_id || status.as_str() != item.status;
+    let item_changed = title != item.title || owner != item.owner_id || status != item.status;
     if item_changed {
         let now = Utc::now();
         let mut i: action_item::ActiveModel = item.clone().into();
@@ -419,7 +413,7 @@ pub async fn apply_report(
             i.title = Set(title.chars().take(200).collect());
         }
         i.owner_id = Set(owner);
-        i.status = Set(status.as_str().to_owned());
+        i.status = Set(status);
         i.done_at = Set(match status {
             ActionStatus::Done => item.done_at.or(Some(now)),
             ActionStatus::Open => None,

@@ -13,7 +13,6 @@ use crate::AppError;
 use crate::entities::incident::{self, Entity as Incident};
 use crate::entities::incident_service;
 use crate::entities::service::{self, Entity as Service};
-use crate::entities::stored;
 use shared::domain::incident::parse_time;
 use shared::domain::{IncidentStatus, Severity};
 use shared::wire::incidents::{IncidentPage, IncidentQuery, IncidentRow, PAGE_SIZE};
@@ -301,11 +300,7 @@ pub async fn page(
             postmortem_status: statuses.get(&r.id).copied(),
             id: r.id,
             severity: Severity::from_rank(r.severity),
-            status: stored(
-                IncidentStatus::parse(&r.status),
-                &r.status,
-                IncidentStatus::Triggered,
-            ),
+            status: r.status,
             services: services.remove(&r.id).unwrap_or_default(),
             postmortem: postmortem_state(&r),
             title: r.title,

@@ -20,7 +20,6 @@ use super::entities::incident_service::{self, Entity as IncidentService};
 use super::entities::service::{self, Entity as Service};
 use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::markdown::render_markdown;
-use crate::entities::stored;
 use shared::domain::audit::AuditAction;
 use shared::domain::{IncidentDraft, IncidentStatus, Milestones, Severity, TimelineKind};
 use shared::wire::incidents::{AlertView, IncidentView, PostmortemState, ServiceRef};
@@ -63,7 +62,7 @@ pub async fn insert(
     let created = incident::ActiveModel {
         title: Set(new.title),
         severity: Set(new.severity.rank()),
-        status: Set(new.status.as_str().to_owned()),
+        status: Set(new.status),
         commander: Set(new.commander),
         summary: Set(new.summary),
         source: Set(new.source),
@@ -179,11 +178,7 @@ pub async fn update(
         .remove(&id)
         .unwrap_or_default();
     let m = draft.milestones;
-    let mut status = stored(
-        IncidentStatus::parse(&current.status),
-        &current.status,
-        IncidentStatus::Triggered,
-    );
+    let mut status = current.status;
     if m.resolved_at.is_some() && status.is_open() {
         status = IncidentStatus::Resolved;
     } else if m.resolved_at.is_none() && !status.is_open() {
@@ -197,7 +192,7 @@ pub async fn update(
     let mut model: incident::ActiveModel = current.clone().into();
     model.title = Set(draft.title.clone());
     model.severity = Set(draft.severity.rank());
-    model.status = Set(status.as_str().to_owned());
+    model.status = Set(status);
     model.commander = Set(draft.commander.clone());
     model.summary = Set(draft.summary.clone());
     model.data_loss = Set(draft.data_loss);
@@ -262,11 +257,7 @@ pub async fn set_status(
     if current.version != version {
         return Err(stale_edit());
     }
-    let from = stored(
-        IncidentStatus::parse(&current.status),
-        &current.status,
-        IncidentStatus::Triggered,
-    );
+    let from = current.status;
     if from == to {
         return Ok(());
     }
@@ -312,11 +303,7 @@ pub async fn move_to(
     body: &str,
     actor: &Actor,
 ) -> Result<incident::Model, AppError> {
-    let from = stored(
-        IncidentStatus::parse(&current.status),
-        &current.status,
-        IncidentStatus::Triggered,
-    );
+    let from = current.status;
     let mut milestones = milestones_of(current);
     milestones.on_status_change(to, at);
     milestones.check_order().map_err(|errors| {
@@ -331,7 +318,7 @@ pub async fn move_to(
         ))
     })?;
     let mut model: incident::ActiveModel = current.clone().into();
-    model.status = Set(to.as_str().to_owned());
+    model.status = Set(to);
     model.acknowledged_at = Set(milestones.acknowledged_at);
     model.mitigated_at = Set(milestones.mitigated_at);
     model.resolved_at = Set(milestones.resolved_at);
@@ -413,11 +400,7 @@ pub async fn view(db: &DatabaseConnection, id: i64) -> Result<IncidentView, AppE
     Ok(IncidentView {
         id,
         severity: Severity::from_rank(incident.severity),
-        status: stored(
-            IncidentStatus::parse(&incident.status),
-            &incident.status,
-            IncidentStatus::Triggered,
-        ),
+        status: incident.status,
         summary_html: render_markdown(&incident.summary),
         postmortem: postmortem_state(&incident),
         title: incident.title,
@@ -614,7 +597,7 @@ fn describe_changes(
     if old_severity != draft.severity {
         changes.push(format!("severity {old_severity} → {}", draft.severity));
     }
-    if current.status != status.as_str() {
+    if current.status != status {
         changes.push(format!("status → {}", status.label()));
     }
     if current.commander != draft.commander {

@@ -5,7 +5,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use super::{find, to_second};
 use crate::audit::{self, Actor, Subject};
-use crate::entities::stored;
 use crate::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::markdown::render_markdown;
 use crate::{AppError, AppState};
@@ -35,7 +34,7 @@ pub async fn system_entry(
     let now = Utc::now();
     Ok(timeline_entry::ActiveModel {
         incident_id: Set(incident_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         occurred_at: Set(to_second(occurred_at)),
         body: Set(body.to_owned()),
         author_id: Set(actor.id),
@@ -101,7 +100,7 @@ pub async fn update(
         ));
     }
     let mut model: timeline_entry::ActiveModel = current.clone().into();
-    model.kind = Set(draft.kind.as_str().to_owned());
+    model.kind = Set(draft.kind);
     if let Some(at) = draft.occurred_at {
         model.occurred_at = Set(to_second(at));
     }
@@ -118,7 +117,7 @@ pub async fn update(
         Some(&saved),
     )
     .await?;
-    if draft.kind == TimelineKind::Change || current.kind == TimelineKind::Change.as_str() {
+    if draft.kind == TimelineKind::Change || current.kind == TimelineKind::Change {
         relink(&txn, state, saved.incident_id).await?;
     }
     txn.commit().await?;
@@ -130,7 +129,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppE
     let txn = crate::db::begin_write(&state.db).await?;
     let current = find_entry(&txn, id).await?;
     TimelineEntry::delete_by_id(id).exec(&txn).await?;
-    if current.kind == TimelineKind::Change.as_str() {
+    if current.kind == TimelineKind::Change {
         relink(&txn, state, current.incident_id).await?;
     }
     audit::record(
@@ -158,11 +157,7 @@ async fn find_entry(db: &impl ConnectionTrait, id: i64) -> Result<timeline_entry
 pub fn to_view(entry: timeline_entry::Model) -> TimelineEntryView {
     TimelineEntryView {
         id: entry.id,
-        kind: stored(
-            TimelineKind::parse(&entry.kind),
-            &entry.kind,
-            TimelineKind::Note,
-        ),
+        kind: entry.kind,
         occurred_at: entry.occurred_at,
         body_html: render_markdown(&entry.body),
         body: entry.body,

@@ -297,7 +297,7 @@ async fn recount_days(
         .map(|i| IncidentFacts {
             day: day_number(i.opened_at, offset),
             severity: i.severity,
-            open: i.status != "resolved",
+            open: i.status != shared::domain::IncidentStatus::Resolved,
             required: i.postmortem_required,
             scopes: scopes.remove(&i.id).unwrap_or_default(),
             postmortems: reviews.remove(&i.id).unwrap_or_default(),

@@ -121,9 +121,9 @@ pub async fn save_timeline_entry(
             postmortem_id: Set(postmortem_id),
             source_entry_id: Set(None),
             occurred_at: Set(crate::incidents::to_second(draft.occurred_at)),
-            kind: Set(draft.kind.as_str().to_owned()),
+            kind: Set(draft.kind),
             body: Set(draft.body),
-            moment: Set(draft.moment.as_str().to_owned()),
+            moment: Set(draft.moment),
             hidden: Set(false),
             version: Set(1),
             updated_by_label: Set(name.clone()),
@@ -139,9 +139,9 @@ pub async fn save_timeline_entry(
         }
         let mut model: pm_timeline_entry::ActiveModel = current.into();
         model.occurred_at = Set(crate::incidents::to_second(draft.occurred_at));
-        model.kind = Set(draft.kind.as_str().to_owned());
+        model.kind = Set(draft.kind);
         model.body = Set(draft.body);
-        model.moment = Set(draft.moment.as_str().to_owned());
+        model.moment = Set(draft.moment);
         match save_timeline_versioned(&txn, model, id, version, &name).await? {
             Ok(saved) => saved,
             Err(current) => return Ok(refused(current)),
@@ -281,7 +281,7 @@ pub async fn save_factor(
         contributing_factor::ActiveModel {
             postmortem_id: Set(postmortem_id),
             title: Set(draft.title.clone()),
-            category: Set(draft.category.as_str().to_owned()),
+            category: Set(draft.category),
             description: Set(draft.description.clone()),
             whys: Set(draft.whys.join("\n")),
             evidence: Set(evidence),
@@ -447,11 +447,11 @@ pub async fn save_action(
         model.factor_id = Set(draft.factor_id);
         model.title = Set(draft.title.clone());
         model.description = Set(draft.description.clone());
-        model.kind = Set(draft.kind.as_str().to_owned());
+        model.kind = Set(draft.kind);
         model.owner_id = Set(draft.owner_id);
         model.due_on = Set(draft.due_on);
-        model.priority = Set(draft.priority.as_str().to_owned());
-        model.status = Set(draft.status.as_str().to_owned());
+        model.priority = Set(draft.priority);
+        model.status = Set(draft.status);
         model.service_id = Set(service_id);
         model.done_at = Set(current.done_at.or(done_at).filter(|_| done_at.is_some()));
         let row = Condition::all().add(action_item::Column::Id.eq(id));
@@ -469,11 +469,11 @@ pub async fn save_action(
             factor_id: Set(draft.factor_id),
             title: Set(draft.title.clone()),
             description: Set(draft.description.clone()),
-            kind: Set(draft.kind.as_str().to_owned()),
+            kind: Set(draft.kind),
             owner_id: Set(draft.owner_id),
             due_on: Set(draft.due_on),
-            priority: Set(draft.priority.as_str().to_owned()),
-            status: Set(draft.status.as_str().to_owned()),
+            priority: Set(draft.priority),
+            status: Set(draft.status),
             version: Set(1),
             updated_by_label: Set(name.clone()),
             created_at: Set(now),

@@ -31,14 +31,12 @@ use super::entities::timeline_entry::{self, Entity as TimelineEntry};
 use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::{AppError, AppState};
+use shared::domain::Severity;
 use shared::domain::audit::AuditAction;
-use shared::domain::incident::TimelineKind;
 use shared::domain::postmortem::{
-    ActionKind, ActionPriority, ActionStatus, Completeness, Evidence, FactorCategory,
-    IncidentWindow, Moment, NarrativeField, PostmortemStatus, Step, Template, approvals_met,
-    editable,
+    Completeness, Evidence, IncidentWindow, Moment, NarrativeField, PostmortemStatus, Step,
+    Template, approvals_met, editable,
 };
-use shared::domain::{IncidentStatus, Severity};
 use shared::wire::postmortems::{
     ActionView, ActivityView, FactorView, FieldView, IncidentLink, PmTimelineView, PostmortemMeta,
     PostmortemRow, PostmortemView, UserRef,
@@ -139,12 +137,12 @@ pub async fn start(
     let name = display_name(user);
     let created = postmortem::ActiveModel {
         title: Set(title.chars().take(200).collect()),
-        status: Set(PostmortemStatus::Draft.as_str().to_owned()),
+        status: Set(PostmortemStatus::Draft),
         severity: Set(severity.rank()),
         required_sections: Set(template.to_stored()),
         author_id: Set(Some(user.id)),
         author_label: Set(name.clone()),
-        facilitator_step: Set(Step::Summary.as_str().to_owned()),
+        facilitator_step: Set(Step::Summary),
         // Nobody leads until someone ticks "I'm facilitating".
         facilitator_label: Set(String::new()),
         review_due_on: Set(Some((now + Duration::days(review_due_days)).date_naive())),
@@ -223,7 +221,7 @@ async fn import_timelines(
             occurred_at: Set(entry.occurred_at),
             kind: Set(entry.kind),
             body: Set(body),
-            moment: Set(String::new()),
+            moment: Set(Moment::Unmarked),
             hidden: Set(false),
             version: Set(1),
             updated_by_label: Set(name.to_owned()),
@@ -273,11 +271,7 @@ pub async fn find_editable(
 }
 
 pub fn status_of(pm: &postmortem::Model) -> PostmortemStatus {
-    stored(
-        PostmortemStatus::parse(&pm.status),
-        &pm.status,
-        PostmortemStatus::Draft,
-    )
+    pm.status
 }
 
 pub fn template_of(pm: &postmortem::Model) -> Template {
@@ -288,6 +282,9 @@ pub fn template_of(pm: &postmortem::Model) -> Template {
 /// The whole postmortem.
 pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError> {
     let db = &state.db;
+    // Read before the data: a change committed while the page is read is then replayed to it over
+    // the live connection instead of being taken as already shown.
+    let last_event_id = super::live::last_event_id(db, id).await?;
     let pm = find(db, id).await?;
     let incidents = linked_incidents(db, id).await?;
     let users = User::find()
@@ -354,11 +351,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         required: template_of(&pm).required,
         author_id: pm.author_id,
         author: pm.author_label.clone(),
-        facilitator_step: stored(
-            Step::parse(&pm.facilitator_step),
-            &pm.facilitator_step,
-            Step::Summary,
-        ),
+        facilitator_step: pm.facilitator_step,
         facilitator: pm.facilitator_label.clone(),
         meta: meta(db, &pm, state.settings.review_approvals).await?,
         approvals_required: state.settings.review_approvals,
@@ -370,11 +363,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
                 id: i.id,
                 title: i.title.clone(),
                 severity: Severity::from_rank(i.severity),
-                status: stored(
-                    IncidentStatus::parse(&i.status),
-                    &i.status,
-                    IncidentStatus::Triggered,
-                ),
+                status: i.status,
             })
             .collect(),
         fields,
@@ -389,7 +378,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
                 name: user_name(u),
             })
             .collect(),
-        last_event_id: super::live::last_event_id(db, id).await?,
+        last_event_id,
         can_edit: false,
         reading_author: false,
         can_promote: false,
@@ -618,14 +607,10 @@ pub fn timeline_view(row: &pm_timeline_entry::Model) -> PmTimelineView {
     PmTimelineView {
         id: row.id,
         occurred_at: row.occurred_at,
-        kind: stored(
-            TimelineKind::parse(&row.kind),
-            &row.kind,
-            TimelineKind::Note,
-        ),
+        kind: row.kind,
         html: render_markdown(&row.body),
         body: row.body.clone(),
-        moment: stored(Moment::parse(&row.moment), &row.moment, Moment::Unmarked),
+        moment: row.moment,
         hidden: row.hidden,
         imported: row.source_entry_id.is_some(),
         version: row.version,
@@ -637,11 +622,7 @@ pub fn factor_view(row: &contributing_factor::Model) -> FactorView {
     FactorView {
         id: row.id,
         title: row.title.clone(),
-        category: stored(
-            FactorCategory::parse(&row.category),
-            &row.category,
-            FactorCategory::Technical,
-        ),
+        category: row.category,
         description: row.description.clone(),
         whys: row.whys.lines().map(str::to_owned).collect(),
         evidence: row
@@ -659,24 +640,16 @@ pub fn action_view(row: &action_item::Model, names: &HashMap<i64, String>) -> Ac
         id: row.id,
         title: row.title.clone(),
         description: row.description.clone(),
-        kind: stored(ActionKind::parse(&row.kind), &row.kind, ActionKind::Fix),
+        kind: row.kind,
         owner_id: row.owner_id,
         owner: row
             .owner_id
             .and_then(|id| names.get(&id).cloned())
             .unwrap_or_default(),
         due_on: row.due_on,
-        priority: stored(
-            ActionPriority::parse(&row.priority),
-            &row.priority,
-            ActionPriority::Medium,
-        ),
+        priority: row.priority,
         factor_id: row.factor_id,
-        status: stored(
-            ActionStatus::parse(&row.status),
-            &row.status,
-            ActionStatus::Open,
-        ),
+        status: row.status,
         version: row.version,
         updated_by: row.updated_by_label.clone(),
         service_id: row.service_id,

@@ -129,7 +129,7 @@ pub async fn apply_in(
         ProblemState::Analysis => row.resolved_at = Set(None),
         _ => {}
     }
-    row.state = Set(to.as_str().to_owned());
+    row.state = Set(to);
     row.version = Set(before.version + 1);
     row.updated_at = Set(Utc::now());
     let after = row.update(txn).await?;

@@ -263,9 +263,7 @@ pub async fn promote_factor(
             .take(shared::domain::problem::TITLE_MAX)
             .collect(),
         statement: statement.trim().to_owned(),
-        category: FactorCategory::parse(&factor.category)
-            .map(category_for)
-            .unwrap_or(ProblemCategory::Unknown),
+        category: category_for(factor.category),
         impact: Level::Medium,
         urgency: Level::Medium,
         services,

@@ -29,17 +29,16 @@ use super::entities::problem_incident::{self, Entity as ProblemIncident};
 use super::entities::problem_service::{self, Entity as ProblemService};
 use super::entities::root_cause::{self, Entity as RootCause};
 use super::entities::service::{self, Entity as Service};
-use super::entities::stored;
 use super::entities::user::{self, Entity as User};
 use super::markdown::render_markdown;
 use super::postmortems::user_name;
 use super::{AppError, AppState};
 use shared::domain::audit::AuditAction;
-use shared::domain::incident::{IncidentStatus, Severity};
+use shared::domain::incident::Severity;
 use shared::domain::postmortem::{ActionKind, ActionStatus};
 use shared::domain::problem::{
-    Level, Priority, PriorityMatrix, ProblemCategory, ProblemDraft, ProblemState, RootCauseDraft,
-    TEXT_MAX, possible_actions,
+    Level, Priority, PriorityMatrix, ProblemDraft, ProblemState, RootCauseDraft, TEXT_MAX,
+    possible_actions,
 };
 use shared::wire::problems::{
     ChoicesView, HistoryEntry, LinkedAction, LinkedFactor, LinkedIncident, Named, ProblemView,
@@ -56,15 +55,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<problem::Model, 
 
 /// The stored state of a problem.
 pub fn state_of(problem: &problem::Model) -> ProblemState {
-    stored(
-        ProblemState::parse(&problem.state),
-        &problem.state,
-        ProblemState::New,
-    )
-}
-
-fn level(stored: &str) -> Level {
-    Level::parse(stored).unwrap_or(Level::Medium)
+    problem.state
 }
 
 /// The stored priority as a [`Priority`].
@@ -189,13 +180,13 @@ pub async fn insert(
     let created = problem::ActiveModel {
         title: Set(draft.title.clone()),
         statement: Set(draft.statement.clone()),
-        category: Set(draft.category.as_str().to_owned()),
-        impact: Set(draft.impact.as_str().to_owned()),
-        urgency: Set(draft.urgency.as_str().to_owned()),
+        category: Set(draft.category),
+        impact: Set(draft.impact),
+        urgency: Set(draft.urgency),
         priority: Set(i16::from(
             matrix.priority(draft.impact, draft.urgency).rank(),
         )),
-        state: Set(ProblemState::New.as_str().to_owned()),
+        state: Set(ProblemState::New),
         coordinator_id: Set(draft.coordinator),
         duplicate_of_id: Set(None),
         workaround: Set(String::new()),
@@ -249,9 +240,9 @@ pub async fn update(
     let mut row: problem::ActiveModel = before.clone().into();
     row.title = Set(draft.title.clone());
     row.statement = Set(draft.statement.clone());
-    row.category = Set(draft.category.as_str().to_owned());
-    row.impact = Set(draft.impact.as_str().to_owned());
-    row.urgency = Set(draft.urgency.as_str().to_owned());
+    row.category = Set(draft.category);
+    row.impact = Set(draft.impact);
+    row.urgency = Set(draft.urgency);
     row.priority = Set(i16::from(priority.rank()));
     row.coordinator_id = Set(draft.coordinator);
     row.version = Set(version + 1);
@@ -314,7 +305,7 @@ pub async fn add_root_cause(
     let cause = root_cause::ActiveModel {
         problem_id: Set(id),
         description: Set(draft.description.clone()),
-        category: Set(draft.category.as_str().to_owned()),
+        category: Set(draft.category),
         evidence: Set(draft.evidence.join("\n")),
         actor_label: Set(user.display_name.clone()),
         created_at: Set(Utc::now()),
@@ -467,7 +458,7 @@ pub async fn open_pipeline_tests(db: &impl ConnectionTrait, id: i64) -> Result<u
         .await?;
     Ok(items
         .iter()
-        .filter(|a| ActionStatus::parse(&a.status) != Some(ActionStatus::Done))
+        .filter(|a| a.status != ActionStatus::Done)
         .count())
 }
 
@@ -503,11 +494,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
             recurrence: links.iter().any(|l| l.incident_id == i.id && l.recurrence),
             title: i.title,
             severity: Severity::from_rank(i.severity),
-            status: stored(
-                IncidentStatus::parse(&i.status),
-                &i.status,
-                IncidentStatus::Triggered,
-            ),
+            status: i.status,
             opened_at: i.opened_at,
         })
         .collect();
@@ -521,11 +508,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
             id: c.id,
             description_html: render_markdown(&c.description),
             description: c.description,
-            category: stored(
-                ProblemCategory::parse(&c.category),
-                &c.category,
-                ProblemCategory::Unknown,
-            ),
+            category: c.category,
             evidence: c.evidence.lines().map(str::to_owned).collect(),
             recorded_by: c.actor_label,
             created_at: c.created_at,
@@ -573,12 +556,8 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         .into_iter()
         .map(|a| LinkedAction {
             id: a.id,
-            kind: stored(ActionKind::parse(&a.kind), &a.kind, ActionKind::Fix),
-            status: stored(
-                ActionStatus::parse(&a.status),
-                &a.status,
-                ActionStatus::Open,
-            ),
+            kind: a.kind,
+            status: a.status,
             postmortem_id: a.postmortem_id,
             title: a.title,
         })
@@ -628,13 +607,9 @@ pub async fn view(state: &AppState, id: i64) -> Result<ProblemView, AppError> {
         statement_html: render_markdown(&problem.statement),
         workaround_html: render_markdown(&problem.workaround),
         fix_html: render_markdown(&problem.fix),
-        category: stored(
-            ProblemCategory::parse(&problem.category),
-            &problem.category,
-            ProblemCategory::Unknown,
-        ),
-        impact: level(&problem.impact),
-        urgency: level(&problem.urgency),
+        category: problem.category,
+        impact: problem.impact,
+        urgency: problem.urgency,
         priority: priority_of(&problem),
         state: current,
         coordinator: problem.coordinator_id.map(|c| name_of(&people, c)),

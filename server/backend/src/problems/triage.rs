@@ -20,7 +20,6 @@ use crate::entities::known_error::{self, Entity as KnownError};
 use crate::entities::problem::{self, Entity as Problem};
 use crate::entities::problem_incident::{self, Entity as ProblemIncident};
 use crate::entities::problem_service::{self, Entity as ProblemService};
-use crate::entities::stored;
 use crate::{AppError, AppState};
 use shared::domain::audit::AuditAction;
 use shared::domain::incident::Severity;
@@ -126,8 +125,8 @@ pub async fn queue(state: &AppState, filter: &QueueFilter) -> Result<QueueView, 
                 title: p.title.clone(),
                 state,
                 priority: priority_of(p),
-                impact: stored(Level::parse(&p.impact), &p.impact, Level::Medium),
-                urgency: stored(Level::parse(&p.urgency), &p.urgency, Level::Medium),
+                impact: p.impact,
+                urgency: p.urgency,
                 services: services_by_problem
                     .get(&p.id)
                     .map(|s| s.iter().filter_map(|s| name(&all_services, *s)).collect())

@@ -25,9 +25,23 @@ pub const UNTITLED: &str = "Untitled alert";
 /// Where an alert came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "storage",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "storage",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum AlertSource {
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "alertmanager"))]
     Alertmanager,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "grafana"))]
     Grafana,
+    #[cfg_attr(feature = "storage", sea_orm(string_value = "pagerduty"))]
     PagerDuty,
 }
 
