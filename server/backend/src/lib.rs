@@ -6,6 +6,7 @@ pub mod action_items;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod clean_text;
 pub mod config;
 pub mod db;

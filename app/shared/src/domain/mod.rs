@@ -7,6 +7,7 @@ pub mod action_service;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod change;
 pub mod coach;
 pub mod deployment;
 pub mod github;

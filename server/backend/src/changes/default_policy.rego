@@ -1,0 +1,101 @@
+# The default change policy. Each rule adds a finding to `deny`, `review` or `allow`:
+# any deny denies the change, else any review asks a person to review it, else it is allowed.
+# A finding is {"rule": name, "message": what was found, "links": [addresses in the app]}.
+# The input document is described in the README (Change control → the policy's input).
+package gate
+
+import rego.v1
+
+# Paths that only hold documentation or configuration.
+docs_or_config(path) if {
+	some pattern in ["**.md", "docs/**", "**.txt", "**.adoc", "**.rst", "LICENSE*", "**.yaml", "**.yml", "**.toml", "**.json", "config/**"]
+	glob.match(pattern, ["/"], path)
+}
+
+checks_pass if {
+	count(input.change.checks) > 0
+	every check in input.change.checks {
+		check.status in {"success", "skipped"}
+	}
+}
+
+allow contains {"rule": "docs_and_config", "message": "Only documentation and configuration change, and every check passed."} if {
+	count(input.change.paths) > 0
+	every path in input.change.paths {
+		docs_or_config(path)
+	}
+	checks_pass
+}
+
+# Schema migrations need a person to look at them.
+review contains {"rule": "schema_migration", "message": sprintf("%s changes the database schema.", [path])} if {
+	some path in input.change.paths
+	some pattern in ["migrations/**", "**/migrations/**", "**.sql", "db/migrate/**"]
+	glob.match(pattern, ["/"], path)
+}
+
+# Security-sensitive paths.
+review contains {"rule": "security_sensitive", "message": sprintf("%s is security-sensitive.", [path])} if {
+	some path in input.change.paths
+	some pattern in ["**/auth/**", "auth/**", "**/security/**", "security/**", "**secret**", ".github/workflows/**", "**/Dockerfile", "Dockerfile", "**.pem"]
+	glob.match(pattern, ["/"], path)
+}
+
+# A check that failed.
+review contains {"rule": "failed_check", "message": sprintf("Check %s failed.", [check.name]), "links": links} if {
+	some check in input.change.checks
+	check.status == "failure"
+	links := [url | url := check.url; url != null]
+}
+
+# No security scan ran and passed.
+review contains {"rule": "missing_scan", "message": "No security scan passed for this commit."} if {
+	count(input.change.paths) > 0
+	not docs_only
+	not scan_passed
+}
+
+scan_passed if {
+	some check in input.change.checks
+	contains(lower(check.name), "scan")
+	check.status == "success"
+}
+
+docs_only if {
+	every path in input.change.paths {
+		docs_or_config(path)
+	}
+}
+
+# No normal change to a service while a SEV1 or SEV2 is open on it.
+deny contains {"rule": "open_incident", "message": sprintf("SEV%d incident #%d is open on %s: %s", [incident.severity, incident.id, input.service.slug, incident.title]), "links": [sprintf("/incidents/%d", [incident.id])]} if {
+	input.change.kind == "normal"
+	some incident in input.service.open_incidents
+	incident.severity <= 2
+}
+
+# The error budget is spent.
+review contains {"rule": "error_budget", "message": sprintf("%s has spent its error budget (%.1f%% left).", [input.service.slug, input.service.error_budget_left * 100])} if {
+	input.service.error_budget_left != null
+	input.service.error_budget_left <= 0
+}
+
+# Pipeline tests promised by postmortems and not done in time.
+review contains {"rule": "overdue_pipeline_test", "message": sprintf("Pipeline test \"%s\" promised by postmortem #%d was due on %s.", [item.title, item.postmortem_id, item.due_on]), "links": [sprintf("/postmortems/%d", [item.postmortem_id])]} if {
+	some item in input.service.overdue_pipeline_tests
+}
+
+# Freeze windows.
+deny contains {"rule": "freeze", "message": sprintf("Changes are frozen: %s (until %s).", [window.reason, window.until])} if {
+	some window in input.freezes
+	window.active
+}
+
+# The policy's own tests: `test_*` rules run before a version can be activated.
+test_docs_change_with_passing_checks_is_allowed if {
+	count(allow) == 1 with input as {"change": {"kind": "normal", "paths": ["docs/runbook.md"], "checks": [{"name": "lint", "status": "success"}]}, "service": {"slug": "s", "open_incidents": [], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": []}
+}
+
+test_open_sev1_denies_a_normal_change if {
+	count(deny) == 1 with input as {"change": {"kind": "normal", "paths": ["src/a.rs"], "checks": []}, "service": {"slug": "s", "open_incidents": [{"id": 1, "severity": 1, "title": "Down"}], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": []}
+}

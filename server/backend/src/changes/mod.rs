@@ -1,0 +1,3 @@
+//! Change control: the policy that decides a proposed deploy (Rego, evaluated in-process).
+
+pub mod policy;
