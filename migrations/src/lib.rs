@@ -15,6 +15,7 @@ mod m20261128_000010_dashboard_rollup;
 mod m20261207_000011_sync_job_finished_by;
 mod m20261207_000012_pm_timeline_kind;
 mod m20261207_000013_action_item_service;
+mod m20261207_000014_changes;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_sync_job_finished_by::Migration),
             Box::new(m20261207_000012_pm_timeline_kind::Migration),
             Box::new(m20261207_000013_action_item_service::Migration),
+            Box::new(m20261207_000014_changes::Migration),
         ]
     }
 }

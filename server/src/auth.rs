@@ -106,11 +106,12 @@ fn referer_path(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// Static files, health checks, webhooks and `/metrics` (which carry their own credentials) need
-/// no signed-in identity.
+/// Static files, health checks, webhooks, the pipelines' API (`/api/v1/`) and `/metrics` (which
+/// carry their own credentials) need no signed-in identity.
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/hooks/")
+        || path.starts_with("/api/v1/")
         || matches!(path, "/favicon.svg" | "/healthz" | "/readyz" | "/metrics")
 }
 

@@ -3,6 +3,7 @@
 mod auth;
 mod clean_input;
 mod csrf;
+mod gate;
 mod health;
 mod http_error;
 mod live;
@@ -217,6 +218,7 @@ pub fn router(site: Site, session_store: sessions::Store) -> Router {
     let router = Router::new()
         .merge(health::routes())
         .merge(webhooks::routes())
+        .merge(gate::routes())
         .merge(live::routes(session_store.clone()))
         .merge(metrics::routes())
         .leptos_routes_with_context(

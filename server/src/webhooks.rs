@@ -282,7 +282,12 @@ async fn receive_deployment(
 }
 
 /// 422 with every field's message.
-fn field_errors(errors: &shared::domain::FieldErrors) -> Response {
+pub(crate) fn field_errors(errors: &shared::domain::FieldErrors) -> Response {
+    field_errors_of("The deployment was not recorded.", errors)
+}
+
+/// 422 saying `what` was not done, with every field's message.
+pub(crate) fn field_errors_of(what: &str, errors: &shared::domain::FieldErrors) -> Response {
     let fields: serde_json::Map<String, serde_json::Value> = errors
         .0
         .iter()
@@ -295,11 +300,11 @@ fn field_errors(errors: &shared::domain::FieldErrors) -> Response {
         .collect();
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        axum::Json(json!({ "error": "The deployment was not recorded.", "fields": fields })),
+        axum::Json(json!({ "error": what, "fields": fields })),
     )
         .into_response()
 }
 
-fn refuse(status: StatusCode, message: &str) -> Response {
+pub(crate) fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }

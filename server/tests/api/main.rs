@@ -7,6 +7,7 @@ mod auth;
 mod breakout;
 mod deployments;
 mod fuzz;
+mod gate;
 mod github;
 mod github_requests;
 mod hardening;

@@ -1,3 +1,5 @@
-//! Change control: the policy that decides a proposed deploy (Rego, evaluated in-process).
+//! Change control: the policy that decides a proposed deploy (Rego, evaluated in-process) and
+//! the gate that records each reported change with its decision.
 
+pub mod gate;
 pub mod policy;

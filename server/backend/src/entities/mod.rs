@@ -3,6 +3,7 @@
 pub mod action_item;
 pub mod api_token;
 pub mod audit_event;
+pub mod change;
 pub mod contributing_factor;
 pub mod deployment;
 pub mod dismissed_suggestion;

@@ -1,0 +1,227 @@
+//! The gate: a pipeline reports a change, the app gathers what it knows about the service (open
+//! incidents, overdue pipeline tests promised by postmortems), the policy decides, and the change
+//! is stored with its decision. A repeat of the same service, environment and commit answers the
+//! change already decided.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::policy::{DEFAULT_POLICY, Policy, PolicyError};
+use crate::entities::action_item::{self, Entity as ActionItem};
+use crate::entities::change::{self, Entity as Change};
+use crate::entities::incident::{self, Entity as Incident};
+use crate::entities::incident_service::{self, Entity as IncidentService};
+use crate::entities::service::{self, Entity as Service};
+use crate::{AppError, AppState};
+use shared::domain::IncidentStatus;
+use shared::domain::change::{ChangeDraft, Decided, Decision, Reason, decide};
+use shared::domain::postmortem::{ActionKind, ActionStatus};
+
+/// What the gate answers a pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GateAnswer {
+    pub id: i64,
+    /// `allow`, `review` or `deny`, as pipelines read it.
+    #[serde(serialize_with = "crate::entities::as_key")]
+    pub decision: Decision,
+    pub reasons: Vec<Reason>,
+    /// The change's page.
+    pub url: String,
+    /// False for a repeat of a change already decided.
+    #[serde(skip)]
+    pub created: bool,
+}
+
+/// Decides and stores a reported change, or answers the one already stored for its service,
+/// environment and commit.
+pub async fn report(
+    state: &AppState,
+    draft: &ChangeDraft,
+    reported_by: &str,
+) -> Result<GateAnswer, AppError> {
+    let db = &state.db;
+    let wanted = draft.service.to_lowercase();
+    let service = Service::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(service::Column::Slug.eq(wanted.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(wanted)),
+        )
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "service",
+                &format!("No service `{}` in the catalog.", draft.service),
+            )
+        })?;
+    if let Some(found) = existing(db, service.id, draft).await? {
+        return Ok(answer(state, found, false));
+    }
+    let input = input_document(db, &service, draft).await?;
+    let decided = evaluate(&input, draft);
+    let now = Utc::now();
+    let row = change::ActiveModel {
+        service_id: Set(service.id),
+        environment: Set(draft.environment.clone()),
+        kind: Set(draft.kind),
+        commit_sha: Set(draft.commit.clone()),
+        branch: Set(draft.branch.clone()),
+        pull_request: Set(draft
+            .pull_request
+            .as_ref()
+            .map(|pr| i64::try_from(pr.number).unwrap_or(i64::MAX))),
+        pull_request_url: Set(draft.pull_request.as_ref().and_then(|pr| pr.url.clone())),
+        author: Set(draft.author.clone()),
+        title: Set(draft.title.clone()),
+        paths: Set(to_json(&draft.paths)),
+        labels: Set(to_json(&draft.labels)),
+        checks: Set(to_json(&draft.checks)),
+        decision: Set(decided.decision),
+        reasons: Set(to_json(&decided.reasons)),
+        reported_by: Set(reported_by.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(stored) => Ok(answer(state, stored, true)),
+        // The same change reported twice at once: the other request stored it first.
+        Err(error) => match existing(db, service.id, draft).await? {
+            Some(found) => Ok(answer(state, found, false)),
+            None => Err(error.into()),
+        },
+    }
+}
+
+/// A change's reasons as stored.
+pub fn reasons_of(row: &change::Model) -> Vec<Reason> {
+    serde_json::from_str(&row.reasons).unwrap_or_default()
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn answer(state: &AppState, row: change::Model, created: bool) -> GateAnswer {
+    let base = state
+        .settings
+        .public_base_url
+        .as_str()
+        .trim_end_matches('/');
+    GateAnswer {
+        id: row.id,
+        decision: row.decision,
+        reasons: reasons_of(&row),
+        url: format!("{base}/changes/{}", row.id),
+        created,
+    }
+}
+
+async fn existing(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+    draft: &ChangeDraft,
+) -> Result<Option<change::Model>, AppError> {
+    Ok(Change::find()
+        .filter(change::Column::ServiceId.eq(service_id))
+        .filter(change::Column::Environment.eq(&draft.environment))
+        .filter(change::Column::CommitSha.eq(&draft.commit))
+        .one(db)
+        .await?)
+}
+
+/// Runs the policy; a policy that fails asks for review, naming the failure.
+fn evaluate(input: &Value, draft: &ChangeDraft) -> Decided {
+    let findings = Policy::compile(DEFAULT_POLICY).and_then(|mut p| p.findings(input));
+    match findings {
+        Ok(findings) => decide(draft.kind, findings),
+        Err(error) => {
+            tracing::error!(%error, "the change policy failed");
+            let message = match error {
+                PolicyError::Invalid(m) | PolicyError::Failed(m) => m,
+            };
+            Decided {
+                decision: Decision::Review,
+                reasons: vec![Reason {
+                    rule: "policy_error".into(),
+                    message: format!("The policy could not decide: {message}"),
+                    links: Vec::new(),
+                }],
+            }
+        }
+    }
+}
+
+/// What the policy reads: the change, and what the app knows about its service.
+pub async fn input_document(
+    db: &impl ConnectionTrait,
+    service: &service::Model,
+    draft: &ChangeDraft,
+) -> Result<Value, AppError> {
+    let incident_ids: Vec<i64> = IncidentService::find()
+        .filter(incident_service::Column::ServiceId.eq(service.id))
+        .select_only()
+        .column(incident_service::Column::IncidentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let open_incidents: Vec<Value> = Incident::find()
+        .filter(incident::Column::Id.is_in(incident_ids))
+        .filter(incident::Column::Status.ne(IncidentStatus::Resolved))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| json!({"id": i.id, "severity": i.severity, "title": i.title}))
+        .collect();
+    let today = Utc::now().date_naive();
+    let overdue: Vec<Value> = ActionItem::find()
+        .filter(action_item::Column::ServiceId.eq(service.id))
+        .filter(action_item::Column::Kind.eq(ActionKind::PipelineTest))
+        .filter(action_item::Column::Status.eq(ActionStatus::Open))
+        .filter(action_item::Column::DueOn.lt(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "title": a.title,
+                "postmortem_id": a.postmortem_id,
+                "due_on": a.due_on.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "change": draft_json(draft),
+        "service": {
+            "id": service.id,
+            "slug": service.slug,
+            "name": service.name,
+            "open_incidents": open_incidents,
+            "overdue_pipeline_tests": overdue,
+            "error_budget_left": null,
+        },
+        "freezes": [],
+    }))
+}
+
+fn draft_json(draft: &ChangeDraft) -> Value {
+    json!({
+        "environment": draft.environment,
+        "kind": draft.kind.as_str(),
+        "commit": draft.commit,
+        "branch": draft.branch,
+        "pull_request": draft.pull_request.as_ref().map(|pr| json!({"number": pr.number, "url": pr.url})),
+        "author": draft.author,
+        "title": draft.title,
+        "paths": draft.paths,
+        "labels": draft.labels,
+        "checks": draft.checks.iter().map(|c| json!({"name": c.name, "status": c.status.as_str(), "url": c.url})).collect::<Vec<_>>(),
+    })
+}
