@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Set,
@@ -49,21 +48,7 @@ pub async fn record(
     recorded_by: &str,
 ) -> Result<Recorded, AppError> {
     let txn = crate::db::begin_write(&state.db).await?;
-    let wanted = report.service.to_lowercase();
-    let service = Service::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(service::Column::Slug.eq(wanted.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(wanted)),
-        )
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::field(
-                "service",
-                &format!("No service `{}` in the catalog.", report.service),
-            )
-        })?;
+    let service = crate::services::find_reported(&txn, &report.service).await?;
     let existing = DeploymentEntity::find()
         .filter(deployment::Column::Source.eq(source))
         .filter(deployment::Column::ExternalId.eq(&report.external_id))

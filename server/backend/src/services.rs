@@ -1,6 +1,7 @@
 //! Service catalog storage: queries and the create/edit/archive workflows, with their checks.
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Set, SqlErr,
@@ -39,6 +40,29 @@ pub async fn find_by_slug(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("Service"))
+}
+
+/// The service a pipeline or webhook names by slug or by name (case-insensitive); a name the
+/// catalog lacks is a mistake in the `service` field.
+pub async fn find_reported(
+    db: &impl ConnectionTrait,
+    reported: &str,
+) -> Result<service::Model, AppError> {
+    let wanted = reported.to_lowercase();
+    Service::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(service::Column::Slug.eq(wanted.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(wanted)),
+        )
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "service",
+                &format!("No service `{reported}` in the catalog."),
+            )
+        })
 }
 
 /// Adds a service. A slug already in use is reported against the slug field.

@@ -3,12 +3,10 @@
 //! links made and removed by hand, GitHub `deployment_status` events, and the change failure rate
 //! the dashboard shows from them.
 
-use backend::audit::Actor;
-use backend::auth::tokens;
-use backend::entities::{deployment, incident_deployment, user};
+use backend::entities::{deployment, incident_deployment};
 use chrono::{Duration, Utc};
 use github_fake::FakeGitHub;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use shared::domain::Role;
 
@@ -25,20 +23,6 @@ on_both_engines!(
     bad_deployment_reports_are_refused_by_field_and_store_nothing,
     github_deployment_statuses_record_the_repositorys_service,
 );
-
-/// A personal API token for the account `email`.
-async fn token_for(app: &TestApp, email: &str) -> String {
-    let owner = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the account exists");
-    tokens::issue(&app.db, &Actor::system("test"), owner.id, "CI pipeline")
-        .await
-        .unwrap()
-        .1
-}
 
 async fn post_deployment(app: &TestApp, token: Option<&str>, body: &str) -> (u16, Value) {
     let mut request = reqwest::Client::new()
@@ -74,7 +58,7 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
     let app = spawn_app(engine).await;
     app.create_service("Payments API", "payments-api", &[])
         .await;
-    let token = token_for(&app, "member@test.example").await;
+    let token = app.token_for("member@test.example").await;
     let impact = Utc::now() - Duration::hours(1);
     let incident = declare(
         &app,
@@ -238,7 +222,7 @@ async fn a_deployment_is_recorded_once_and_linked_by_the_change_entry_it_matches
 async fn bad_deployment_reports_are_refused_by_field_and_store_nothing(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_service("Ledger", "ledger", &[]).await;
-    let token = token_for(&app, "member@test.example").await;
+    let token = app.token_for("member@test.example").await;
     let good = r#"{"service":"ledger","version":"v5.1"}"#;
 
     let (status, body) = post_deployment(&app, None, good).await;
@@ -246,7 +230,7 @@ async fn bad_deployment_reports_are_refused_by_field_and_store_nothing(engine: E
     let (status, _) = post_deployment(&app, Some("pmt_not-a-real-token"), good).await;
     assert_eq!(status, 401);
     app.create_user(Role::Viewer, "viewer@test.example").await;
-    let viewer_token = token_for(&app, "viewer@test.example").await;
+    let viewer_token = app.token_for("viewer@test.example").await;
     let (status, body) = post_deployment(&app, Some(&viewer_token), good).await;
     assert_eq!(status, 403, "{body}");
 

@@ -3,10 +3,8 @@
 //! is the same change, a bad report is refused field by field and stores nothing, and a token
 //! whose owner may not record changes is refused.
 
-use backend::audit::Actor;
-use backend::auth::tokens;
-use backend::entities::{change, user};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use backend::entities::change;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use shared::domain::Role;
 
@@ -19,19 +17,6 @@ on_both_engines!(
     a_change_with_passing_checks_is_allowed_once_per_commit,
     bad_reports_and_tokens_are_refused_and_store_nothing,
 );
-
-async fn token_for(app: &TestApp, email: &str) -> String {
-    let owner = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the account exists");
-    tokens::issue(&app.db, &Actor::system("test"), owner.id, "CI pipeline")
-        .await
-        .unwrap()
-        .1
-}
 
 async fn post_change(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -62,7 +47,7 @@ async fn an_open_sev1_denies_a_normal_change_and_an_emergency_one_goes_ahead_for
     let app = spawn_app(engine).await;
     app.create_service("Payments API", "payments-api", &[])
         .await;
-    let token = token_for(&app, "member@test.example").await;
+    let token = app.token_for("member@test.example").await;
     let incident = declare(
         &app,
         &[
@@ -135,7 +120,7 @@ async fn a_change_with_passing_checks_is_allowed_once_per_commit(engine: Engine)
     let app = spawn_app(engine).await;
     app.create_service("Payments API", "payments-api", &[])
         .await;
-    let token = token_for(&app, "member@test.example").await;
+    let token = app.token_for("member@test.example").await;
     let body = json!({
         "service": "payments-api",
         "commit": "ABCDEF1234567",
@@ -172,7 +157,7 @@ async fn bad_reports_and_tokens_are_refused_and_store_nothing(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_service("Payments API", "payments-api", &[])
         .await;
-    let token = token_for(&app, "member@test.example").await;
+    let token = app.token_for("member@test.example").await;
 
     let (status, body) = post_change(
         &app,
@@ -212,7 +197,7 @@ async fn bad_reports_and_tokens_are_refused_and_store_nothing(engine: Engine) {
     .await;
     assert_eq!(status, 401);
     app.create_user(Role::Viewer, "viewer@test.example").await;
-    let viewer = token_for(&app, "viewer@test.example").await;
+    let viewer = app.token_for("viewer@test.example").await;
     let (status, _) = post_change(
         &app,
         &viewer,

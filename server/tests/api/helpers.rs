@@ -384,6 +384,21 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// A personal API token (for pipelines and webhooks) of the account `email`.
+    pub async fn token_for(&self, email: &str) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let owner = backend::entities::user::Entity::find()
+            .filter(backend::entities::user::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .expect("the account exists");
+        backend::auth::tokens::issue(&self.db, &Actor::system("test"), owner.id, "CI pipeline")
+            .await
+            .unwrap()
+            .1
+    }
+
     /// Creates a service from `name`, `slug` and extra fields; panics unless it was created.
     pub async fn create_service(
         &self,
@@ -479,15 +494,11 @@ where
     F::Output: serde::de::DeserializeOwned,
 {
     let body = serde_qs::to_string(args).expect("the arguments encode");
-    let response = client
+    let request = client
         .post(app.url(F::PATH))
-        .header("Accept", "application/json")
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("request sent");
-    answer(F::PATH, response).await
+        .body(body);
+    answer(F::PATH, request).await
 }
 
 /// [`invoke`] for a server function that reads with GET (its arguments in the query).
@@ -501,13 +512,8 @@ where
     F::Output: serde::de::DeserializeOwned,
 {
     let query = serde_qs::to_string(args).expect("the arguments encode");
-    let response = client
-        .get(format!("{}?{query}", app.url(F::PATH)))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .expect("request sent");
-    answer(F::PATH, response).await
+    let request = client.get(format!("{}?{query}", app.url(F::PATH)));
+    answer(F::PATH, request).await
 }
 
 /// [`invoke`] that must succeed: the function's answer.
@@ -521,10 +527,16 @@ where
         .unwrap_or_else(|(status, error)| panic!("{}: {status} {error:?}", F::PATH))
 }
 
+/// Sends a server function's request and reads its answer as `T`, or as its error.
 async fn answer<T: serde::de::DeserializeOwned>(
     path: &str,
-    response: reqwest::Response,
+    request: reqwest::RequestBuilder,
 ) -> Result<T, (u16, ApiError)> {
+    let response = request
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("request sent");
     let status = response.status().as_u16();
     let text = response.text().await.expect("an answer");
     if (200..300).contains(&status) {

@@ -4,7 +4,6 @@
 //! change already decided.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -16,7 +15,7 @@ use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::incident::{self, Entity as Incident};
 use crate::entities::incident_service::{self, Entity as IncidentService};
-use crate::entities::service::{self, Entity as Service};
+use crate::entities::service::{self};
 use crate::{AppError, AppState};
 use shared::domain::IncidentStatus;
 use shared::domain::change::{ChangeDraft, Decided, Decision, Reason, decide};
@@ -45,21 +44,7 @@ pub async fn report(
     reported_by: &str,
 ) -> Result<GateAnswer, AppError> {
     let db = &state.db;
-    let wanted = draft.service.to_lowercase();
-    let service = Service::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(service::Column::Slug.eq(wanted.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).eq(wanted)),
-        )
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::field(
-                "service",
-                &format!("No service `{}` in the catalog.", draft.service),
-            )
-        })?;
+    let service = crate::services::find_reported(db, &draft.service).await?;
     if let Some(found) = existing(db, service.id, draft).await? {
         return Ok(answer(state, found, false));
     }
