@@ -5,21 +5,22 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use backend::AppState;
 use backend::changes::gate;
 use backend::entities::change::Entity as Change;
 use sea_orm::EntityTrait;
-use shared::domain::Permission;
 use shared::domain::change::ChangeReport;
 
 use crate::Site;
-use crate::webhooks::{field_errors_of, refuse};
+use crate::webhooks::{field_errors_of, pipeline_caller, refuse};
 
 /// What a refused report says.
 const NOT_RECORDED: &str = "The change was not recorded.";
+/// What a refused token may not do.
+const REPORT: &str = "report changes";
 
 pub fn routes() -> Router<Site> {
     Router::new()
@@ -27,39 +28,8 @@ pub fn routes() -> Router<Site> {
         .route("/api/v1/changes/{id}", get(read))
 }
 
-/// The token's owner, if they may report changes.
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<backend::entities::user::Model, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .map(crate::auth::bearer_token)
-        .unwrap_or_default();
-    match backend::auth::tokens::authenticate(&state.db, token).await {
-        Ok(Some(user)) if backend::auth::users::role_of(&user).can(Permission::EditIncidents) => {
-            Ok(user)
-        }
-        Ok(Some(_)) => Err(refuse(
-            StatusCode::FORBIDDEN,
-            "This token's owner may not report changes (it needs a role that edits incidents).",
-        )),
-        Ok(None) => Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "Send an API token as `Authorization: Bearer <token>` (create one under Your account).",
-        )),
-        Err(error) => {
-            tracing::error!(%error, "token lookup failed");
-            Err(refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is unavailable; retry later.",
-            ))
-        }
-    }
-}
-
 async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match caller(&state, &headers).await {
+    let user = match pipeline_caller(&state, &headers, REPORT).await {
         Ok(user) => user,
         Err(refused) => return refused,
     };
@@ -103,7 +73,7 @@ async fn read(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refused) = caller(&state, &headers).await {
+    if let Err(refused) = pipeline_caller(&state, &headers, REPORT).await {
         return refused;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -212,6 +212,42 @@ fn authenticate(
     }
 }
 
+/// The owner of the request's API token, if their role edits incidents (what pipelines reporting
+/// deployments and changes need); otherwise the refusal, saying they may not `what`.
+pub(crate) async fn pipeline_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<backend::entities::user::Model, Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .map(crate::auth::bearer_token)
+        .unwrap_or_default();
+    match backend::auth::tokens::authenticate(&state.db, token).await {
+        Ok(Some(user))
+            if backend::auth::users::role_of(&user)
+                .can(shared::domain::Permission::EditIncidents) =>
+        {
+            Ok(user)
+        }
+        Ok(Some(_)) => Err(refuse(
+            StatusCode::FORBIDDEN,
+            &format!("This token's owner may not {what} (it needs a role that edits incidents)."),
+        )),
+        Ok(None) => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "Send an API token as `Authorization: Bearer <token>` (create one under Your account).",
+        )),
+        Err(error) => {
+            tracing::error!(%error, "token lookup failed");
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; retry later.",
+            ))
+        }
+    }
+}
+
 /// A deployment from a pipeline: `Authorization: Bearer <API token>` of someone who may edit
 /// incidents, and a JSON body (`service`, `version`, optional `environment`, `status`,
 /// `deployed_at`, `id`, `url`). Answers 201 for a new deployment and 200 for a repeat.
@@ -220,32 +256,10 @@ async fn receive_deployment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .map(crate::auth::bearer_token)
-        .unwrap_or_default();
-    let user = match backend::auth::tokens::authenticate(&state.db, token).await {
-        Ok(Some(user)) => user,
-        Ok(None) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "Send an API token as `Authorization: Bearer <token>` (create one under Your account).",
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "token lookup failed");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is unavailable; retry later.",
-            );
-        }
+    let user = match pipeline_caller(&state, &headers, "record deployments").await {
+        Ok(user) => user,
+        Err(refused) => return refused,
     };
-    if !backend::auth::users::role_of(&user).can(shared::domain::Permission::EditIncidents) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "This token's owner may not record deployments (it needs a role that edits incidents).",
-        );
-    }
     let body = backend::clean_text::clean_json(&body).map_or(body, Bytes::from);
     let report: shared::domain::deployment::DeploymentReport = match serde_json::from_slice(&body) {
         Ok(report) => report,

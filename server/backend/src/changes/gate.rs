@@ -3,6 +3,8 @@
 //! is stored with its decision. A repeat of the same service, environment and commit answers the
 //! change already decided.
 
+use std::sync::LazyLock;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -15,7 +17,7 @@ use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::incident::{self, Entity as Incident};
 use crate::entities::incident_service::{self, Entity as IncidentService};
-use crate::entities::service::{self};
+use crate::entities::service;
 use crate::{AppError, AppState};
 use shared::domain::IncidentStatus;
 use shared::domain::change::{ChangeDraft, Decided, Decision, Reason, decide};
@@ -121,9 +123,15 @@ async fn existing(
         .await?)
 }
 
+/// The default policy, compiled once for the process; each decision evaluates a clone of it.
+static DEFAULT: LazyLock<Result<Policy, PolicyError>> =
+    LazyLock::new(|| Policy::compile(DEFAULT_POLICY));
+
 /// Runs the policy; a policy that fails asks for review, naming the failure.
 fn evaluate(input: &Value, draft: &ChangeDraft) -> Decided {
-    let findings = Policy::compile(DEFAULT_POLICY).and_then(|mut p| p.findings(input));
+    let findings = DEFAULT
+        .clone()
+        .and_then(|mut policy| policy.findings(input));
     match findings {
         Ok(findings) => decide(draft.kind, findings),
         Err(error) => {
