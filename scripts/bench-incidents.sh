@@ -14,6 +14,11 @@
 # action items (7 each on postmortems of every sixth incident whose postmortem started) and
 # measures the dashboard for 90 days instead (server function and page, 1 connection so the
 # latency is the server's time per request; target p99 < 200 ms).
+# With BENCH_MODE=gate (`make bench-gate`) it seeds the same incidents plus 10,000 changes over 90
+# days and measures the change gate (POST /api/v1/changes): the headline is new changes (every
+# request a commit never reported, so each is decided by the Rego policy against the service's open
+# incidents and overdue pipeline tests, and stored with its audit event); repeats of changes
+# already decided (the idempotent path) follow. Targets: p99 < 10 ms and >= 1,000 decisions/s.
 # Settings: BENCH_SECONDS (10) per wrk run, BENCH_ENGINES ("sqlite postgres"), BENCH_INCIDENTS
 # (1000000) rows to seed, BENCH_CONNECTIONS (8) concurrent connections per wrk run (2 threads;
 # 1 measures each request's own latency, 8 the latency under saturation of the 2 cores);
@@ -316,6 +321,55 @@ def sqlite_integration(db):
     print(cur.lastrowid)
 
 
+def gate_token():
+    return "pmt_" + hashlib.sha256(b"postmortem-bench-gate").hexdigest()
+
+
+def gate_sql(n_changes, member_id, now, services, sep="T", suffix="+00:00"):
+    """10,000 (n_changes) changes over the last 90 days across the services, of every kind and
+    decision, and a full API token of the member for the gate runs."""
+    kinds = ["standard", "normal", "normal", "normal", "emergency"]
+    decisions = ["allow", "allow", "allow", "review", "deny"]
+    ts = lambda epoch: time.strftime(f"%Y-%m-%d{sep}%H:%M:%S", time.gmtime(epoch)) + suffix
+    q = lambda text: "'" + text.replace("'", "''") + "'"
+    rows = []
+    for i in range(n_changes):
+        service_id, slug = services[i % len(services)]
+        at = ts(now - 90 * 86400 + i * (90 * 86400 // max(n_changes, 1)))
+        decision = decisions[i % len(decisions)]
+        reasons = "[]" if decision == "allow" else '[{"rule":"bench","message":"seeded","links":[]}]'
+        rows.append("(" + ", ".join([
+            str(service_id), "'production'", q(kinds[i % len(kinds)]), q(f"{0xbe000000 + i:x}0000"), "'main'",
+            "NULL", "NULL", "'bench'", q(f"Seeded change {i}"), q('["src/lib.rs"]'), "'[]'",
+            q('[{"name":"unit tests","status":"Success","url":null}]'), q(decision), q(reasons),
+            "'bench'", "NULL", "NULL", "NULL", "NULL", q(at), q(at),
+        ]) + ")")
+    out = []
+    columns = ("service_id, environment, kind, commit_sha, branch, pull_request, pull_request_url, author, title,"
+               " paths, labels, checks, decision, reasons, reported_by, reviewed_by, reviewed_at, review_comment,"
+               " review_outcome, created_at, updated_at")
+    for start in range(0, len(rows), 500):
+        out.append(f"INSERT INTO changes ({columns}) VALUES " + ", ".join(rows[start:start + 500]))
+    token = gate_token()
+    out.append("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, scope)"
+               f" VALUES ({member_id}, 'bench gate', {q(hashlib.sha256(token.encode()).hexdigest())},"
+               f" {q(token[:12])}, {q(ts(now))}, 'full')")
+    return out
+
+
+def sqlite_gate(db, n_changes):
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA busy_timeout = 10000")
+    sep, suffix = ts_style(con.execute("SELECT created_at FROM services ORDER BY id LIMIT 1").fetchone()[0])
+    services = con.execute("SELECT id, slug FROM services WHERE archived_at IS NULL ORDER BY id").fetchall()
+    member = con.execute("SELECT id FROM users WHERE email = 'member@demo.example'").fetchone()[0]
+    con.execute("BEGIN")
+    for statement in gate_sql(n_changes, member, int(time.time()), services, sep, suffix):
+        con.execute(statement)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+
+
 def payloads(outdir, slugs, rules=50, prefix="repeat"):
     """`rules` alert rules (each about one service) x 10 instances. Alertmanager groups by alertname
     and service, so each rule's 10 alerts share a groupKey (and an incident). Writes
@@ -446,6 +500,12 @@ if __name__ == "__main__":
         sqlite_integration(args[0])
     elif command == "token":
         print(bench_token())
+    elif command == "gate-token":
+        print(gate_token())
+    elif command == "sqlite-gate":
+        sqlite_gate(args[0], int(args[1]))
+    elif command == "pg-gate-sql":
+        print("\n".join(s + ";" for s in gate_sql(int(args[0]), int(args[1]), int(args[2]), parse_services(args[3]))))
     elif command == "payloads":
         payloads(args[0], args[1].split(","), int(args[2]), args[3])
     elif command == "prime":
@@ -581,6 +641,43 @@ measure_dashboard() { # engine service-slug
   measure "$engine" "dashboard SSR page, 90 days" 0 -H "Cookie: $cookie" -H "Accept: text/html" "$base/dashboard?range=90"
 }
 
+# The change gate against the running server ($base): new changes (the headline), then repeats.
+measure_gate() { # engine comma-separated-slugs
+  local engine=$1 slugs=$2 token lua_new="$workdir/gate-new.lua" lua_repeat="$workdir/gate-repeat.lua"
+  token=$(helper gate-token)
+  local services
+  services=$(printf '"%s",' ${slugs//,/ })
+  for kind in new repeat; do
+    cat >"$workdir/gate-$kind.lua" <<LUA
+local services = { ${services%,} }
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $token" }
+local kind, threads = "$kind", 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args)
+  counter = 0
+  -- A prefix of this run and thread: no two requests of the headline name the same commit.
+  math.randomseed(os.time() * 100 + (tid or 0))
+  prefix = string.format("%06x%02x", math.random(0, 0xffffff), tid or 0)
+end
+function request()
+  counter = counter + 1
+  local n = kind == "new" and counter or (counter % 100)
+  local commit = kind == "new" and string.format("%s%08x", prefix, n) or string.format("feed%08x", n)
+  local body = '{"service":"' .. services[n % #services + 1] .. '","commit":"' .. commit ..
+    '","title":"Bench change","paths":["src/handler.rs","README.md"],"checks":[{"name":"unit tests","status":"success"},{"name":"security scan","status":"success"}]}'
+  return wrk.format("POST", "/api/v1/changes", headers, body)
+end
+LUA
+  done
+  echo "-- what the gate answers (one request):"
+  echo "   $(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"service\":\"${slugs%%,*}\",\"commit\":\"0123456789ab\",\"paths\":[\"src/handler.rs\"]}" "$base/api/v1/changes" | cut -c1-150)"
+  echo "-- wrk, ${duration}s each, $connections connections: new changes (each a commit never reported: decided and stored)"
+  measure "$engine" "gate, new changes" 0 -s "$lua_new" "$base/api/v1/changes"
+  echo "-- repeats of 100 changes already decided (the idempotent path):"
+  measure "$engine" "gate, repeats" 0 -s "$lua_repeat" "$base/api/v1/changes"
+}
+
 # Alert intake on the running SQLite server: a bench integration, then wrk with Alertmanager payloads.
 # The headline sends each alert once (new groups, so each delivery opens an incident); wrk stops
 # before the file runs out, and the database is asked afterwards how many alerts were new.
@@ -663,6 +760,16 @@ bench_sqlite() {
     stop_server
     return
   fi
+  if [[ $mode == gate ]]; then
+    t=$(now)
+    helper sqlite-gate "$db" 10000
+    echo "   10,000 changes and a token in $(since "$t")s"
+    start_server "$url" false
+    echo "== SQLite: change gate at $incidents incidents and $(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM changes").fetchone()[0])' "$db") changes"
+    measure_gate sqlite "$(python3 -c 'import sqlite3,sys; print(",".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT slug FROM services WHERE archived_at IS NULL ORDER BY id")))' "$db")"
+    stop_server
+    return
+  fi
   start_server "$url" false
   echo "== SQLite: incident list at $incidents rows"
   measure_list sqlite "$cursor" "$slug" "$severity_cursor"
@@ -726,6 +833,17 @@ bench_postgres() { # runs under scripts/with-postgres.sh, which exports TEST_DAT
     stop_server
     return
   fi
+  if [[ $mode == gate ]]; then
+    t=$(now)
+    helper pg-gate-sql 10000 "$member" "$(date +%s)" "$services" | { echo "\\set ON_ERROR_STOP on"; cat; } | psql -qX "$pg_url" >/dev/null
+    psql -qX "$pg_url" -c "VACUUM ANALYZE changes" >/dev/null
+    echo "   10,000 changes and a token in $(since "$t")s"
+    start_server "$pg_url" false
+    echo "== PostgreSQL: change gate at $incidents incidents and $(psql -XAt "$pg_url" -c "SELECT count(*) FROM changes") changes"
+    measure_gate postgres "$(psql -XAt "$pg_url" -c "SELECT string_agg(slug, ',' ORDER BY id) FROM services WHERE archived_at IS NULL")"
+    stop_server
+    return
+  fi
   start_server "$pg_url" false
   echo "== PostgreSQL: incident list at $incidents rows"
   measure_list postgres "$cursor" "$slug" "$severity_cursor"
@@ -765,7 +883,9 @@ sed 's/^/   /' "$notes"
 echo "   Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '   %-8s %-34s %7s %7s %6s %8s %6s %9s  %s\n' engine measurement "p50 ms" "p99 ms" "req/s" "alerts/s" failed "CPU ms/r" target
 while IFS=$'\t' read -r engine label p50 p99 rps alerts bad srv db; do
-  if [[ $label == dashboard* ]]; then
+  if [[ $label == gate* ]]; then
+    verdict=$(awk -v p="$p99" -v b="$bad" -v r="$rps" 'BEGIN { print (p > 0 && p < 10 && r >= 1000 && b == 0) ? "ok (p99 < 10 ms, >= 1,000/s)" : "MISSED (p99 < 10 ms, >= 1,000/s)" }')
+  elif [[ $label == dashboard* ]]; then
     verdict=$(awk -v p="$p99" -v b="$bad" -v r="$rps" 'BEGIN { print (p > 0 && r > 0 && p < 200 && b == 0) ? "ok (p99 < 200 ms)" : "MISSED (p99 < 200 ms)" }')
   elif [[ $alerts == "-" ]]; then
     verdict=$(awk -v p="$p99" -v b="$bad" 'BEGIN { print (p < 20 && b == 0) ? "ok (p99 < 20 ms)" : "MISSED (p99 < 20 ms)" }')

@@ -13,9 +13,9 @@ use crate::pages::{
     UsersPage,
 };
 use crate::pages::{
-    ActionItemsPage, BacklogPage, DashboardPage, DeploymentsPage, GithubPage, IntegrationsPage,
-    NewPostmortemPage, NewProblemPage, PostmortemPage, PostmortemsPage, PrintPostmortemPage,
-    ProblemPage, ProblemsPage, TemplatesPage,
+    ActionItemsPage, BacklogPage, ChangePage, ChangesPage, DashboardPage, DeploymentsPage,
+    GithubPage, IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage,
+    PostmortemsPage, PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
 };
 use shared::domain::Permission;
 
@@ -77,6 +77,9 @@ pub fn App() -> impl IntoView {
                             </li>
                             <li>
                                 <A href="/backlog">"Pipeline tests"</A>
+                            </li>
+                            <li>
+                                <A href="/changes">"Changes"</A>
                             </li>
                             <li>
                                 <A href="/services">"Services"</A>
@@ -177,6 +180,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/actions") view=ActionItemsPage ssr=SsrMode::Async />
                         <Route path=path!("/deployments") view=DeploymentsPage ssr=SsrMode::Async />
+                        <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
+                        <Route path=path!("/changes/:id") view=ChangePage ssr=SsrMode::Async />
                         <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/incidents/new")

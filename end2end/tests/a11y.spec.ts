@@ -12,7 +12,7 @@ test.skip(process.env.E2E_ENGINE === "postgres", "pages render the same on both 
 /** The list pages; one record of each kind is found from them. */
 const LISTS = [
   "/services", "/services/new", "/incidents", "/incidents/new", "/postmortems", "/postmortems/new", "/problems",
-  "/problems/new", "/backlog", "/actions", "/deployments", "/dashboard", "/account",
+  "/problems/new", "/backlog", "/actions", "/deployments", "/changes", "/changes?review=pending", "/dashboard", "/account",
   "/admin/users", "/admin/integrations", "/admin/github", "/admin/templates", "/admin/audit",
 ];
 

@@ -1,5 +1,5 @@
 // Accounts as people meet them: first-run setup, signing in and out, roles, tokens, the audit trail.
-import { expect } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { DEMO, newPerson, signIn, storageFor, unique, waitForHydration, test } from "./helpers";
 
 test.describe("first run", () => {
@@ -202,6 +202,17 @@ test.describe("a member", () => {
   });
 });
 
+/** The templates page loaded again after a save: the form's post is answered with a redirect
+ * back, which the browser follows (a `goto` meanwhile would be interrupted by it). */
+function templatesReloaded(page: Page) {
+  return Promise.all([
+    page.waitForResponse(
+      (r) => r.request().isNavigationRequest() && r.request().method() === "GET" && new URL(r.url()).pathname === "/admin/templates",
+    ),
+    page.waitForEvent("load"),
+  ]);
+}
+
 test.describe("postmortem templates", () => {
   test("an administrator changes what SEV4 requires; a viewer reads it, with no form", async ({ browser, baseURL }) => {
     const adminContext = await browser.newContext({ baseURL, storageState: storageFor("admin") });
@@ -212,10 +223,10 @@ test.describe("postmortem templates", () => {
     const learnings = sev4.getByLabel("Went well, went badly, got lucky");
     const was = await learnings.isChecked();
     await learnings.setChecked(!was);
-    const saved = page.waitForResponse((r) => r.url().includes("/api/postmortems/templates/save"));
+    // Without script the form posts and the browser follows the answer back to this page.
+    const reloaded = templatesReloaded(page);
     await sev4.getByRole("button", { name: "Save SEV4" }).click();
-    await saved;
-    await page.goto("/admin/templates");
+    await reloaded;
     await expect(page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky")).toBeChecked({ checked: !was });
 
     const viewerContext = await browser.newContext({ baseURL, storageState: storageFor("viewer") });
@@ -229,7 +240,7 @@ test.describe("postmortem templates", () => {
     else await expect(text).toContainText("Went well");
     // Put it back for the other tests.
     await page.getByTestId("template-SEV4").getByLabel("Went well, went badly, got lucky").setChecked(was);
-    const restored = page.waitForResponse((r) => r.url().includes("/api/postmortems/templates/save"));
+    const restored = templatesReloaded(page);
     await page.getByTestId("template-SEV4").getByRole("button", { name: "Save SEV4" }).click();
     await restored;
     await adminContext.close();

@@ -16,6 +16,7 @@ mod m20261207_000011_sync_job_finished_by;
 mod m20261207_000012_pm_timeline_kind;
 mod m20261207_000013_action_item_service;
 mod m20261207_000014_changes;
+mod m20261207_000015_change_reviews;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_pm_timeline_kind::Migration),
             Box::new(m20261207_000013_action_item_service::Migration),
             Box::new(m20261207_000014_changes::Migration),
+            Box::new(m20261207_000015_change_reviews::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use backend::auth::{
     renewal_due, tokens, users,
 };
 use shared::access::{Access, PUBLIC_PAGES, endpoint_access};
+use shared::domain::TokenScope;
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
@@ -144,10 +145,12 @@ async fn identify(
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let token = bearer_token(value);
         return match tokens::authenticate(&state.db, token).await {
-            Ok(Some(user)) => Ok(Some((
-                current_user(user, true),
+            Ok(Some(bearer)) if bearer.scope == TokenScope::Full => Ok(Some((
+                current_user(bearer.user, true),
                 Credential::Token(token.to_owned()),
             ))),
+            // A pipeline token reports changes and deployments and does nothing else.
+            Ok(Some(_)) => Err(api_error(StatusCode::FORBIDDEN, ApiError::Forbidden)),
             Ok(None) => Err(api_error(StatusCode::UNAUTHORIZED, ApiError::Unauthorized)),
             Err(error) => {
                 tracing::error!(%error, "token lookup failed");
@@ -204,7 +207,10 @@ impl Recheck {
     pub async fn holds(&self, state: &AppState) -> bool {
         match &self.credential {
             Credential::Token(token) => {
-                matches!(tokens::authenticate(&state.db, token).await, Ok(Some(_)))
+                matches!(
+                    tokens::authenticate(&state.db, token).await,
+                    Ok(Some(bearer)) if bearer.scope == TokenScope::Full
+                )
             }
             Credential::Session(id) => {
                 let Ok(Some(record)) = self.sessions.load(id).await else {

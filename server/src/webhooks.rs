@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use backend::AppState;
 use backend::alerts::ingest;
-use backend::auth::tokens::token_hash;
+use backend::auth::tokens::{Bearer, token_hash};
 use backend::entities::integration::{self, Entity as Integration};
 use backend::webhook_auth::{
     presented_credential, timestamp_is_fresh, verify_grafana_signature, verify_pagerduty_signature,
@@ -212,23 +212,24 @@ fn authenticate(
     }
 }
 
-/// The owner of the request's API token, if their role edits incidents (what pipelines reporting
-/// deployments and changes need); otherwise the refusal, saying they may not `what`.
+/// The request's API token, if its owner's role edits incidents (what pipelines reporting
+/// deployments and changes need); otherwise the refusal, saying they may not `what`. A pipeline
+/// token limited to one service is checked against the reported service by [`reports_for`].
 pub(crate) async fn pipeline_caller(
     state: &AppState,
     headers: &HeaderMap,
     what: &str,
-) -> Result<backend::entities::user::Model, Response> {
+) -> Result<Bearer, Response> {
     let token = headers
         .get(header::AUTHORIZATION)
         .map(crate::auth::bearer_token)
         .unwrap_or_default();
     match backend::auth::tokens::authenticate(&state.db, token).await {
-        Ok(Some(user))
-            if backend::auth::users::role_of(&user)
+        Ok(Some(bearer))
+            if backend::auth::users::role_of(&bearer.user)
                 .can(shared::domain::Permission::EditIncidents) =>
         {
-            Ok(user)
+            Ok(bearer)
         }
         Ok(Some(_)) => Err(refuse(
             StatusCode::FORBIDDEN,
@@ -238,14 +239,37 @@ pub(crate) async fn pipeline_caller(
             StatusCode::UNAUTHORIZED,
             "Send an API token as `Authorization: Bearer <token>` (create one under Your account).",
         )),
-        Err(error) => {
-            tracing::error!(%error, "token lookup failed");
-            Err(refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is unavailable; retry later.",
-            ))
-        }
+        Err(error) => Err(unavailable(&error)),
     }
+}
+
+/// Refuses a report for another service than the one a pipeline token is limited to. A service
+/// that does not exist is left for the report's own check to name.
+pub(crate) async fn reports_for(
+    state: &AppState,
+    bearer: &Bearer,
+    service: &str,
+) -> Result<(), Response> {
+    let Some(only) = bearer.service_id else {
+        return Ok(());
+    };
+    match backend::services::find_reported(&state.db, service.trim()).await {
+        Ok(found) if found.id == only => Ok(()),
+        Ok(_) => Err(refuse(
+            StatusCode::FORBIDDEN,
+            "This token reports for one other service only.",
+        )),
+        Err(backend::AppError::Validation(_) | backend::AppError::NotFound(_)) => Ok(()),
+        Err(error) => Err(unavailable(&error)),
+    }
+}
+
+fn unavailable(error: &backend::AppError) -> Response {
+    tracing::error!(%error, "a pipeline's token or service could not be looked up");
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The database is unavailable; retry later.",
+    )
 }
 
 /// A deployment from a pipeline: `Authorization: Bearer <API token>` of someone who may edit
@@ -256,8 +280,8 @@ async fn receive_deployment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let user = match pipeline_caller(&state, &headers, "record deployments").await {
-        Ok(user) => user,
+    let bearer = match pipeline_caller(&state, &headers, "record deployments").await {
+        Ok(bearer) => bearer,
         Err(refused) => return refused,
     };
     let body = backend::clean_text::clean_json(&body).map_or(body, Bytes::from);
@@ -274,7 +298,10 @@ async fn receive_deployment(
         Ok(deployment) => deployment,
         Err(errors) => return field_errors(&errors),
     };
-    let label = format!("{} (deployment webhook)", user.email);
+    if let Err(refused) = reports_for(&state, &bearer, &deployment.service).await {
+        return refused;
+    }
+    let label = format!("{} (deployment webhook)", bearer.user.email);
     match backend::deployments::record(&state, &deployment, "webhook", &label).await {
         Ok(recorded) => {
             let status = if recorded.created {

@@ -366,6 +366,19 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/metrics/dashboard",
         Access::Requires(Permission::ViewRecords),
     ),
+    // Change control
+    (
+        "/api/changes/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/changes/get",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/changes/review",
+        Access::Requires(Permission::ApproveChanges),
+    ),
 ];
 
 /// The access an endpoint needs, or `None` for a path that is not a known endpoint.

@@ -41,18 +41,50 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(ListTokens)?;
     let tokens = backend::auth::tokens::list_for_user(&state.db, user.id).await?;
-    Ok(tokens.into_iter().map(to_view).collect())
+    let names = backend::services::names(&state.db).await?;
+    Ok(tokens
+        .into_iter()
+        .map(|row| {
+            let service = row.service_id.and_then(|id| names.get(&id).cloned());
+            to_view(row, service)
+        })
+        .collect())
 }
 
-/// Creates a named token acting with one's own role; the secret is returned once.
+/// Creates a named token: acting with one's own role, or (scope `Pipeline`) only reporting
+/// changes and deployments, for one service (its slug) or all. The secret is returned once.
 #[server(endpoint = "account/tokens/create")]
-pub async fn create_token(name: String) -> Result<CreatedToken, ApiError> {
+pub async fn create_token(
+    name: String,
+    #[server(default)] scope: Option<shared::domain::TokenScope>,
+    #[server(default)] service: String,
+) -> Result<CreatedToken, ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(CreateToken)?;
+    let scope = scope.unwrap_or(shared::domain::TokenScope::Full);
+    let service = match service.trim() {
+        "" => None,
+        slug => match backend::services::find_by_slug(&state.db, slug).await {
+            Ok(found) => Some(found),
+            Err(backend::AppError::NotFound(_)) => {
+                return Err(backend::AppError::field(
+                    "service",
+                    "Choose one of the services, or all of them.",
+                )
+                .into());
+            }
+            Err(error) => return Err(error.into()),
+        },
+    };
+    let grant = backend::auth::tokens::Grant {
+        scope,
+        service_id: service.as_ref().map(|s| s.id),
+    };
     let (row, secret) =
-        backend::auth::tokens::issue(&state.db, &user.actor(), user.id, &name).await?;
+        backend::auth::tokens::issue(&state.db, &user.actor(), user.id, &name, grant).await?;
+    let service = row.service_id.and(service.map(|s| s.name));
     let created = CreatedToken {
-        token: to_view(row),
+        token: to_view(row, service),
         secret,
     };
     crate::ssr::shown_once::keep(NEW_TOKEN, &created).await?;
@@ -80,8 +112,10 @@ pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
 }
 
 #[cfg(feature = "ssr")]
-fn to_view(row: backend::entities::api_token::Model) -> TokenView {
+fn to_view(row: backend::entities::api_token::Model, service: Option<String>) -> TokenView {
     TokenView {
+        scope: row.scope,
+        service,
         id: row.id,
         name: row.name,
         prefix: row.prefix,

@@ -4,6 +4,7 @@ pub mod account;
 pub mod action_items;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod deployments;
 pub mod error;
 pub mod github;

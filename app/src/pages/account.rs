@@ -10,9 +10,11 @@ use crate::api::account::{
     ChangePassword, CreateToken, RevokeToken, TokenView, list_tokens, take_new_token,
 };
 use crate::api::github::{SaveGithubLogin, my_github_login};
+use crate::api::services::list_services;
 use crate::components::{
     DataTable, ErrorNotice, Field, FieldKind, field_message, form_notice, use_auth,
 };
+use shared::domain::TokenScope;
 
 /// The account page.
 #[component]
@@ -118,6 +120,7 @@ fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = resource(|| (), |_| list_tokens());
+    let services = resource(|| (), |_| list_services(false));
     let created = blocking_resource(|| (), |_| take_new_token());
     let error = Signal::derive(move || {
         create
@@ -130,7 +133,7 @@ fn Tokens() -> impl IntoView {
         <section aria-labelledby="tokens-heading" class="panel">
             <h2 id="tokens-heading">"API tokens"</h2>
             <p class="muted">
-                "A token lets a script call the API as you, with your role: send it as "
+                "A token lets a script call the API as you, with your role, or only report a pipeline's changes and deployments: send it as "
                 <code>"Authorization: Bearer <token>"</code> "."
             </p>
             <Transition fallback=|| ()>
@@ -161,6 +164,32 @@ fn Tokens() -> impl IntoView {
                     placeholder="CI pipeline"
                     error=field_message(error, "name")
                 />
+                <div class="field">
+                    <label for="token-scope">"May"</label>
+                    <select id="token-scope" name="scope">
+                        {TokenScope::ALL.iter().map(|scope| view! {
+                            <option value=format!("{scope:?}")>{scope.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="token-service">"For (pipeline tokens)"</label>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let services = services.await.unwrap_or_default();
+                            view! {
+                                <select id="token-service" name="service" aria-describedby="token-service-hint">
+                                    <option value="">"Every service"</option>
+                                    {services.into_iter().map(|s| view! { <option value=s.slug>{s.name}</option> }).collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Suspense>
+                    <p class="hint" id="token-service-hint">
+                        "A pipeline token reports changes to the gate and deployments, and nothing else."
+                    </p>
+                    {move || field_message(error, "service").get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                </div>
                 <div class="form-actions">
                     <button type="submit" class="button">
                         "Create token"
@@ -182,7 +211,7 @@ fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl
         return view! { <p class="muted">"No tokens yet."</p> }.into_any();
     }
     view! {
-        <DataTable headings=&["Name", "Starts with", "Created", "Last used", "Status"]>
+        <DataTable headings=&["Name", "Starts with", "May", "Created", "Last used", "Status"]>
                     {tokens
                         .into_iter()
                         .map(|token| {
@@ -190,6 +219,12 @@ fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl
                                 <tr class:archived=token.revoked>
                                     <th scope="row">{token.name.clone()}</th>
                                     <td class="mono">{token.prefix.clone()} "…"</td>
+                                    <td>
+                                        {match (token.scope, token.service.clone()) {
+                                            (TokenScope::Pipeline, Some(service)) => format!("Report changes and deployments of {service}"),
+                                            (scope, _) => scope.label().to_owned(),
+                                        }}
+                                    </td>
                                     <td>{token.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
                                     <td>
                                         {token

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod postmortems;
 pub mod problems;
 pub mod seed;
+pub mod seed_changes;
 pub mod seed_deployments;
 pub mod seed_incidents;
 pub mod seed_postmortems;

@@ -146,10 +146,12 @@ pub async fn seed_demo_data(db: &DatabaseConnection) -> Result<bool, AppError> {
     super::seed_postmortems::seed(db).await?;
     super::seed_problems::seed(db, &actor).await?;
     let deployments = super::seed_deployments::seed(db).await?;
+    let changes = super::seed_changes::seed(db).await?;
     tracing::info!(
         services = demo.len(),
         incidents,
         deployments,
+        changes,
         users = DEMO_USERS.len(),
         "demo data added"
     );

@@ -42,6 +42,18 @@ pub async fn find_by_slug(
         .ok_or(AppError::NotFound("Service"))
 }
 
+/// Every service's name by its id, archived ones included.
+pub async fn names(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    Ok(Service::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
 /// The service a pipeline or webhook names by slug or by name (case-insensitive); a name the
 /// catalog lacks is a mistake in the `service` field.
 pub async fn find_reported(

@@ -37,6 +37,7 @@ async fn stored_text_stays_text_on_every_page(engine: Engine) {
         "/backlog",
         "/action-items",
         "/deployments",
+        "/changes",
         "/dashboard",
         "/audit",
         "/account",

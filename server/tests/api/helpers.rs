@@ -386,6 +386,12 @@ impl TestApp {
 
     /// A personal API token (for pipelines and webhooks) of the account `email`.
     pub async fn token_for(&self, email: &str) -> String {
+        self.token_with(email, backend::auth::tokens::Grant::FULL)
+            .await
+    }
+
+    /// An API token of the account `email` with `grant` (e.g. a pipeline token).
+    pub async fn token_with(&self, email: &str, grant: backend::auth::tokens::Grant) -> String {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let owner = backend::entities::user::Entity::find()
             .filter(backend::entities::user::Column::Email.eq(email))
@@ -393,10 +399,16 @@ impl TestApp {
             .await
             .unwrap()
             .expect("the account exists");
-        backend::auth::tokens::issue(&self.db, &Actor::system("test"), owner.id, "CI pipeline")
-            .await
-            .unwrap()
-            .1
+        backend::auth::tokens::issue(
+            &self.db,
+            &Actor::system("test"),
+            owner.id,
+            "CI pipeline",
+            grant,
+        )
+        .await
+        .unwrap()
+        .1
     }
 
     /// Creates a service from `name`, `slug` and extra fields; panics unless it was created.

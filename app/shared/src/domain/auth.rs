@@ -57,6 +57,9 @@ pub enum Permission {
     ConfigurePostmortems,
     /// Read the audit trail of every record.
     ViewAuditTrail,
+    /// Approve or reject changes the gate sent to review, and review emergency changes after
+    /// the fact.
+    ApproveChanges,
 }
 
 impl Role {
@@ -76,7 +79,7 @@ impl Role {
             EditServices | EditIncidents | EditPostmortems => {
                 matches!(self, Role::Admin | Role::ProblemManager | Role::Member)
             }
-            TriageProblems | ManageKnownErrors => {
+            TriageProblems | ManageKnownErrors | ApproveChanges => {
                 matches!(self, Role::Admin | Role::ProblemManager)
             }
             ManageUsers | ManageIntegrations | ConfigurePostmortems | ViewAuditTrail => {
@@ -198,12 +201,21 @@ impl NewPassword {
     }
 }
 
+choice! {
+    /// What an API token may do: everything its owner's role allows, or only what a pipeline
+    /// needs (report changes to the gate and deployments), so CI never holds a person's rights.
+    TokenScope {
+        Full => ("full", "Everything your role allows"),
+        Pipeline => ("pipeline", "Report changes and deployments only"),
+    }
+}
+
 /// Who may read the audit history of one record of `entity_type`: whoever may open that record's
-/// page (services, incidents, postmortems and problems are open to every reader); the history of
+/// page (services, incidents, postmortems, problems and changes are open to every reader); the history of
 /// anything else (people, tokens, integrations, connections, templates) is the audit trail's.
 pub fn history_permission(entity_type: &str) -> Permission {
     match entity_type {
-        "service" | "incident" | "postmortem" | "problem" => Permission::ViewRecords,
+        "service" | "incident" | "postmortem" | "problem" | "change" => Permission::ViewRecords,
         _ => Permission::ViewAuditTrail,
     }
 }
@@ -243,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_reader_sees_the_history_of_records_but_not_of_people_or_integrations() {
-        for open in ["service", "incident", "postmortem", "problem"] {
+        for open in ["service", "incident", "postmortem", "problem", "change"] {
             assert!(Role::Viewer.can(history_permission(open)), "{open}");
         }
         for closed in [
@@ -274,6 +286,7 @@ mod tests {
             (ManageIntegrations, [true, false, false, false]),
             (ConfigurePostmortems, [true, false, false, false]),
             (ViewAuditTrail, [true, false, false, false]),
+            (ApproveChanges, [true, true, false, false]),
         ];
         for (permission, allowed) in table {
             for (role, expected) in Role::ALL.into_iter().zip(allowed) {

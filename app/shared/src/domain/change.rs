@@ -1,7 +1,7 @@
 //! Change control: a proposed deploy of one service as a pipeline reports it, the checks of that
-//! report, and how the policy's findings combine into one decision (any deny denies, else any
-//! review asks for review, else the change is allowed; an emergency change is never denied but is
-//! always reviewed after the fact).
+//! report, how the policy's findings combine into one decision (any deny denies, else any review
+//! asks for review, else the change is allowed; an emergency change goes ahead and is always
+//! reviewed after the fact), and what a person's review makes of it.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,31 @@ choice! {
         Allow => ("allow", "Allowed"),
         Review => ("review", "Needs review"),
         Deny => ("deny", "Denied"),
+    }
+}
+
+choice! {
+    /// What a reviewer made of a change.
+    ReviewOutcome {
+        Approved => ("approved", "Approved"),
+        Rejected => ("rejected", "Rejected"),
+    }
+}
+
+/// Whether a change waits for a person: one the policy sent to review, or an emergency change
+/// (reviewed after the fact), until someone reviews it.
+pub fn awaits_review(kind: ChangeKind, decision: Decision, outcome: Option<ReviewOutcome>) -> bool {
+    outcome.is_none() && (decision == Decision::Review || kind == ChangeKind::Emergency)
+}
+
+/// What a pipeline acts on: the gate's decision, or for a change sent to review, the reviewer's
+/// (approved: allow; rejected: deny). An emergency change went ahead already; its review after
+/// the fact does not change what the pipeline was told.
+pub fn effective_decision(decision: Decision, outcome: Option<ReviewOutcome>) -> Decision {
+    match (decision, outcome) {
+        (Decision::Review, Some(ReviewOutcome::Approved)) => Decision::Allow,
+        (Decision::Review, Some(ReviewOutcome::Rejected)) => Decision::Deny,
+        (decision, _) => decision,
     }
 }
 
@@ -89,7 +114,7 @@ pub struct Findings {
 }
 
 /// The decision and the reasons that led to it (those of the decision's own kind; an emergency
-/// change keeps its deny reasons as reasons to review).
+/// change keeps every concern, for its review after the fact).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decided {
     pub decision: Decision,
@@ -112,7 +137,7 @@ pub fn decide(kind: ChangeKind, findings: Findings) -> Decided {
             links: Vec::new(),
         });
         return Decided {
-            decision: Decision::Review,
+            decision: Decision::Allow,
             reasons,
         };
     }
@@ -416,20 +441,47 @@ mod tests {
     }
 
     #[test]
-    fn an_emergency_change_is_never_denied_but_always_reviewed_with_every_concern() {
+    fn an_emergency_change_goes_ahead_and_awaits_review_with_every_concern() {
         for found in [
             findings(&["open_incident"], &["migration"], &[]),
             findings(&[], &[], &["docs"]),
         ] {
             let decided = decide(ChangeKind::Emergency, found);
-            assert_eq!(decided.decision, Decision::Review);
+            assert_eq!(decided.decision, Decision::Allow);
             assert_eq!(decided.reasons.last().unwrap().rule, "emergency");
+            assert!(awaits_review(ChangeKind::Emergency, decided.decision, None));
         }
         let decided = decide(
             ChangeKind::Emergency,
             findings(&["open_incident"], &["migration"], &[]),
         );
         assert_eq!(decided.reasons.len(), 3);
+    }
+
+    #[test]
+    fn a_change_awaits_review_until_someone_reviews_it() {
+        use ChangeKind::*;
+        use Decision::*;
+        assert!(awaits_review(Normal, Review, None));
+        assert!(!awaits_review(Normal, Allow, None));
+        assert!(!awaits_review(Standard, Deny, None));
+        assert!(awaits_review(Emergency, Allow, None));
+        for &outcome in ReviewOutcome::ALL {
+            assert!(!awaits_review(Normal, Review, Some(outcome)));
+            assert!(!awaits_review(Emergency, Allow, Some(outcome)));
+        }
+    }
+
+    #[test]
+    fn a_review_decides_only_a_change_sent_to_review() {
+        use Decision::*;
+        use ReviewOutcome::*;
+        assert_eq!(effective_decision(Review, None), Review);
+        assert_eq!(effective_decision(Review, Some(Approved)), Allow);
+        assert_eq!(effective_decision(Review, Some(Rejected)), Deny);
+        // An emergency change already went ahead; a denied one stays denied.
+        assert_eq!(effective_decision(Allow, Some(Rejected)), Allow);
+        assert_eq!(effective_decision(Deny, Some(Approved)), Deny);
     }
 
     fn report() -> ChangeReport {

@@ -24,7 +24,7 @@ pub mod service;
 pub mod time_text;
 pub mod validation;
 
-pub use auth::{Email, NewPassword, Permission, Role};
+pub use auth::{Email, NewPassword, Permission, Role, TokenScope};
 pub use incident::{
     IncidentDraft, IncidentForm, IncidentStatus, Milestones, PostmortemPolicy, Severity,
     TimelineDraft, TimelineForm, TimelineKind,

@@ -1,4 +1,5 @@
-//! Personal API tokens: random, shown once, stored as SHA-256 hashes, revocable.
+//! Personal API tokens: random, shown once, stored as SHA-256 hashes, revocable; each acts with
+//! its owner's role, or only reports what a pipeline reports (a CI token, for one service or all).
 
 use chrono::Utc;
 use sea_orm::{
@@ -6,6 +7,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use shared::domain::TokenScope;
 use shared::domain::audit::AuditAction;
 
 use super::super::AppError;
@@ -30,12 +32,29 @@ fn new_token() -> String {
     format!("{TOKEN_PREFIX}{hex}")
 }
 
+/// What a new token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub scope: TokenScope,
+    /// For a pipeline token: the one service it reports for (none: every service).
+    pub service_id: Option<i64>,
+}
+
+impl Grant {
+    /// A token acting with its owner's role.
+    pub const FULL: Grant = Grant {
+        scope: TokenScope::Full,
+        service_id: None,
+    };
+}
+
 /// Creates a token for `user_id`; returns the stored row and the token itself (shown once).
 pub async fn issue(
     db: &DatabaseConnection,
     actor: &Actor,
     user_id: i64,
     name: &str,
+    grant: Grant,
 ) -> Result<(api_token::Model, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -44,6 +63,16 @@ pub async fn issue(
             "Name the token (up to 100 characters), e.g. \"CI pipeline\".",
         ));
     }
+    let service_id = match (grant.scope, grant.service_id) {
+        (TokenScope::Full, _) | (_, None) => None,
+        (TokenScope::Pipeline, Some(id)) => Some(
+            crate::entities::service::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| AppError::field("service", "Choose one of the services."))?
+                .id,
+        ),
+    };
     let token = new_token();
     let txn = crate::db::begin_write(db).await?;
     let row = api_token::ActiveModel {
@@ -54,6 +83,8 @@ pub async fn issue(
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        scope: Set(grant.scope),
+        service_id: Set(service_id),
         ..Default::default()
     }
     .insert(&txn)
@@ -126,11 +157,20 @@ pub async fn revoke(
     Ok(())
 }
 
-/// The active user a bearer token belongs to, noting when it was last used.
+/// Who a bearer token acts for, and what it may do.
+#[derive(Clone, Debug)]
+pub struct Bearer {
+    pub user: user::Model,
+    pub scope: TokenScope,
+    /// A pipeline token's one service.
+    pub service_id: Option<i64>,
+}
+
+/// The active user a bearer token belongs to and the token's grant, noting when it was last used.
 pub async fn authenticate(
     db: &DatabaseConnection,
     token: &str,
-) -> Result<Option<user::Model>, AppError> {
+) -> Result<Option<Bearer>, AppError> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
@@ -142,13 +182,18 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    let user = super::users::find_active(db, row.user_id).await?;
-    if user.is_some() {
-        let mut active: api_token::ActiveModel = row.into();
-        active.last_used_at = Set(Some(Utc::now()));
-        active.update(db).await?;
-    }
-    Ok(user)
+    let Some(user) = super::users::find_active(db, row.user_id).await? else {
+        return Ok(None);
+    };
+    let (scope, service_id) = (row.scope, row.service_id);
+    let mut active: api_token::ActiveModel = row.into();
+    active.last_used_at = Set(Some(Utc::now()));
+    active.update(db).await?;
+    Ok(Some(Bearer {
+        user,
+        scope,
+        service_id,
+    }))
 }
 
 fn snapshot(token: &api_token::Model) -> serde_json::Value {
@@ -157,6 +202,8 @@ fn snapshot(token: &api_token::Model) -> serde_json::Value {
         "user_id": token.user_id,
         "name": token.name,
         "prefix": token.prefix,
+        "scope": token.scope.as_str(),
+        "service_id": token.service_id,
         "revoked_at": token.revoked_at,
     })
 }

@@ -6,13 +6,16 @@
 use std::sync::LazyLock;
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::policy::{DEFAULT_POLICY, Policy, PolicyError};
+use crate::audit::Actor;
 use crate::entities::action_item::{self, Entity as ActionItem};
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::incident::{self, Entity as Incident};
@@ -20,17 +23,26 @@ use crate::entities::incident_service::{self, Entity as IncidentService};
 use crate::entities::service;
 use crate::{AppError, AppState};
 use shared::domain::IncidentStatus;
-use shared::domain::change::{ChangeDraft, Decided, Decision, Reason, decide};
+use shared::domain::audit::AuditAction;
+use shared::domain::change::{
+    ChangeDraft, Decided, Decision, Reason, ReviewOutcome, awaits_review, decide,
+    effective_decision,
+};
 use shared::domain::postmortem::{ActionKind, ActionStatus};
 
 /// What the gate answers a pipeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GateAnswer {
     pub id: i64,
-    /// `allow`, `review` or `deny`, as pipelines read it.
+    /// `allow`, `review` or `deny`, as pipelines read it: for a change sent to review, the
+    /// reviewer's decision once there is one.
     #[serde(serialize_with = "crate::entities::as_key")]
     pub decision: Decision,
     pub reasons: Vec<Reason>,
+    /// Whether the change waits for a person (an emergency change is reviewed after the fact).
+    pub awaiting_review: bool,
+    /// The review, once someone gave it.
+    pub review: Option<ReviewAnswer>,
     /// The change's page.
     pub url: String,
     /// False for a repeat of a change already decided.
@@ -38,17 +50,36 @@ pub struct GateAnswer {
     pub created: bool,
 }
 
+/// A person's review, as the pipeline reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReviewAnswer {
+    #[serde(serialize_with = "crate::entities::as_key")]
+    pub outcome: ReviewOutcome,
+    pub by: String,
+    pub comment: Option<String>,
+}
+
 /// Decides and stores a reported change, or answers the one already stored for its service,
 /// environment and commit.
 pub async fn report(
     state: &AppState,
     draft: &ChangeDraft,
-    reported_by: &str,
+    reported_by: &Actor,
 ) -> Result<GateAnswer, AppError> {
-    let db = &state.db;
+    let (row, created) = decide_and_store(&state.db, draft, reported_by).await?;
+    Ok(answer(state, row, created))
+}
+
+/// Decides and stores a reported change; with whether it is new (false: the change already
+/// stored for its service, environment and commit).
+pub async fn decide_and_store(
+    db: &sea_orm::DatabaseConnection,
+    draft: &ChangeDraft,
+    reported_by: &Actor,
+) -> Result<(change::Model, bool), AppError> {
     let service = crate::services::find_reported(db, &draft.service).await?;
     if let Some(found) = existing(db, service.id, draft).await? {
-        return Ok(answer(state, found, false));
+        return Ok((found, false));
     }
     let input = input_document(db, &service, draft).await?;
     let decided = evaluate(&input, draft);
@@ -71,19 +102,40 @@ pub async fn report(
         checks: Set(to_json(&draft.checks)),
         decision: Set(decided.decision),
         reasons: Set(to_json(&decided.reasons)),
-        reported_by: Set(reported_by.to_owned()),
+        reported_by: Set(reported_by.label.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     };
-    match row.insert(db).await {
-        Ok(stored) => Ok(answer(state, stored, true)),
+    match store(db, row, reported_by).await {
+        Ok(stored) => Ok((stored, true)),
         // The same change reported twice at once: the other request stored it first.
         Err(error) => match existing(db, service.id, draft).await? {
-            Some(found) => Ok(answer(state, found, false)),
-            None => Err(error.into()),
+            Some(found) => Ok((found, false)),
+            None => Err(error),
         },
     }
+}
+
+/// Stores a decided change with its audit event.
+async fn store(
+    db: &sea_orm::DatabaseConnection,
+    row: change::ActiveModel,
+    reported_by: &Actor,
+) -> Result<change::Model, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let stored = row.insert(&txn).await?;
+    crate::audit::record(
+        &txn,
+        reported_by,
+        AuditAction::ChangeDecided,
+        super::records::subject(&stored),
+        None,
+        Some(&stored),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(stored)
 }
 
 /// A change's reasons as stored.
@@ -101,10 +153,20 @@ pub fn answer(state: &AppState, row: change::Model, created: bool) -> GateAnswer
         .public_base_url
         .as_str()
         .trim_end_matches('/');
+    let review = match (row.review_outcome, &row.reviewed_by) {
+        (Some(outcome), Some(by)) => Some(ReviewAnswer {
+            outcome,
+            by: by.clone(),
+            comment: row.review_comment.clone(),
+        }),
+        _ => None,
+    };
     GateAnswer {
         id: row.id,
-        decision: row.decision,
+        decision: effective_decision(row.decision, row.review_outcome),
         reasons: reasons_of(&row),
+        awaiting_review: awaits_review(row.kind, row.decision, row.review_outcome),
+        review,
         url: format!("{base}/changes/{}", row.id),
         created,
     }
@@ -151,22 +213,41 @@ fn evaluate(input: &Value, draft: &ChangeDraft) -> Decided {
     }
 }
 
+/// Most open incidents (the most severe, newest first) and overdue pipeline tests (the longest
+/// overdue first) the policy reads: enough for any rule about them, and a bound on each
+/// decision's work however many there are.
+pub const INPUT_LIST_MAX: u64 = 50;
+
 /// What the policy reads: the change, and what the app knows about its service.
 pub async fn input_document(
     db: &impl ConnectionTrait,
     service: &service::Model,
     draft: &ChangeDraft,
 ) -> Result<Value, AppError> {
-    let incident_ids: Vec<i64> = IncidentService::find()
-        .filter(incident_service::Column::ServiceId.eq(service.id))
-        .select_only()
-        .column(incident_service::Column::IncidentId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // From the few open incidents to their services, never from the service's whole history.
+    let open_statuses = IncidentStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != IncidentStatus::Resolved);
+    let on_service = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(IncidentService)
+            .and_where(
+                Expr::col((IncidentService, incident_service::Column::IncidentId))
+                    .equals((Incident, incident::Column::Id)),
+            )
+            .and_where(
+                Expr::col((IncidentService, incident_service::Column::ServiceId)).eq(service.id),
+            )
+            .to_owned(),
+    );
     let open_incidents: Vec<Value> = Incident::find()
-        .filter(incident::Column::Id.is_in(incident_ids))
-        .filter(incident::Column::Status.ne(IncidentStatus::Resolved))
+        .filter(incident::Column::Status.is_in(open_statuses))
+        .filter(on_service)
+        .order_by_asc(incident::Column::Severity)
+        .order_by_desc(incident::Column::OpenedAt)
+        .limit(INPUT_LIST_MAX)
         .all(db)
         .await?
         .into_iter()
@@ -178,6 +259,8 @@ pub async fn input_document(
         .filter(action_item::Column::Kind.eq(ActionKind::PipelineTest))
         .filter(action_item::Column::Status.eq(ActionStatus::Open))
         .filter(action_item::Column::DueOn.lt(today))
+        .order_by_asc(action_item::Column::DueOn)
+        .limit(INPUT_LIST_MAX)
         .all(db)
         .await?
         .into_iter()

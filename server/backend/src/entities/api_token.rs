@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use shared::domain::TokenScope;
 
 /// One personal API token.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -19,6 +20,10 @@ pub struct Model {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Everything the owner's role allows, or only a pipeline's reports.
+    pub scope: TokenScope,
+    /// A pipeline token limited to one service's reports.
+    pub service_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

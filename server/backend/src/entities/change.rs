@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use shared::domain::change::{ChangeKind, Decision};
+use shared::domain::change::{ChangeKind, Decision, ReviewOutcome};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "changes")]
@@ -34,6 +34,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub reasons: String,
     pub reported_by: String,
+    /// What the reviewer made of it, once reviewed.
+    #[serde(serialize_with = "super::as_key_opt")]
+    pub review_outcome: Option<ReviewOutcome>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
     #[sea_orm(column_type = "Text", nullable)]

@@ -48,6 +48,18 @@ where
     serializer.serialize_str(&value.to_value())
 }
 
+/// Writes an optional stored choice as its stored key, or null.
+pub fn as_key_opt<T, S>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: sea_orm::ActiveEnum<Value = String>,
+    S: serde::Serializer,
+{
+    match value {
+        Some(value) => serializer.serialize_str(&value.to_value()),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// A choice read back from its column: the enum its stored key names or, for a key this version
 /// does not know (written by hand, or by a newer version before a downgrade), `fallback`, with an
 /// error in the log naming the type and the stored key, so a bad value is never silently read as

@@ -258,6 +258,7 @@ impl Fuzzer {
             &Actor::system("fuzz"),
             self.user_id,
             "fuzz",
+            backend::auth::tokens::Grant::FULL,
         )
         .await
         .unwrap();
