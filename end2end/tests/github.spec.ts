@@ -3,6 +3,7 @@
 // and a link back, and closing that issue with a merged pull request flipping the item to verified
 // in the open page, and on the pipeline-test backlog; an item of a postmortem on several services
 // files its issue with the most affected one, and moving it to another service moves its issue;
+// a pull request gated by the change gate, whose commit status flips when a reviewer approves it;
 // and the backlog journey whole, from people's GitHub logins to disconnecting (last: it disconnects).
 import { type Page, expect } from "@playwright/test";
 import { DEMO, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
@@ -152,6 +153,51 @@ test("an item files its issue with its own service, and moving it moves the issu
   await expect(ledger.getByTestId("backlog-item").filter({ hasText: title })).toBeVisible();
   const payments = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Payments API", exact: true }) });
   await expect(payments.getByTestId("backlog-item").filter({ hasText: title })).toHaveCount(0);
+});
+
+test("a pull request waits for a review, and approving it flips its status on GitHub", async ({ page }) => {
+  // A service of its own, so no incident another test opens decides its changes.
+  const name = unique("Billing API");
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const repo = `acme/${slug}`;
+  await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo } });
+  const created = await page.request.post("/api/services/create", {
+    form: { "service[name]": name, "service[slug]": slug, "service[repository]": repo },
+    headers: { Accept: "application/json" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+
+  // Someone opens a pull request with a schema migration; GitHub tells the app.
+  const sha = `${Date.now().toString(16)}abc`;
+  const title = unique("Add an index on invoices");
+  const opened = await page.request.post(`${fake}/_fake/repos/${repo}/pulls`, {
+    data: { number: 12, title, head_sha: sha, files: ["migrations/0007_invoices_index.sql", "src/invoices.rs"] },
+  });
+  expect((await opened.json()).webhook_status).toBe(200);
+  const newest = async () => {
+    const answer = await page.request.get(`${fake}/repos/${repo}/commits/${sha}/statuses`, {
+      headers: { Authorization: "token test-token" },
+    });
+    const statuses: { state: string; context: string; target_url: string }[] = await answer.json();
+    return statuses[0];
+  };
+  await expect.poll(async () => (await newest())?.state, { timeout: 15_000 }).toBe("pending");
+  expect((await newest()).context).toBe("postmortem/change-gate");
+
+  // The reviewer finds it in the queue, with the pull request's files, and approves it.
+  await page.goto("/changes?review=pending");
+  await page.getByTestId("change-row").filter({ hasText: title }).getByRole("link", { name: title }).click();
+  await waitForHydration(page);
+  await expect(page.getByText("migrations/0007_invoices_index.sql")).toBeVisible();
+  await expect(page.getByRole("link", { name: "#12" })).toBeVisible();
+  const form = page.getByTestId("review-form");
+  await form.getByLabel("Comment").fill("The index is built concurrently.");
+  await form.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("change-review")).toContainText("Approved");
+
+  // The status on GitHub flips, and links back to the change.
+  await expect.poll(async () => (await newest())?.state, { timeout: 15_000 }).toBe("success");
+  expect((await newest()).target_url).toMatch(/\/changes\/\d+$/);
 });
 
 test("the backlog journey: logins, assigned issues in the right repositories, a failure retried, verification, disconnecting", async ({ page, browser, baseURL }) => {

@@ -17,6 +17,7 @@ mod m20261207_000012_pm_timeline_kind;
 mod m20261207_000013_action_item_service;
 mod m20261207_000014_changes;
 mod m20261207_000015_change_reviews;
+mod m20261207_000016_change_github_status;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_action_item_service::Migration),
             Box::new(m20261207_000014_changes::Migration),
             Box::new(m20261207_000015_change_reviews::Migration),
+            Box::new(m20261207_000016_change_github_status::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ pub async fn review_change(
 ) -> Result<(), ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(ReviewChange)?;
-    backend::changes::records::review(&state.db, &user.actor(), id, outcome, &comment).await?;
+    backend::changes::records::review_and_report(&state, &user.actor(), id, outcome, &comment)
+        .await?;
     Ok(())
 }

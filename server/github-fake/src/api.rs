@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::guard::{Counted, is_write};
 use crate::reply::Answer;
 use crate::state::{BOT, key};
-use crate::{FakeGitHub, control, guard, issues, json, reply};
+use crate::{FakeGitHub, control, guard, issues, json, pulls, reply};
 
 /// The whole fake: GitHub routes behind the guard, app-installation routes, `/_fake` control routes.
 pub(crate) fn router(fake: FakeGitHub) -> Router {
@@ -26,6 +26,7 @@ pub(crate) fn router(fake: FakeGitHub) -> Router {
             get(list_labels).post(create_label),
         )
         .merge(issues::routes())
+        .merge(pulls::routes())
         .method_not_allowed_fallback(not_found)
         .route_layer(from_fn_with_state(fake.clone(), guard::guard));
     let apps = Router::new()
@@ -37,6 +38,7 @@ pub(crate) fn router(fake: FakeGitHub) -> Router {
         .merge(github)
         .merge(apps)
         .merge(control::routes())
+        .merge(pulls::control_routes())
         .fallback(not_found)
         .layer(from_fn(reply::common_headers))
         .with_state(fake)

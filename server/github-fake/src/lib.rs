@@ -7,6 +7,7 @@ mod faults;
 mod guard;
 mod issues;
 mod json;
+mod pulls;
 mod reply;
 mod state;
 mod webhooks;
@@ -20,8 +21,8 @@ use serde_json::Value;
 
 use edits::Patch;
 pub use faults::Fault;
-pub use state::FakeIssue;
 use state::{BOT, Change, HUMAN, State, key};
+pub use state::{CommitStatus, FakeIssue, Pull};
 use webhooks::Target;
 
 /// A handle on a running fake GitHub; clones share the same server and state.

@@ -142,6 +142,44 @@ pub(crate) struct Repo {
     pub issues: BTreeMap<u64, Issue>,
     pub next_number: u64,
     pub created_at: Time,
+    /// Pull requests opened through the control routes, by number.
+    pub pulls: BTreeMap<u64, Pull>,
+    /// Commit statuses posted, oldest first.
+    pub statuses: Vec<CommitStatus>,
+}
+
+/// A pull request: its head commit and the files it changes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pull {
+    pub number: u64,
+    pub title: String,
+    pub head_sha: String,
+    #[serde(default = "main_branch")]
+    pub head_ref: String,
+    #[serde(default = "octocat")]
+    pub author: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+fn main_branch() -> String {
+    "feature".to_owned()
+}
+
+fn octocat() -> String {
+    HUMAN.to_owned()
+}
+
+/// A commit status as posted (`POST /repos/{owner}/{repo}/statuses/{sha}`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommitStatus {
+    pub sha: String,
+    pub state: String,
+    pub context: String,
+    pub description: Option<String>,
+    pub target_url: Option<String>,
 }
 
 impl Repo {
@@ -244,6 +282,8 @@ impl State {
             issues: BTreeMap::new(),
             next_number: 1,
             created_at: now(),
+            pulls: BTreeMap::new(),
+            statuses: Vec::new(),
         };
         self.repos.insert(key(full_name), repo);
     }

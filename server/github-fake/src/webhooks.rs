@@ -1,4 +1,4 @@
-//! Signed `issues` webhook deliveries to the app under test, the way GitHub's Hookshot sends them.
+//! Signed webhook deliveries (`issues`, `pull_request`) to the app under test, the way GitHub's Hookshot sends them.
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -25,12 +25,23 @@ pub(crate) async fn deliver(
     target: &Target,
     payload: &Value,
 ) -> Option<u16> {
+    deliver_event(http, target, "issues", payload).await
+}
+
+/// Sends one delivery of `event`; the receiver's HTTP status, or `None` when it could not be
+/// reached.
+pub(crate) async fn deliver_event(
+    http: &reqwest::Client,
+    target: &Target,
+    event: &str,
+    payload: &Value,
+) -> Option<u16> {
     let body = serde_json::to_vec(payload).unwrap_or_default();
     let sent = http
         .post(&target.url)
         .header("content-type", "application/json")
         .header("user-agent", "GitHub-Hookshot/fake")
-        .header("x-github-event", "issues")
+        .header("x-github-event", event)
         .header("x-github-delivery", uuid::Uuid::new_v4().to_string())
         .header("x-github-hook-id", "1")
         .header("x-github-hook-installation-target-type", "integration")

@@ -5,6 +5,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod breakout;
+mod change_github;
 mod change_reviews;
 mod deployments;
 mod fuzz;

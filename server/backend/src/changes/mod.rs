@@ -2,5 +2,6 @@
 //! the gate that records each reported change with its decision.
 
 pub mod gate;
+pub mod github;
 pub mod policy;
 pub mod records;

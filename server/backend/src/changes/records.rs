@@ -325,6 +325,19 @@ pub async fn review(
     Ok(after)
 }
 
+/// [`review`], then the commit status a change from a pull request now owes GitHub.
+pub async fn review_and_report(
+    state: &crate::AppState,
+    actor: &Actor,
+    id: i64,
+    outcome: ReviewOutcome,
+    comment: &str,
+) -> Result<change::Model, AppError> {
+    let row = review(&state.db, actor, id, outcome, comment).await?;
+    super::github::owe_status(&state.db, &row, &state.github.wake).await?;
+    Ok(row)
+}
+
 /// The audit trail's name for a change.
 pub fn subject(row: &change::Model) -> Subject<'_> {
     Subject {

@@ -43,6 +43,14 @@ pub struct Model {
     pub review_comment: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The GitHub repository (`owner/name`) of a change from a pull request.
+    pub repository: Option<String>,
+    /// The commit status the gate owes that repository: `pending`, `success` or `failure`.
+    pub status_wanted: Option<String>,
+    /// The last status posted.
+    pub status_posted: Option<String>,
+    /// True until `status_wanted` has been posted.
+    pub status_due: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

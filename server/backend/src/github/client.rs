@@ -119,7 +119,20 @@ pub fn classify(
     }
 }
 
-/// The calls the sync makes. Writes are never retried by the client itself.
+/// A commit status the change gate posts on a pull request's head commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitStatus {
+    /// `pending`, `success` or `failure`.
+    pub state: &'static str,
+    /// The change's page.
+    pub target_url: String,
+    /// At most 140 characters (GitHub's limit).
+    pub description: String,
+    /// The status's name, e.g. `postmortem/change-gate`.
+    pub context: &'static str,
+}
+
+/// The calls the sync and the change gate make. Writes are never retried by the client itself.
 #[async_trait]
 pub trait GitHubApi: Send + Sync {
     /// The login the credentials act as.
@@ -166,6 +179,19 @@ pub trait GitHubApi: Send + Sync {
     ) -> Result<(), GitHubError>;
     /// True when a merged pull request references the issue.
     async fn merged_pull_request(&self, repo: &Repo, number: i64) -> Result<bool, GitHubError>;
+    /// The paths a pull request changes (GitHub lists at most 3,000).
+    async fn pull_request_files(
+        &self,
+        repo: &Repo,
+        number: i64,
+    ) -> Result<Vec<String>, GitHubError>;
+    /// Posts a commit status on `sha`; posting the same state again changes nothing for people.
+    async fn create_commit_status(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> Result<(), GitHubError>;
     /// Issues labelled `label` changed since `since`, unless nothing changed since `etag`.
     async fn issues_changed(
         &self,

@@ -177,7 +177,7 @@ pub async fn receive(
                 true,
             ),
         },
-        (Ok(_), "deployment_status") => ("received", String::new(), false),
+        (Ok(_), "deployment_status" | "pull_request") => ("received", String::new(), false),
         (Ok(_), other) => ("ignored", format!("The {other} event is not used."), false),
     };
     let record = github_delivery::ActiveModel {
@@ -219,6 +219,13 @@ pub async fn receive(
         .unwrap_or_default();
     let (outcome, message) = if event == "deployment_status" {
         deployment_status(state, &payload).await?
+    } else if event == "pull_request" {
+        match super::connection::client_for(&connection, state.github.timeout) {
+            Ok(client) => {
+                crate::changes::github::pull_request_event(state, client.as_ref(), &payload).await?
+            }
+            Err(error) => ("failed", format!("No GitHub client: {error}")),
+        }
     } else if !APPLIED.contains(&action.as_str()) {
         ("ignored", format!("issues.{action} does not change items."))
     } else if connection.bot_login.as_deref() == Some(sender) {

@@ -13,7 +13,9 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::client::{GitHubApi, GitHubError, Listing, RemoteIssue, Repo, RepoAccess, classify};
+use super::client::{
+    CommitStatus, GitHubApi, GitHubError, Listing, RemoteIssue, Repo, RepoAccess, classify,
+};
 use shared::domain::github::IssueDraft;
 
 /// How the app signs in to GitHub.
@@ -424,6 +426,57 @@ impl GitHubApi for OctocrabClient {
         let path = format!("/repos/{repo}/issues/{number}/comments");
         self.send(Method::POST, &path, Some(&json!({ "body": body })), None)
             .await?;
+        Ok(())
+    }
+
+    async fn pull_request_files(
+        &self,
+        repo: &Repo,
+        number: i64,
+    ) -> Result<Vec<String>, GitHubError> {
+        let mut paths = Vec::new();
+        // 100 per page, and GitHub stops at 3,000 files.
+        for page in 1..=30 {
+            let entries: Vec<Value> = self
+                .send_json(
+                    Method::GET,
+                    &format!("/repos/{repo}/pulls/{number}/files?per_page=100&page={page}"),
+                    None,
+                )
+                .await?;
+            let full = entries.len() == 100;
+            paths.extend(
+                entries
+                    .iter()
+                    .filter_map(|e| e.get("filename").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+            if !full {
+                break;
+            }
+        }
+        Ok(paths)
+    }
+
+    async fn create_commit_status(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> Result<(), GitHubError> {
+        let body = json!({
+            "state": status.state,
+            "target_url": status.target_url,
+            "description": status.description.chars().take(140).collect::<String>(),
+            "context": status.context,
+        });
+        self.send(
+            Method::POST,
+            &format!("/repos/{repo}/statuses/{sha}"),
+            Some(&body),
+            None,
+        )
+        .await?;
         Ok(())
     }
 

@@ -79,6 +79,9 @@ pub async fn run(state: AppState) {
     let owner = format!("worker-{:016x}", rand::random::<u64>());
     let mut pacer: Option<(i64, Pacer)> = None;
     loop {
+        if let Err(error) = post_change_statuses(&state).await {
+            tracing::warn!(%error, "the change gate's commit statuses could not be posted");
+        }
         let outcome = run_once(&state, &owner, &mut pacer).await;
         if !matches!(outcome, Ok(Pass::Idle)) {
             // A job ran, at least in part: its item's sync state (shown on pages) may have changed.
@@ -102,6 +105,30 @@ pub async fn run(state: AppState) {
             }
         }
     }
+}
+
+/// Posts the commit statuses the change gate owes pull requests (see `changes::github`).
+pub async fn post_change_statuses(state: &AppState) -> Result<usize, AppError> {
+    if !crate::changes::github::any_due(&state.db).await? {
+        return Ok(0);
+    }
+    let Some(connection) = super::connection::load(&state.db).await? else {
+        return Ok(0);
+    };
+    let client = match super::connection::client_for(&connection, state.github.timeout) {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::warn!(%error, "no GitHub client for the change gate's statuses");
+            return Ok(0);
+        }
+    };
+    crate::changes::github::post_due(
+        &state.db,
+        client.as_ref(),
+        state.settings.public_base_url.as_str(),
+        Duration::from_millis(connection.write_pace_ms.max(0) as u64),
+    )
+    .await
 }
 
 /// Takes and runs one due job, if any. `pacer` keeps the pace across calls.
