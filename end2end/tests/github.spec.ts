@@ -188,7 +188,7 @@ test("a pull request waits for a review, and approving it flips its status on Gi
   await page.goto("/changes?review=pending");
   await page.getByTestId("change-row").filter({ hasText: title }).getByRole("link", { name: title }).click();
   await waitForHydration(page);
-  await expect(page.getByText("migrations/0007_invoices_index.sql")).toBeVisible();
+  await expect(page.getByText("migrations/0007_invoices_index.sql", { exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "#12" })).toBeVisible();
   const form = page.getByTestId("review-form");
   await form.getByLabel("Comment").fill("The index is built concurrently.");
