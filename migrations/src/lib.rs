@@ -18,6 +18,7 @@ mod m20261207_000013_action_item_service;
 mod m20261207_000014_changes;
 mod m20261207_000015_change_reviews;
 mod m20261207_000016_change_github_status;
+mod m20261207_000017_open_incidents_by_severity;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_changes::Migration),
             Box::new(m20261207_000015_change_reviews::Migration),
             Box::new(m20261207_000016_change_github_status::Migration),
+            Box::new(m20261207_000017_open_incidents_by_severity::Migration),
         ]
     }
 }

@@ -218,37 +218,61 @@ fn evaluate(input: &Value, draft: &ChangeDraft) -> Decided {
 /// decision's work however many there are.
 pub const INPUT_LIST_MAX: u64 = 50;
 
+/// The service's most severe open incidents, newest first within a severity, at most
+/// [`INPUT_LIST_MAX`]. One query per open status, each walking the status's incidents in
+/// (severity, opened) order and stopping at enough on this service, so the work is bounded by
+/// how many it needs, not by how many are open.
+async fn most_severe_open(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+) -> Result<Vec<incident::Model>, AppError> {
+    let mut found = Vec::new();
+    for status in IncidentStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != IncidentStatus::Resolved)
+    {
+        let on_service = Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(IncidentService)
+                .and_where(
+                    Expr::col((IncidentService, incident_service::Column::IncidentId))
+                        .equals((Incident, incident::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((IncidentService, incident_service::Column::ServiceId))
+                        .eq(service_id),
+                )
+                .to_owned(),
+        );
+        found.extend(
+            Incident::find()
+                .filter(incident::Column::Status.eq(status))
+                .filter(on_service)
+                .order_by_asc(incident::Column::Severity)
+                .order_by_desc(incident::Column::OpenedAt)
+                .limit(INPUT_LIST_MAX)
+                .all(db)
+                .await?,
+        );
+    }
+    found.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(b.opened_at.cmp(&a.opened_at))
+    });
+    found.truncate(INPUT_LIST_MAX as usize);
+    Ok(found)
+}
+
 /// What the policy reads: the change, and what the app knows about its service.
 pub async fn input_document(
     db: &impl ConnectionTrait,
     service: &service::Model,
     draft: &ChangeDraft,
 ) -> Result<Value, AppError> {
-    // From the few open incidents to their services, never from the service's whole history.
-    let open_statuses = IncidentStatus::ALL
-        .iter()
-        .copied()
-        .filter(|s| *s != IncidentStatus::Resolved);
-    let on_service = Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(IncidentService)
-            .and_where(
-                Expr::col((IncidentService, incident_service::Column::IncidentId))
-                    .equals((Incident, incident::Column::Id)),
-            )
-            .and_where(
-                Expr::col((IncidentService, incident_service::Column::ServiceId)).eq(service.id),
-            )
-            .to_owned(),
-    );
-    let open_incidents: Vec<Value> = Incident::find()
-        .filter(incident::Column::Status.is_in(open_statuses))
-        .filter(on_service)
-        .order_by_asc(incident::Column::Severity)
-        .order_by_desc(incident::Column::OpenedAt)
-        .limit(INPUT_LIST_MAX)
-        .all(db)
+    let open_incidents: Vec<Value> = most_severe_open(db, service.id)
         .await?
         .into_iter()
         .map(|i| json!({"id": i.id, "severity": i.severity, "title": i.title}))
