@@ -26,6 +26,36 @@ use shared::wire::deployments::{
     DeploymentLinks, DeploymentListRow, DeploymentQuery, DeploymentRow,
 };
 
+/// The incidents each of these deployments caused (links not dismissed), as (id, title), by
+/// deployment.
+pub async fn incidents_caused(
+    db: &impl ConnectionTrait,
+    deployments: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<(i64, String)>>, AppError> {
+    let links = IncidentDeployment::find()
+        .filter(incident_deployment::Column::DeploymentId.is_in(deployments))
+        .filter(incident_deployment::Column::DismissedBy.is_null())
+        .all(db)
+        .await?;
+    let titles: HashMap<i64, String> = Incident::find()
+        .filter(incident::Column::Id.is_in(links.iter().map(|l| l.incident_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.title))
+        .collect();
+    let mut caused: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for link in links {
+        if let Some(title) = titles.get(&link.incident_id) {
+            caused
+                .entry(link.deployment_id)
+                .or_default()
+                .push((link.incident_id, title.clone()));
+        }
+    }
+    Ok(caused)
+}
+
 /// How far before impact started the incident page offers deployments to link by hand.
 const CANDIDATE_HOURS: i64 = 48;
 
@@ -428,29 +458,14 @@ pub async fn list(
         .limit(500)
         .all(db)
         .await?;
-    let links = IncidentDeployment::find()
-        .filter(incident_deployment::Column::DeploymentId.is_in(rows.iter().map(|d| d.id)))
-        .filter(incident_deployment::Column::DismissedBy.is_null())
-        .all(db)
-        .await?;
-    let titles: HashMap<i64, String> = Incident::find()
-        .filter(incident::Column::Id.is_in(links.iter().map(|l| l.incident_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.title))
-        .collect();
+    let mut caused = incidents_caused(db, rows.iter().map(|d| d.id)).await?;
     let names = service_names(db, rows.iter().map(|d| d.service_id)).await?;
     Ok(rows
         .into_iter()
         .map(|d| DeploymentListRow {
             id: d.id,
             service: names.get(&d.service_id).cloned().unwrap_or_default(),
-            incidents: links
-                .iter()
-                .filter(|l| l.deployment_id == d.id)
-                .filter_map(|l| Some((l.incident_id, titles.get(&l.incident_id)?.clone())))
-                .collect(),
+            incidents: caused.remove(&d.id).unwrap_or_default(),
             version: d.version,
             environment: d.environment,
             status: d.status,

@@ -15,8 +15,6 @@ use crate::AppError;
 use crate::audit::{self, Actor, Subject};
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
-use crate::entities::incident::{self, Entity as Incident};
-use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
 use crate::entities::service::{self, Entity as Service};
 use shared::domain::audit::AuditAction;
 use shared::domain::change::{
@@ -217,30 +215,11 @@ async fn deployments_of(
         .limit(20)
         .all(db)
         .await?;
-    let links = IncidentDeployment::find()
-        .filter(incident_deployment::Column::DeploymentId.is_in(found.iter().map(|d| d.id)))
-        .filter(incident_deployment::Column::DismissedBy.is_null())
-        .all(db)
-        .await?;
-    let titles: HashMap<i64, String> = Incident::find()
-        .filter(incident::Column::Id.is_in(links.iter().map(|l| l.incident_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.title))
-        .collect();
+    let mut caused = crate::deployments::incidents_caused(db, found.iter().map(|d| d.id)).await?;
     Ok(found
         .into_iter()
         .map(|d| ChangeDeployment {
-            incidents: links
-                .iter()
-                .filter(|l| l.deployment_id == d.id)
-                .filter_map(|l| {
-                    titles
-                        .get(&l.incident_id)
-                        .map(|t| (l.incident_id, t.clone()))
-                })
-                .collect(),
+            incidents: caused.remove(&d.id).unwrap_or_default(),
             id: d.id,
             version: d.version,
             status: d.status,
