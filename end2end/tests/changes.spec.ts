@@ -21,7 +21,7 @@ test("a pipeline's migration waits in the review queue until a problem manager a
   // A service of its own: other tests open incidents on the demo's services, which would deny.
   const memberContext = await browser.newContext({ baseURL, storageState: storageFor("member") });
   const member = await memberContext.newPage();
-  const service = unique("Ledger API");
+  const service = unique("Reconciler API");
   const slug = slugOf(service);
   const created = await member.request.post("/api/services/create", {
     form: { "service[name]": service, "service[slug]": slug },
@@ -32,7 +32,7 @@ test("a pipeline's migration waits in the review queue until a problem manager a
   // The member creates a token for this service's pipeline only.
   await member.goto("/account");
   await waitForHydration(member);
-  await member.getByLabel("Token name").fill(unique("ledger CI"));
+  await member.getByLabel("Token name").fill(unique("reconciler CI"));
   await member.getByLabel("May").selectOption({ label: "Report changes and deployments only" });
   await member.getByLabel("For (pipeline tokens)").selectOption({ label: service });
   await member.getByRole("button", { name: "Create token" }).click();
@@ -42,12 +42,12 @@ test("a pipeline's migration waits in the review queue until a problem manager a
 
   // The pipeline reports a migration: the gate asks for a review.
   const pipeline = await request.newContext({ baseURL });
-  const title = unique("Add an index on ledger entries");
+  const title = unique("Add an index on reconciliations");
   const answer = await report(pipeline, secret, {
     service: slug,
     commit: randomSha(),
     title,
-    paths: ["migrations/0042_ledger_index.sql"],
+    paths: ["migrations/0042_reconciliations_index.sql"],
     checks: [
       { name: "unit tests", status: "success" },
       { name: "security scan", status: "passed" },

@@ -157,7 +157,7 @@ test("an item files its issue with its own service, and moving it moves the issu
 
 test("a pull request waits for a review, and approving it flips its status on GitHub", async ({ page }) => {
   // A service of its own, so no incident another test opens decides its changes.
-  const name = unique("Billing API");
+  const name = unique("Invoicer API");
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   const repo = `acme/${slug}`;
   await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo } });
