@@ -41,11 +41,14 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(ListTokens)?;
     let tokens = backend::auth::tokens::list_for_user(&state.db, user.id).await?;
-    let names = backend::services::names(&state.db).await?;
+    let services =
+        backend::services::by_id(&state.db, tokens.iter().filter_map(|t| t.service_id)).await?;
     Ok(tokens
         .into_iter()
         .map(|row| {
-            let service = row.service_id.and_then(|id| names.get(&id).cloned());
+            let service = row
+                .service_id
+                .and_then(|id| services.get(&id).map(|s| s.name.clone()));
             to_view(row, service)
         })
         .collect())

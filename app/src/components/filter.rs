@@ -1,6 +1,6 @@
 //! A list page's filter, read from the address in one way: each query parameter fills the
 //! filter's field of the same name (the last value when repeated), missing ones keep their
-//! defaults, and parameters the filter does not know are ignored.
+//! defaults, and parameters the filter does not know are ignored; and the options of its selects.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,6 +22,17 @@ pub fn use_filter<T: DeserializeOwned + Default>() -> impl Fn() -> T + Copy + Se
 {
     let params = use_query_map();
     move || params.with(filter_from)
+}
+
+/// One `<option>` of a filter's `<select>`, chosen when it is the filter's `current` value.
+pub fn select_option<V: Into<String>, L: Into<String>>(
+    value: V,
+    label: L,
+    current: &str,
+) -> impl IntoView + use<V, L> {
+    let value = value.into();
+    let selected = value == current;
+    view! { <option value=value selected=selected>{label.into()}</option> }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub use enhance::FormEnhancer;
 pub use errors::{ErrorNotice, ErrorsView};
 pub use escape::{PageTitle, textarea_html, web_address};
 pub use field::{Field, FieldKind, field_message, form_notice};
-pub use filter::use_filter;
+pub use filter::{select_option, use_filter};
 pub use loaded::Loaded;
 pub use resource::{Json, JsonText, blocking_resource, resource};
 pub use sync::{SyncBadgeView, SyncNowButton};

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::select_option;
+
 use crate::api::changes::{ChangeQuery, ChangeRow, PERIODS, list_changes};
 use crate::api::services::list_services;
 use crate::components::{DataTable, Loaded, PageTitle, resource, use_filter};
@@ -59,38 +61,35 @@ pub fn ChangesPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: ChangeQuery, services: Vec<(String, String)>) -> impl IntoView {
-    let option = |value: &str, label: String, current: &str| {
-        view! { <option value=value.to_owned() selected=value == current>{label}</option> }
-    };
     view! {
         <form method="get" action="/changes" class="toolbar filters" role="search" aria-label="Filter changes">
             {(query.review == "pending").then(|| view! { <input type="hidden" name="review" value="pending" /> })}
             <label>
                 "Service "
                 <select name="service">
-                    {option("", "Any".into(), &query.service)}
-                    {services.iter().map(|(slug, name)| option(slug, name.clone(), &query.service)).collect_view()}
+                    {select_option("", "Any", &query.service)}
+                    {services.iter().map(|(slug, name)| select_option(slug, name.clone(), &query.service)).collect_view()}
                 </select>
             </label>
             <label>
                 "Decision "
                 <select name="decision">
-                    {option("", "Any".into(), &query.decision)}
-                    {Decision::ALL.iter().map(|d| option(d.as_str(), d.label().into(), &query.decision)).collect_view()}
+                    {select_option("", "Any", &query.decision)}
+                    {Decision::ALL.iter().map(|d| select_option(d.as_str(), d.label(), &query.decision)).collect_view()}
                 </select>
             </label>
             <label>
                 "Kind "
                 <select name="kind">
-                    {option("", "Any".into(), &query.kind)}
-                    {ChangeKind::ALL.iter().map(|k| option(k.as_str(), k.label().into(), &query.kind)).collect_view()}
+                    {select_option("", "Any", &query.kind)}
+                    {ChangeKind::ALL.iter().map(|k| select_option(k.as_str(), k.label(), &query.kind)).collect_view()}
                 </select>
             </label>
             <label>
                 "Period "
                 <select name="period">
-                    {option("", "All time".into(), &query.period)}
-                    {PERIODS.iter().map(|(key, label, _)| option(key, (*label).into(), &query.period)).collect_view()}
+                    {select_option("", "All time", &query.period)}
+                    {PERIODS.iter().map(|(key, label, _)| select_option(*key, *label, &query.period)).collect_view()}
                 </select>
             </label>
             <button type="submit" class="button">"Apply"</button>

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::select_option;
+
 use crate::components::PageTitle;
 use crate::components::{resource, use_filter};
 
@@ -55,10 +57,6 @@ fn Filters(
     services: Vec<FilterOption>,
     teams: Vec<FilterOption>,
 ) -> impl IntoView {
-    let option = |value: String, label: String, current: &str| {
-        let selected = value == current;
-        view! { <option value=value selected=selected>{label}</option> }
-    };
     let range = if query.range.is_empty() {
         "30".to_owned()
     } else {
@@ -70,7 +68,7 @@ fn Filters(
                 "Period "
                 <select name="range">
                     {[("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom")]
-                        .map(|(v, l)| option(v.into(), l.into(), &range))
+                        .map(|(v, l)| select_option(v, l, &range))
                         .collect_view()}
                 </select>
             </label>
@@ -79,22 +77,22 @@ fn Filters(
             <label>
                 "Service "
                 <select name="service">
-                    {option(String::new(), "Any".into(), &query.service)}
-                    {services.into_iter().map(|s| option(s.value, s.label, &query.service)).collect_view()}
+                    {select_option(String::new(), "Any", &query.service)}
+                    {services.into_iter().map(|s| select_option(s.value, s.label, &query.service)).collect_view()}
                 </select>
             </label>
             <label>
                 "Severity "
                 <select name="severity">
-                    {option(String::new(), "Any".into(), &query.severity)}
-                    {Severity::ALL.into_iter().map(|s| option(s.as_str().into(), s.as_str().into(), &query.severity)).collect_view()}
+                    {select_option(String::new(), "Any", &query.severity)}
+                    {Severity::ALL.into_iter().map(|s| select_option(s.as_str(), s.as_str(), &query.severity)).collect_view()}
                 </select>
             </label>
             <label>
                 "Team "
                 <select name="team">
-                    {option(String::new(), "Any".into(), &query.team)}
-                    {teams.into_iter().map(|t| option(t.value, t.label, &query.team)).collect_view()}
+                    {select_option(String::new(), "Any", &query.team)}
+                    {teams.into_iter().map(|t| select_option(t.value, t.label, &query.team)).collect_view()}
                 </select>
             </label>
             <button type="submit" class="button">"Apply"</button>

@@ -5,6 +5,8 @@ use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::components::select_option;
+
 use crate::components::PageTitle;
 use crate::components::{resource, use_filter};
 
@@ -56,9 +58,6 @@ pub fn IncidentsPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: IncidentQuery, services: Vec<(String, String)>) -> impl IntoView {
-    let option = |value: &str, label: String, current: &str| {
-        view! { <option value=value.to_owned() selected=value == current>{label}</option> }
-    };
     view! {
         <form method="get" action="/incidents" class="toolbar filters" role="search" aria-label="Filter incidents">
             {(!query.team.is_empty()).then(|| view! {
@@ -77,23 +76,23 @@ fn Filters(query: IncidentQuery, services: Vec<(String, String)>) -> impl IntoVi
             <label>
                 "Service "
                 <select name="service">
-                    {option("", "Any".into(), &query.service)}
-                    {services.iter().map(|(slug, name)| option(slug, name.clone(), &query.service)).collect_view()}
+                    {select_option("", "Any", &query.service)}
+                    {services.iter().map(|(slug, name)| select_option(slug, name.clone(), &query.service)).collect_view()}
                 </select>
             </label>
             <label>
                 "Severity "
                 <select name="severity">
-                    {option("", "Any".into(), &query.severity)}
-                    {Severity::ALL.into_iter().map(|s| option(s.as_str(), s.to_string(), &query.severity)).collect_view()}
+                    {select_option("", "Any", &query.severity)}
+                    {Severity::ALL.into_iter().map(|s| select_option(s.as_str(), s.to_string(), &query.severity)).collect_view()}
                 </select>
             </label>
             <label>
                 "Status "
                 <select name="status">
-                    {option("", "Any".into(), &query.status)}
-                    {option("open", "Open".into(), &query.status)}
-                    {IncidentStatus::ALL.into_iter().map(|s| option(s.as_str(), s.label().into(), &query.status)).collect_view()}
+                    {select_option("", "Any", &query.status)}
+                    {select_option("open", "Open", &query.status)}
+                    {IncidentStatus::ALL.into_iter().map(|s| select_option(s.as_str(), s.label(), &query.status)).collect_view()}
                 </select>
             </label>
             <label>"From " <input type="date" name="from" value=query.from.clone() /></label>
@@ -101,9 +100,9 @@ fn Filters(query: IncidentQuery, services: Vec<(String, String)>) -> impl IntoVi
             <label>
                 "Sort "
                 <select name="sort">
-                    {option("newest", "Newest first".into(), &query.sort)}
-                    {option("oldest", "Oldest first".into(), &query.sort)}
-                    {option("severity", "Most severe first".into(), &query.sort)}
+                    {select_option("newest", "Newest first", &query.sort)}
+                    {select_option("oldest", "Oldest first", &query.sort)}
+                    {select_option("severity", "Most severe first", &query.sort)}
                 </select>
             </label>
             <label class="check">

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::select_option;
+
 use crate::components::PageTitle;
 use crate::components::{resource, use_filter};
 
@@ -74,39 +76,35 @@ fn Queue(
 
 #[component]
 fn Filters(filter: QueueFilter, services: Vec<Named>, coordinators: Vec<Named>) -> impl IntoView {
-    let option = |value: String, label: String, current: &str| {
-        let selected = value == current;
-        view! { <option value=value selected=selected>{label}</option> }
-    };
     view! {
         <form method="get" action="/problems" class="toolbar filters" role="search" aria-label="Filter problems">
             <label>
                 "State "
                 <select name="state" id="filter-state">
-                    {option(String::new(), "Open".into(), &filter.state)}
-                    {option("all".into(), "All".into(), &filter.state)}
-                    {ProblemState::ALL.iter().map(|s| option(s.as_str().into(), s.label().into(), &filter.state)).collect_view()}
+                    {select_option(String::new(), "Open", &filter.state)}
+                    {select_option("all", "All", &filter.state)}
+                    {ProblemState::ALL.iter().map(|s| select_option(s.as_str(), s.label(), &filter.state)).collect_view()}
                 </select>
             </label>
             <label>
                 "Service "
                 <select name="service">
-                    {option(String::new(), "Any".into(), &filter.service)}
-                    {services.into_iter().map(|s| option(s.id.to_string(), s.name, &filter.service)).collect_view()}
+                    {select_option(String::new(), "Any", &filter.service)}
+                    {services.into_iter().map(|s| select_option(s.id.to_string(), s.name, &filter.service)).collect_view()}
                 </select>
             </label>
             <label>
                 "Coordinator "
                 <select name="coordinator">
-                    {option(String::new(), "Anyone".into(), &filter.coordinator)}
-                    {coordinators.into_iter().map(|c| option(c.id.to_string(), c.name, &filter.coordinator)).collect_view()}
+                    {select_option(String::new(), "Anyone", &filter.coordinator)}
+                    {coordinators.into_iter().map(|c| select_option(c.id.to_string(), c.name, &filter.coordinator)).collect_view()}
                 </select>
             </label>
             <label>
                 "Priority "
                 <select name="priority">
-                    {option(String::new(), "Any".into(), &filter.priority)}
-                    {(1..=5).map(|p| option(p.to_string(), format!("P{p}"), &filter.priority)).collect_view()}
+                    {select_option(String::new(), "Any", &filter.priority)}
+                    {(1..=5).map(|p| select_option(p.to_string(), format!("P{p}"), &filter.priority)).collect_view()}
                 </select>
             </label>
             <button type="submit" class="button">"Filter"</button>

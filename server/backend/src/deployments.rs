@@ -271,14 +271,17 @@ pub async fn for_incident(
         .limit(50)
         .all(db)
         .await?;
-    let names = service_names(db, nearby.iter().map(|d| d.service_id)).await?;
+    let services = crate::services::by_id(db, nearby.iter().map(|d| d.service_id)).await?;
     let mut linked = Vec::new();
     let mut candidates = Vec::new();
     for d in nearby {
         let link = links.iter().find(|l| l.deployment_id == d.id);
         let row = DeploymentRow {
             id: d.id,
-            service: names.get(&d.service_id).cloned().unwrap_or_default(),
+            service: services
+                .get(&d.service_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             version: d.version,
             environment: d.environment,
             status: d.status,
@@ -297,19 +300,6 @@ pub async fn for_incident(
 }
 
 /// Service names by id.
-async fn service_names(
-    db: &impl ConnectionTrait,
-    ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, String>, AppError> {
-    Ok(Service::find()
-        .filter(service::Column::Id.is_in(ids.collect::<Vec<_>>()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect())
-}
-
 /// A person links (or, with `linked` false, unlinks) a deployment and an incident; the history
 /// and audit trail say so.
 pub async fn set_link(
@@ -459,12 +449,15 @@ pub async fn list(
         .all(db)
         .await?;
     let mut caused = incidents_caused(db, rows.iter().map(|d| d.id)).await?;
-    let names = service_names(db, rows.iter().map(|d| d.service_id)).await?;
+    let services = crate::services::by_id(db, rows.iter().map(|d| d.service_id)).await?;
     Ok(rows
         .into_iter()
         .map(|d| DeploymentListRow {
             id: d.id,
-            service: names.get(&d.service_id).cloned().unwrap_or_default(),
+            service: services
+                .get(&d.service_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             incidents: caused.remove(&d.id).unwrap_or_default(),
             version: d.version,
             environment: d.environment,

@@ -42,15 +42,21 @@ pub async fn find_by_slug(
         .ok_or(AppError::NotFound("Service"))
 }
 
-/// Every service's name by its id, archived ones included.
-pub async fn names(
+/// The services with these ids, by id (archived ones included): the one lookup behind every
+/// list that names the services of its rows.
+pub async fn by_id(
     db: &impl ConnectionTrait,
-) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, service::Model>, AppError> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
     Ok(Service::find()
+        .filter(service::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.name))
+        .map(|s| (s.id, s))
         .collect())
 }
 

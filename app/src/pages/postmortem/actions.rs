@@ -7,6 +7,8 @@
 use crate::components::textarea_html;
 use leptos::prelude::*;
 
+use crate::components::select_option;
+
 use crate::components::marks::Mark;
 
 use super::items::{conflict_notice, edit, editor, hidden, remove_form, save_buttons};
@@ -105,27 +107,23 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
     } else {
         format!("action-{id}")
     };
-    let option = |value: String, label: String, current: &str| {
-        let selected = value == current;
-        view! { <option value=value selected=selected>{label}</option> }
-    };
     let kinds = ActionKind::ALL
         .iter()
-        .map(|k| option(k.as_str().into(), k.label().into(), &f.kind))
+        .map(|k| select_option(k.as_str(), k.label(), &f.kind))
         .collect_view();
     let owners = view
         .users
         .iter()
-        .map(|u| option(u.id.to_string(), u.name.clone(), &f.owner))
+        .map(|u| select_option(u.id.to_string(), u.name.clone(), &f.owner))
         .collect_view();
     let priorities = ActionPriority::ALL
         .iter()
-        .map(|k| option(k.as_str().into(), k.label().into(), &f.priority))
+        .map(|k| select_option(k.as_str(), k.label(), &f.priority))
         .collect_view();
     let factors = view
         .factors
         .iter()
-        .map(|x| option(x.id.to_string(), x.title.clone(), &f.factor))
+        .map(|x| select_option(x.id.to_string(), x.title.clone(), &f.factor))
         .collect_view();
     let services = view
         .services
@@ -137,12 +135,12 @@ fn action_form(view: &PostmortemView, existing: Option<&ActionView>) -> impl Int
                 (n, Some(r)) => format!("{} · {r} · affected in {n}", s.name),
                 (n, None) => format!("{} · no repository · affected in {n}", s.name),
             };
-            option(s.id.to_string(), label, &f.service)
+            select_option(s.id.to_string(), label, &f.service)
         })
         .collect_view();
     let statuses = ActionStatus::ALL
         .iter()
-        .map(|k| option(k.as_str().into(), k.label().into(), &f.status))
+        .map(|k| select_option(k.as_str(), k.label(), &f.status))
         .collect_view();
     view! {
         <form {..Mark::MeetingForm.on()} method="post" action="/api/postmortems/actions/save" class="form item-editor" data-testid="action-editor">

@@ -2,12 +2,10 @@
 //! with its evidence and what followed it (deployments of its commit and their incidents), and a
 //! person's review, which decides a change the gate sent to review.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use super::gate::reasons_of;
@@ -15,7 +13,7 @@ use crate::AppError;
 use crate::audit::{self, Actor, Subject};
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
-use crate::entities::service::{self, Entity as Service};
+use crate::entities::service::Entity as Service;
 use shared::domain::audit::AuditAction;
 use shared::domain::change::{
     ChangeKind, Decision, ReviewOutcome, awaits_review, effective_decision,
@@ -36,11 +34,12 @@ pub async fn list(
 ) -> Result<Vec<ChangeRow>, AppError> {
     let mut select = Change::find();
     if !query.service.trim().is_empty() {
-        let found = Service::find()
-            .filter(service::Column::Slug.eq(query.service.trim()))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::field("service", "No service has this slug."))?;
+        let found = match crate::services::find_by_slug(db, query.service.trim()).await {
+            Err(AppError::NotFound(_)) => {
+                Err(AppError::field("service", "No service has this slug."))
+            }
+            found => found,
+        }?;
         select = select.filter(change::Column::ServiceId.eq(found.id));
     }
     if !query.kind.is_empty() {
@@ -77,12 +76,15 @@ pub async fn list(
         .limit(LIST_LIMIT)
         .all(db)
         .await?;
-    let services = service_names(db, rows.iter().map(|r| r.service_id)).await?;
+    let services = crate::services::by_id(db, rows.iter().map(|r| r.service_id)).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let reasons = reasons_of(&row);
-            let (name, slug) = services.get(&row.service_id).cloned().unwrap_or_default();
+            let (name, slug) = services
+                .get(&row.service_id)
+                .map(|s| (s.name.clone(), s.slug.clone()))
+                .unwrap_or_default();
             ChangeRow {
                 id: row.id,
                 service: name,
@@ -132,22 +134,6 @@ fn decided_as(decision: Decision) -> Condition {
             .add(change::Column::Decision.eq(Decision::Deny))
             .add(reviewed_to(ReviewOutcome::Rejected)),
     }
-}
-
-async fn service_names(
-    db: &impl ConnectionTrait,
-    ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, (String, String)>, AppError> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(Service::find()
-        .filter(service::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, (s.name, s.slug)))
-        .collect())
 }
 
 /// One change as its page shows it.
