@@ -14,8 +14,9 @@ use crate::pages::{
 };
 use crate::pages::{
     ActionItemsPage, BacklogPage, ChangePage, ChangesPage, DashboardPage, DeploymentsPage,
-    GithubPage, IntegrationsPage, NewPostmortemPage, NewProblemPage, PostmortemPage,
-    PostmortemsPage, PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
+    GithubPage, GuardrailsPage, IntegrationsPage, NewGuardrailPage, NewPostmortemPage,
+    NewProblemPage, PolicyPage, PolicyVersionPage, PostmortemPage, PostmortemsPage,
+    PrintPostmortemPage, ProblemPage, ProblemsPage, TemplatesPage,
 };
 use shared::domain::Permission;
 
@@ -182,6 +183,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/deployments") view=DeploymentsPage ssr=SsrMode::Async />
                         <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
                         <Route path=path!("/changes/:id") view=ChangePage ssr=SsrMode::Async />
+                        <Route path=path!("/policy") view=PolicyPage ssr=SsrMode::Async />
+                        <Route path=path!("/policy/:id") view=PolicyVersionPage ssr=SsrMode::Async />
+                        <Route path=path!("/guardrails") view=GuardrailsPage ssr=SsrMode::Async />
+                        <Route path=path!("/guardrails/new") view=NewGuardrailPage ssr=SsrMode::Async />
                         <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/incidents/new")

@@ -4,6 +4,7 @@
 // in the open page, and on the pipeline-test backlog; an item of a postmortem on several services
 // files its issue with the most affected one, and moving it to another service moves its issue;
 // a pull request gated by the change gate, whose commit status flips when a reviewer approves it;
+// a guardrail added from a contributing factor holding such a pull request for review;
 // and the backlog journey whole, from people's GitHub logins to disconnecting (last: it disconnects).
 import { type Page, expect } from "@playwright/test";
 import { DEMO, startPostmortem, storageFor, unique, waitForHydration, test } from "./helpers";
@@ -198,6 +199,92 @@ test("a pull request waits for a review, and approving it flips its status on Gi
   // The status on GitHub flips, and links back to the change.
   await expect.poll(async () => (await newest())?.state, { timeout: 15_000 }).toBe("success");
   expect((await newest()).target_url).toMatch(/\/changes\/\d+$/);
+});
+
+test("a guardrail added from a contributing factor holds a pull request for review, and approving it flips its status", async ({ page }) => {
+  test.slow();
+  // A service of its own on the fake, and a postmortem of an incident on it.
+  const name = unique("Ledger sink");
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const repo = `acme/${slug}`;
+  await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo } });
+  const created = await page.request.post("/api/services/create", {
+    form: { "service[name]": name, "service[slug]": slug, "service[repository]": repo },
+    headers: { Accept: "application/json" },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  // A SEV4 (which holds no change by itself) and its postmortem.
+  const declared = await page.request.post("/api/incidents/declare", {
+    form: { "incident[title]": unique("Seed data wiped"), "incident[severity]": "SEV4", "incident[services]": slug, "incident[commander]": "", "incident[summary]": "" },
+    headers: { Accept: "application/json" },
+  });
+  expect(declared.status(), await declared.text()).toBe(200);
+  const started = await page.request.post("/api/postmortems/start", {
+    form: { incidents: String((await declared.json()).id) },
+    headers: { Accept: "application/json" },
+  });
+  expect(started.status(), await started.text()).toBe(200);
+  const pm: number = await started.json();
+
+  // The team writes down what contributed, and the problem manager turns it into a guardrail.
+  await page.goto(`/postmortems/${pm}`);
+  await waitForHydration(page);
+  await page.getByTestId("step-factors").click();
+  await page.getByText("Add a contributing factor").click();
+  const adding = page.getByTestId("factor-editor").first();
+  await adding.getByLabel("Factor", { exact: true }).fill("Seed scripts run against production");
+  await adding.getByRole("button", { name: "Add factor" }).click();
+  const card = page.getByTestId("factor-card").filter({ hasText: "Seed scripts run against production" });
+  await card.getByRole("link", { name: "Add a guardrail" }).click();
+  await expect(page.getByRole("heading", { name: "Add a guardrail" })).toBeVisible();
+  await expect(page.getByTestId("guardrail-source")).toContainText("Seed scripts run against production");
+  await waitForHydration(page);
+  const form = page.getByTestId("guardrail-form");
+  await expect(form.getByLabel("Service it guards")).toHaveValue(slug);
+  await form.getByLabel("What it asks for").selectOption({ label: "Changes to a path need review" });
+  // Nothing named: refused beside the field.
+  await form.getByRole("button", { name: "Add guardrail" }).click();
+  await expect(page.locator('.field-error[data-field="parameter"]')).toContainText("Name the path");
+  await form.getByLabel("Parameter").fill("db/seeds/**");
+  await form.getByRole("button", { name: "Add guardrail" }).click();
+  await expect(page).toHaveURL(/\/guardrails/);
+  const guardrail = page.getByTestId("guardrail").filter({ hasText: `Changes to db/seeds/ on ${slug} need review` });
+  await expect(guardrail).toBeVisible();
+  await expect(guardrail.getByRole("link", { name: `Postmortem #${pm}` })).toBeVisible();
+
+  // A pull request touching the seeds: the gate holds it and cites the postmortem.
+  const sha = `${Date.now().toString(16)}def`;
+  const title = unique("Refresh the demo seeds");
+  const opened = await page.request.post(`${fake}/_fake/repos/${repo}/pulls`, {
+    data: { number: 31, title, head_sha: sha, files: ["db/seeds/customers.rb", "README.md"] },
+  });
+  expect((await opened.json()).webhook_status).toBe(200);
+  const newest = async () => {
+    const answer = await page.request.get(`${fake}/repos/${repo}/commits/${sha}/statuses`, { headers: { Authorization: "token test-token" } });
+    const statuses: { state: string }[] = await answer.json();
+    return statuses[0];
+  };
+  await expect.poll(async () => (await newest())?.state, { timeout: 15_000 }).toBe("pending");
+  await page.goto("/changes?review=pending");
+  await page.getByTestId("change-row").filter({ hasText: title }).getByRole("link", { name: title }).click();
+  await waitForHydration(page);
+  const reasons = page.getByTestId("change-reasons");
+  await expect(reasons).toContainText("guardrail");
+  await expect(reasons).toContainText("db/seeds/customers.rb");
+  await expect(reasons.getByRole("link", { name: `/postmortems/${pm}` })).toBeVisible();
+  const review = page.getByTestId("review-form");
+  await review.getByLabel("Comment").fill("Seeds only touch the demo tenant.");
+  await review.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("change-review")).toContainText("Approved");
+  await expect.poll(async () => (await newest())?.state, { timeout: 15_000 }).toBe("success");
+
+  // Retired by hand, with a reason, it stops holding changes.
+  await page.goto("/guardrails");
+  await waitForHydration(page);
+  const active = page.getByTestId("guardrail").filter({ hasText: `Changes to db/seeds/ on ${slug} need review` });
+  await active.getByLabel("Why it is no longer needed").fill("Seeds moved to a fixture service.");
+  await active.getByRole("button", { name: "Retire" }).click();
+  await expect(page.getByTestId("retired-guardrail").filter({ hasText: slug })).toContainText("Seeds moved to a fixture service.");
 });
 
 test("the backlog journey: logins, assigned issues in the right repositories, a failure retried, verification, disconnecting", async ({ page, browser, baseURL }) => {

@@ -19,6 +19,7 @@ mod m20261207_000014_changes;
 mod m20261207_000015_change_reviews;
 mod m20261207_000016_change_github_status;
 mod m20261207_000017_open_incidents_by_severity;
+mod m20261207_000018_policies_and_guardrails;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_change_reviews::Migration),
             Box::new(m20261207_000016_change_github_status::Migration),
             Box::new(m20261207_000017_open_incidents_by_severity::Migration),
+            Box::new(m20261207_000018_policies_and_guardrails::Migration),
         ]
     }
 }

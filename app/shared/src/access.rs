@@ -379,6 +379,50 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
         "/api/changes/review",
         Access::Requires(Permission::ApproveChanges),
     ),
+    (
+        "/api/policy/page",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/policy/version",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/policy/save",
+        Access::Requires(Permission::ManagePolicies),
+    ),
+    (
+        "/api/policy/activate",
+        Access::Requires(Permission::ManagePolicies),
+    ),
+    (
+        "/api/policy/backtest",
+        Access::Requires(Permission::ManagePolicies),
+    ),
+    (
+        "/api/guardrails/list",
+        Access::Requires(Permission::ViewRecords),
+    ),
+    (
+        "/api/guardrails/start",
+        Access::Requires(Permission::ManageGuardrails),
+    ),
+    (
+        "/api/guardrails/add",
+        Access::Requires(Permission::ManageGuardrails),
+    ),
+    (
+        "/api/guardrails/retire",
+        Access::Requires(Permission::ManageGuardrails),
+    ),
+    (
+        "/api/freezes/add",
+        Access::Requires(Permission::ManageGuardrails),
+    ),
+    (
+        "/api/freezes/end",
+        Access::Requires(Permission::ManageGuardrails),
+    ),
 ];
 
 /// The access an endpoint needs, or `None` for a path that is not a known endpoint.

@@ -23,6 +23,7 @@ pub async fn get_postmortem(id: i64) -> Result<PostmortemView, ApiError> {
     let mut view = backend::postmortems::view(&state, id).await?;
     view.can_edit = user.can(shared::domain::Permission::EditPostmortems);
     view.can_promote = user.can(shared::domain::Permission::TriageProblems);
+    view.can_guard = user.can(shared::domain::Permission::ManageGuardrails);
     view.reading_author = view.author_id == Some(user.id);
     Ok(view)
 }

@@ -35,7 +35,7 @@ pub fn AuditPage() -> impl IntoView {
         <form method="get" action="/admin/audit" class="toolbar" role="search">
             <label for="audit-type">"Record"</label>
             <select id="audit-type" name="type">
-                {[("", "Any"), ("service", "Services"), ("change", "Changes"), ("user", "Users"), ("api_token", "API tokens")]
+                {[("", "Any"), ("service", "Services"), ("change", "Changes"), ("change_policy", "Change policy"), ("guardrail", "Guardrails"), ("freeze_window", "Freeze windows"), ("user", "Users"), ("api_token", "API tokens")]
                     .into_iter()
                     .map(|(value, label)| {
                         view! { <option value=value selected=entity_type == value>{label}</option> }

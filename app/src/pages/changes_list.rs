@@ -40,6 +40,8 @@ pub fn ChangesPage() -> impl IntoView {
                 <p class="lede">{lede}</p>
             </div>
             <div class="actions">
+                <a class="button" href="/policy">"Policy"</a>
+                <a class="button" href="/guardrails">"Guardrails"</a>
                 {if queue {
                     view! { <a class="button" href="/changes">"All changes"</a> }.into_any()
                 } else {

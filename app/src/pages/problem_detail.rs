@@ -16,7 +16,8 @@ use crate::api::problems::{
     RetireKnownError, SaveWorkaround, TransitionProblem, UnlinkIncident, UpdateProblem,
     get_problem,
 };
-use crate::components::{ErrorNotice, Field, FieldKind, field_message, form_notice};
+use crate::components::{Can, ErrorNotice, Field, FieldKind, field_message, form_notice};
+use shared::domain::Permission;
 use shared::domain::postmortem::{ActionKind, ActionStatus};
 use shared::domain::problem::{ProblemAction, ProblemCategory};
 
@@ -114,6 +115,11 @@ fn Detail(mut problem: ProblemView, actions: Actions) -> impl IntoView {
                     "Coordinator: " {problem.coordinator.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "nobody yet".into())}
                     " · Services: " {if problem.services.is_empty() { "none recorded".to_owned() } else { problem.services.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ") }}
                 </p>
+            </div>
+            <div class="actions">
+                <Can permission=Permission::ManageGuardrails>
+                    <a class="button" data-testid="guard-problem" href=format!("/guardrails/new?source=problem&id={id}")>"Add a guardrail"</a>
+                </Can>
             </div>
         </div>
         {problem.duplicate_of.clone().map(|d| view! {

@@ -53,6 +53,9 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: addresses of reverse proxies (comma-separated) whose `X-Forwarded-For`
     /// names the real client, for the per-address sign-in limit; none by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `GATE_ON_POLICY_ERROR`: what the change gate answers when the policy fails or runs too
+    /// long: `review` (the default) or `deny`.
+    pub gate_on_policy_error: shared::domain::change::Decision,
 }
 
 /// A setting that could not be understood.
@@ -179,6 +182,16 @@ impl Settings {
                     }
                 },
                 None => 32 * 1024 * 1024,
+            },
+            gate_on_policy_error: match get("GATE_ON_POLICY_ERROR").as_deref().map(str::trim) {
+                None | Some("review") => shared::domain::change::Decision::Review,
+                Some("deny") => shared::domain::change::Decision::Deny,
+                Some(_) => {
+                    return Err(ConfigError {
+                        name: "GATE_ON_POLICY_ERROR",
+                        reason: "must be review or deny".into(),
+                    });
+                }
             },
             trusted_proxies: get("TRUSTED_PROXIES")
                 .unwrap_or_default()

@@ -114,7 +114,13 @@ pub async fn seed(db: &DatabaseConnection) -> Result<usize, AppError> {
             ..Default::default()
         };
         let draft = report.check().map_err(AppError::Validation)?;
-        let (row, _) = gate::decide_and_store(db, &draft, &pipeline).await?;
+        let (row, _) = gate::decide_and_store(
+            db,
+            &draft,
+            &pipeline,
+            shared::domain::change::Decision::Review,
+        )
+        .await?;
         let at = Utc::now() - Duration::hours(demo.hours_ago);
         Change::update(change::ActiveModel {
             id: Set(row.id),

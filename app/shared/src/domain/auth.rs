@@ -60,6 +60,10 @@ pub enum Permission {
     /// Approve or reject changes the gate sent to review, and review emergency changes after
     /// the fact.
     ApproveChanges,
+    /// Add and retire guardrails and freeze windows the change gate enforces.
+    ManageGuardrails,
+    /// Edit, test and activate the change policy (Rego).
+    ManagePolicies,
 }
 
 impl Role {
@@ -79,12 +83,11 @@ impl Role {
             EditServices | EditIncidents | EditPostmortems => {
                 matches!(self, Role::Admin | Role::ProblemManager | Role::Member)
             }
-            TriageProblems | ManageKnownErrors | ApproveChanges => {
+            TriageProblems | ManageKnownErrors | ApproveChanges | ManageGuardrails => {
                 matches!(self, Role::Admin | Role::ProblemManager)
             }
-            ManageUsers | ManageIntegrations | ConfigurePostmortems | ViewAuditTrail => {
-                self == Role::Admin
-            }
+            ManageUsers | ManageIntegrations | ConfigurePostmortems | ViewAuditTrail
+            | ManagePolicies => self == Role::Admin,
         }
     }
 
@@ -287,6 +290,8 @@ mod tests {
             (ConfigurePostmortems, [true, false, false, false]),
             (ViewAuditTrail, [true, false, false, false]),
             (ApproveChanges, [true, true, false, false]),
+            (ManageGuardrails, [true, true, false, false]),
+            (ManagePolicies, [true, false, false, false]),
         ];
         for (permission, allowed) in table {
             for (role, expected) in Role::ALL.into_iter().zip(allowed) {

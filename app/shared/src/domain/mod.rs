@@ -12,6 +12,7 @@ pub mod coach;
 pub mod deployment;
 pub mod github;
 pub mod github_connection;
+pub mod guardrail;
 pub mod histogram;
 pub mod incident;
 pub mod integration;

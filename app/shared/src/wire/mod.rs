@@ -15,6 +15,7 @@ pub mod github;
 pub mod incidents;
 pub mod integrations;
 pub mod metrics;
+pub mod policies;
 pub mod postmortems;
 pub mod problems;
 pub mod services;

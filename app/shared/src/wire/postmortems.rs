@@ -209,6 +209,9 @@ pub struct PostmortemView {
     pub can_edit: bool,
     /// Whether the person reading may promote a contributing factor to a problem.
     pub can_promote: bool,
+    /// Whether the person reading may add a guardrail from a factor or pipeline test.
+    #[serde(default)]
+    pub can_guard: bool,
     /// Whether the person reading started this postmortem (an author does not approve it).
     #[serde(default)]
     pub reading_author: bool,

@@ -70,6 +70,9 @@ fn row(
                     <div><dt>"GitHub"</dt><dd><SyncBadgeView item=id badge=Some(badge) can_retry=editable /></dd></div>
                 })}
             </dl>
+            {(view.can_guard && a.kind == ActionKind::PipelineTest).then(|| view! {
+                <a class="button small" data-testid="guard-action" href=format!("/guardrails/new?source=action_item&id={id}") title="Enforce this pipeline test's lesson in the change gate until the test is verified">"Add a guardrail"</a>
+            })}
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/actions/delete", id)}
                 {edit(&Part::Actions.item_key(id), open, || action_form(view, Some(a)).into_any())}

@@ -74,6 +74,9 @@ fn card(
                     <button type="submit" class="button small" data-testid="promote-factor" title="Track this factor as a problem, with the postmortem's incidents and the action items that address it">"Promote to problem"</button>
                 </form>
             })}
+            {view.can_guard.then(|| view! {
+                <a class="button small" data-testid="guard-factor" href=format!("/guardrails/new?source=factor&id={id}") title="Turn what this factor taught into a rule the change gate enforces">"Add a guardrail"</a>
+            })}
             {editable.then(|| view! {
                 {remove_form("/api/postmortems/factors/delete", id)}
                 {edit(&Part::Factors.item_key(id), open, || factor_form(view.id, Some(factor)).into_any())}

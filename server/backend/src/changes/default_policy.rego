@@ -128,6 +128,35 @@ deny contains {"rule": "freeze", "message": sprintf("Changes are frozen: %s (unt
 	window.active
 }
 
+# Guardrails learned from postmortems and problems (`input.guardrails`, added in the app). Each
+# finding links the postmortem or problem that asked for it.
+review contains {"rule": "guardrail", "message": sprintf("%s (guardrail #%d): %s.", [g.title, g.id, concat(", ", array.slice(touched, 0, 3))]), "links": g.links} if {
+	some g in input.guardrails
+	g.template == "paths_need_review"
+	touched := [path | some path in input.change.paths; startswith(path, g.parameter)]
+	count(touched) > 0
+}
+
+deny contains {"rule": "guardrail", "message": sprintf("%s (guardrail #%d), and it has not passed for this commit.", [g.title, g.id]), "links": g.links} if {
+	some g in input.guardrails
+	g.template == "check_must_pass"
+	not check_passed(g.parameter)
+}
+
+check_passed(name) if {
+	some check in input.change.checks
+	lower(check.name) == lower(name)
+	check.status == "success"
+}
+
+deny contains {"rule": "guardrail", "message": sprintf("%s (guardrail #%d): SEV%d incident #%d is open.", [g.title, g.id, incident.severity, incident.id]), "links": array.concat(g.links, [sprintf("/incidents/%d", [incident.id])])} if {
+	input.change.kind == "normal"
+	some g in input.guardrails
+	g.template == "no_deploys_during_incident"
+	some incident in input.service.open_incidents
+	incident.severity <= to_number(g.parameter)
+}
+
 # The policy's own tests: `test_*` rules run before a version can be activated.
 test_docs_change_with_passing_checks_is_allowed if {
 	count(allow) == 1 with input as {"change": {"kind": "normal", "paths": ["docs/runbook.md"], "checks": [{"name": "lint", "status": "success"}]}, "service": {"slug": "s", "open_incidents": [], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": []}
@@ -135,4 +164,12 @@ test_docs_change_with_passing_checks_is_allowed if {
 
 test_open_sev1_denies_a_normal_change if {
 	count(deny) == 1 with input as {"change": {"kind": "normal", "paths": ["src/a.rs"], "checks": []}, "service": {"slug": "s", "open_incidents": [{"id": 1, "severity": 1, "title": "Down"}], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": []}
+}
+
+test_a_guardrail_asks_for_review_of_its_paths if {
+	count(review) == 1 with input as {"change": {"kind": "normal", "paths": ["db/schema.rb", "docs/a.md"], "checks": [{"name": "security scan", "status": "success"}]}, "service": {"slug": "s", "open_incidents": [], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": [], "guardrails": [{"id": 3, "template": "paths_need_review", "parameter": "db/", "title": "Changes to db/ on s need review", "links": ["/postmortems/41"]}]}
+}
+
+test_a_guardrail_check_must_pass if {
+	count(deny) == 1 with input as {"change": {"kind": "normal", "paths": ["src/a.rs"], "checks": [{"name": "security scan", "status": "success"}]}, "service": {"slug": "s", "open_incidents": [], "overdue_pipeline_tests": [], "error_budget_left": null}, "freezes": [], "guardrails": [{"id": 4, "template": "check_must_pass", "parameter": "contract-tests", "title": "Check contract-tests must pass for s", "links": []}]}
 }

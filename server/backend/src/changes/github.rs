@@ -178,7 +178,13 @@ pub async fn pull_request_event(
         }
     };
     let actor = Actor::system(&format!("GitHub ({repository}#{number})"));
-    let (row, _) = gate::decide_and_store(&state.db, &draft, &actor).await?;
+    let (row, _) = gate::decide_and_store(
+        &state.db,
+        &draft,
+        &actor,
+        state.settings.gate_on_policy_error,
+    )
+    .await?;
     let row = if row.repository.as_deref() == Some(repository) {
         row
     } else {

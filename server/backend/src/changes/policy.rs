@@ -323,6 +323,59 @@ mod tests {
     }
 
     #[test]
+    fn guardrails_are_enforced_and_cite_where_they_were_learned() {
+        let guarded = |guardrail: Json, change: Json, service: Json| {
+            let mut doc = input(change, service, json!([]));
+            doc["guardrails"] = json!([guardrail]);
+            let mut policy = Policy::compile(DEFAULT_POLICY).unwrap();
+            let kind = ChangeKind::parse(doc["change"]["kind"].as_str().unwrap()).unwrap();
+            decide(kind, policy.findings(&doc).unwrap())
+        };
+        let paths = json!({"id": 3, "template": "paths_need_review", "parameter": "db/", "title": "Changes to db/ on payments-api need review", "links": ["/postmortems/41"]});
+        let touched = guarded(paths.clone(), json!({"paths": ["db/schema.rb"]}), json!({}));
+        assert_eq!(touched.decision, Decision::Review);
+        let reason = touched
+            .reasons
+            .iter()
+            .find(|r| r.rule == "guardrail")
+            .unwrap();
+        assert_eq!(
+            reason.message,
+            "Changes to db/ on payments-api need review (guardrail #3): db/schema.rb."
+        );
+        assert_eq!(reason.links, ["/postmortems/41"]);
+        let elsewhere = guarded(paths, json!({"paths": ["src/db.rs"]}), json!({}));
+        assert_eq!(elsewhere.decision, Decision::Allow);
+
+        let check = json!({"id": 4, "template": "check_must_pass", "parameter": "Contract-Tests", "title": "Check Contract-Tests must pass", "links": ["/problems/7"]});
+        assert_eq!(
+            guarded(check.clone(), json!({}), json!({})).decision,
+            Decision::Deny
+        );
+        let passed = json!({"checks": [
+            {"name": "contract-tests", "status": "success", "url": null},
+            {"name": "security scan", "status": "success", "url": null},
+        ]});
+        assert_eq!(guarded(check, passed, json!({})).decision, Decision::Allow);
+
+        let incident = json!({"id": 5, "template": "no_deploys_during_incident", "parameter": "3", "title": "No normal deploys", "links": []});
+        let sev3 = json!({"open_incidents": [{"id": 9, "severity": 3, "title": "Slow"}]});
+        let held = guarded(incident.clone(), json!({}), sev3.clone());
+        assert_eq!(held.decision, Decision::Deny);
+        assert_eq!(held.reasons[0].links, ["/incidents/9"]);
+        let sev4 = json!({"open_incidents": [{"id": 9, "severity": 4, "title": "Slow"}]});
+        assert_eq!(
+            guarded(incident.clone(), json!({}), sev4).decision,
+            Decision::Allow
+        );
+        // Standard changes are pre-approved kinds of work: the incident guardrail is for normal ones.
+        assert_eq!(
+            guarded(incident, json!({"kind": "standard"}), sev3).decision,
+            Decision::Allow
+        );
+    }
+
+    #[test]
     fn an_emergency_change_during_an_incident_goes_ahead_for_review() {
         let doc = input(
             json!({"kind": "emergency"}),

@@ -430,7 +430,15 @@ pub async fn apply_report(
         i.updated_at = Set(now);
         i.update(&txn).await?;
     }
-    let message = format!("From GitHub: {}.", changes.join(", "));
+    let mut message = format!("From GitHub: {}.", changes.join(", "));
+    if verification == Verification::Verified {
+        let retired = crate::changes::guardrails::retire_verified(&txn, item_id).await?;
+        if retired > 0 {
+            message.push_str(&format!(
+                " {retired} guardrail(s) waiting for this pipeline test retired."
+            ));
+        }
+    }
     outbox::log(&txn, Some(item_id), Some(&link.repository), false, &message).await?;
     txn.commit().await?;
     crate::postmortems::document::announce_action(state, item_id).await?;

@@ -382,6 +382,7 @@ pub async fn view(state: &AppState, id: i64) -> Result<PostmortemView, AppError>
         can_edit: false,
         reading_author: false,
         can_promote: false,
+        can_guard: false,
         problems: super::problems::links::for_postmortem(
             db,
             id,

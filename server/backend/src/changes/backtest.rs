@@ -1,0 +1,256 @@
+//! Backtests: a policy version decides again every change of the last days, from the input
+//! document each was decided on, and the report says what it would have decided differently and
+//! how many of the changes it would have held (or let through) went on to cause incidents, so a
+//! team sees whether a rule is worth its friction before activating it.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::policy::Policy;
+use crate::AppError;
+use crate::entities::change::{self, Entity as Change};
+use crate::entities::deployment::{self, Entity as Deployment};
+use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
+use shared::domain::change::{ChangeKind, Decision, decide};
+use shared::wire::policies::{BacktestDifference, BacktestReport};
+
+/// How far back a backtest looks.
+pub const DAYS: i64 = 90;
+/// Most differences a report lists.
+const DIFFERENCES_LISTED: usize = 100;
+/// Changes read per page.
+const PAGE: u64 = 1_000;
+
+/// A change as the backtest reads it.
+struct Decided {
+    id: i64,
+    service_id: i64,
+    environment: String,
+    kind: ChangeKind,
+    commit: String,
+    title: String,
+    created_at: chrono::DateTime<Utc>,
+    decision: Decision,
+    input: Option<String>,
+}
+
+/// Runs version `id` against the last [`DAYS`] days of changes.
+pub async fn run(db: &DatabaseConnection, id: i64) -> Result<BacktestReport, AppError> {
+    let started = Instant::now();
+    let source = super::policies::source_of(db, id).await?;
+    let policy = Policy::compile(&source)
+        .map_err(|e| AppError::Conflict(format!("Version {id} cannot decide anything: {e}")))?;
+    let since = Utc::now() - Duration::days(DAYS);
+    let failed = failed_deployments(db, since).await?;
+    let mut report = BacktestReport {
+        version: id,
+        days: DAYS,
+        evaluated: 0,
+        without_input: 0,
+        unchanged: 0,
+        would_hold: 0,
+        would_hold_that_failed: 0,
+        would_allow: 0,
+        would_allow_that_failed: 0,
+        other_changes: 0,
+        errors: 0,
+        elapsed_ms: 0,
+        differences: Vec::new(),
+    };
+    let mut differences = Vec::new();
+    let mut pages = Change::find()
+        .select_only()
+        .columns([
+            change::Column::Id,
+            change::Column::ServiceId,
+            change::Column::Environment,
+            change::Column::Kind,
+            change::Column::CommitSha,
+            change::Column::Title,
+            change::Column::CreatedAt,
+            change::Column::Decision,
+            change::Column::Input,
+        ])
+        .filter(change::Column::CreatedAt.gte(since))
+        .order_by_desc(change::Column::CreatedAt)
+        .order_by_desc(change::Column::Id)
+        .into_tuple::<(
+            i64,
+            i64,
+            String,
+            ChangeKind,
+            String,
+            String,
+            chrono::DateTime<Utc>,
+            Decision,
+            Option<String>,
+        )>()
+        .paginate(db, PAGE);
+    while let Some(rows) = pages.fetch_and_next().await? {
+        let rows: Vec<Decided> = rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    service_id,
+                    environment,
+                    kind,
+                    commit,
+                    title,
+                    created_at,
+                    decision,
+                    input,
+                )| {
+                    Decided {
+                        id,
+                        service_id,
+                        environment,
+                        kind,
+                        commit,
+                        title,
+                        created_at,
+                        decision,
+                        input,
+                    }
+                },
+            )
+            .collect();
+        let mut policy = policy.clone();
+        let decided = tokio::task::spawn_blocking(move || {
+            rows.into_iter()
+                .map(|row| {
+                    let again = row.input.as_deref().map(|input| {
+                        serde_json::from_str::<serde_json::Value>(input)
+                            .ok()
+                            .and_then(|doc| policy.findings(&doc).ok())
+                            .map(|found| decide(row.kind, found))
+                    });
+                    (row, again)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| AppError::Conflict(format!("The backtest stopped: {e}")))?;
+        for (row, again) in decided {
+            let Some(again) = again else {
+                report.without_input += 1;
+                continue;
+            };
+            let Some(again) = again else {
+                report.errors += 1;
+                continue;
+            };
+            report.evaluated += 1;
+            if again.decision == row.decision {
+                report.unchanged += 1;
+                continue;
+            }
+            let incidents = failed
+                .get(&(row.service_id, row.environment.clone()))
+                .map(|versions| {
+                    versions
+                        .iter()
+                        .filter(|(version, _)| row.commit.starts_with(version.as_str()))
+                        .map(|(_, n)| *n)
+                        .sum::<usize>()
+                })
+                .unwrap_or(0);
+            match (row.decision, again.decision) {
+                (Decision::Allow, _) => {
+                    report.would_hold += 1;
+                    report.would_hold_that_failed += usize::from(incidents > 0);
+                }
+                (_, Decision::Allow) => {
+                    report.would_allow += 1;
+                    report.would_allow_that_failed += usize::from(incidents > 0);
+                }
+                _ => report.other_changes += 1,
+            }
+            if differences.len() < DIFFERENCES_LISTED {
+                differences.push((row, again, incidents));
+            }
+        }
+    }
+    let services =
+        crate::services::by_id(db, differences.iter().map(|(row, _, _)| row.service_id)).await?;
+    report.differences = differences
+        .into_iter()
+        .map(|(row, again, incidents)| BacktestDifference {
+            change_id: row.id,
+            service: services
+                .get(&row.service_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            title: if row.title.is_empty() {
+                row.commit.chars().take(10).collect()
+            } else {
+                row.title
+            },
+            created_at: row.created_at,
+            was: row.decision,
+            would_be: again.decision,
+            rules: again.reasons.into_iter().map(|r| r.rule).collect(),
+            incidents,
+        })
+        .collect();
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Deployments since `since` that incidents were linked to, by service and environment: each
+/// version (a commit or a prefix of one) with how many incidents it caused.
+async fn failed_deployments(
+    db: &DatabaseConnection,
+    since: chrono::DateTime<Utc>,
+) -> Result<HashMap<(i64, String), Vec<(String, usize)>>, AppError> {
+    let links: Vec<i64> = IncidentDeployment::find()
+        .select_only()
+        .column(incident_deployment::Column::DeploymentId)
+        .filter(incident_deployment::Column::DismissedBy.is_null())
+        .filter(
+            incident_deployment::Column::DeploymentId.in_subquery(
+                Query::select()
+                    .column(deployment::Column::Id)
+                    .from(Deployment)
+                    .and_where(Expr::col(deployment::Column::DeployedAt).gte(since))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut caused: HashMap<i64, usize> = HashMap::new();
+    for deployment in links {
+        *caused.entry(deployment).or_default() += 1;
+    }
+    let rows: Vec<(i64, i64, String, String)> = Deployment::find()
+        .select_only()
+        .columns([
+            deployment::Column::Id,
+            deployment::Column::ServiceId,
+            deployment::Column::Environment,
+            deployment::Column::Version,
+        ])
+        .filter(deployment::Column::Id.is_in(caused.keys().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut map: HashMap<(i64, String), Vec<(String, usize)>> = HashMap::new();
+    for (id, service_id, environment, version) in rows {
+        let caused = caused.get(&id).copied().unwrap_or(0);
+        // A deployment names its commit by the SHA or a prefix of at least 7 digits.
+        if version.len() >= 7 && version.bytes().all(|b| b.is_ascii_hexdigit()) {
+            map.entry((service_id, environment))
+                .or_default()
+                .push((version.to_ascii_lowercase(), caused));
+        }
+    }
+    Ok(map)
+}

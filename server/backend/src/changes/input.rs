@@ -1,0 +1,275 @@
+//! The policy's input document: the change as reported, and what the app knows about its
+//! service (open incidents by severity, the SLO and the error budget left, overdue pipeline
+//! tests promised by postmortems, active known errors, the recent change failure rate), the
+//! active guardrails and the freeze windows. Each list is bounded, so a decision's work does not
+//! grow with the size of the history. The README documents the schema.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{Value, json};
+
+use crate::AppError;
+use crate::entities::action_item::{self, Entity as ActionItem};
+use crate::entities::deployment::{self, Entity as Deployment};
+use crate::entities::incident::{self, Entity as Incident};
+use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
+use crate::entities::incident_service::{self, Entity as IncidentService};
+use crate::entities::known_error::{self, Entity as KnownError};
+use crate::entities::problem::{self, Entity as Problem};
+use crate::entities::problem_service::{self, Entity as ProblemService};
+use crate::entities::service;
+use shared::domain::IncidentStatus;
+use shared::domain::change::ChangeDraft;
+use shared::domain::guardrail::error_budget_left;
+use shared::domain::metrics::change_failure_rate;
+use shared::domain::postmortem::{ActionKind, ActionStatus};
+
+/// Most open incidents (the most severe, newest first), overdue pipeline tests (the longest
+/// overdue first) and known errors the policy reads: enough for any rule about them, and a
+/// bound on each decision's work however many there are.
+pub const INPUT_LIST_MAX: u64 = 50;
+/// The window of the error budget and the change failure rate.
+pub const WINDOW_DAYS: i64 = 30;
+/// Most incidents of the window counted against the error budget.
+const BUDGET_INCIDENTS_MAX: u64 = 1_000;
+
+/// What the policy reads: the change, and what the app knows about its service.
+pub async fn document(
+    db: &impl ConnectionTrait,
+    service: &service::Model,
+    draft: &ChangeDraft,
+) -> Result<Value, AppError> {
+    let now = Utc::now();
+    let open = most_severe_open(db, service.id).await?;
+    let error_budget = match service.slo_target {
+        Some(target) => Some(budget_left(db, service.id, target, &open).await?),
+        None => None,
+    };
+    let open_incidents: Vec<Value> = open
+        .iter()
+        .map(|i| json!({"id": i.id, "severity": i.severity, "title": i.title}))
+        .collect();
+    let (deployments, failed) = deployments_and_failures(db, service.id).await?;
+    Ok(json!({
+        "change": draft_json(draft),
+        "service": {
+            "id": service.id,
+            "slug": service.slug,
+            "name": service.name,
+            "team": service.team,
+            "open_incidents": open_incidents,
+            "slo_target": service.slo_target,
+            "error_budget_left": error_budget,
+            "overdue_pipeline_tests": overdue_pipeline_tests(db, service.id).await?,
+            "known_errors": known_errors(db, service.id).await?,
+            "deployments_30d": deployments,
+            "change_failure_rate": change_failure_rate(deployments, failed),
+        },
+        "guardrails": super::guardrails::input_for(db, service.id).await?,
+        "freezes": super::guardrails::freezes_for(db, service.id, now).await?,
+        "now": now.to_rfc3339(),
+    }))
+}
+
+/// The service's most severe open incidents, newest first within a severity, at most
+/// [`INPUT_LIST_MAX`]. One query per open status, each walking the status's incidents in
+/// (severity, opened) order and stopping at enough on this service, so the work is bounded by
+/// how many it needs, not by how many are open.
+async fn most_severe_open(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+) -> Result<Vec<incident::Model>, AppError> {
+    let mut found = Vec::new();
+    for status in IncidentStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != IncidentStatus::Resolved)
+    {
+        let on_service = Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(IncidentService)
+                .and_where(
+                    Expr::col((IncidentService, incident_service::Column::IncidentId))
+                        .equals((Incident, incident::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((IncidentService, incident_service::Column::ServiceId))
+                        .eq(service_id),
+                )
+                .to_owned(),
+        );
+        found.extend(
+            Incident::find()
+                .filter(incident::Column::Status.eq(status))
+                .filter(on_service)
+                .order_by_asc(incident::Column::Severity)
+                .order_by_desc(incident::Column::OpenedAt)
+                .limit(INPUT_LIST_MAX)
+                .all(db)
+                .await?,
+        );
+    }
+    found.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(b.opened_at.cmp(&a.opened_at))
+    });
+    found.truncate(INPUT_LIST_MAX as usize);
+    Ok(found)
+}
+
+/// The share of the error budget left over the window: the impact of the service's incidents
+/// opened in it, and of those still open (from `open`), against what the SLO allows.
+async fn budget_left(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+    target: f64,
+    open: &[incident::Model],
+) -> Result<f64, AppError> {
+    let now = Utc::now();
+    let window = Duration::days(WINDOW_DAYS);
+    let ids: Vec<i64> = IncidentService::find()
+        .select_only()
+        .column(incident_service::Column::IncidentId)
+        .filter(incident_service::Column::ServiceId.eq(service_id))
+        .filter(incident_service::Column::OpenedAt.gte(now - window))
+        .limit(BUDGET_INCIDENTS_MAX)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut impacts: Vec<_> = Incident::find()
+        .filter(incident::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .iter()
+        .chain(open)
+        .map(|i| {
+            (
+                i.impact_started_at.unwrap_or(i.opened_at),
+                i.mitigated_at.or(i.resolved_at),
+            )
+        })
+        .collect();
+    impacts.sort();
+    impacts.dedup();
+    Ok(error_budget_left(target, window, now, &impacts))
+}
+
+/// Open pipeline tests of the service past their due date, the longest overdue first.
+async fn overdue_pipeline_tests(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+) -> Result<Vec<Value>, AppError> {
+    let today = Utc::now().date_naive();
+    Ok(ActionItem::find()
+        .filter(action_item::Column::ServiceId.eq(service_id))
+        .filter(action_item::Column::Kind.eq(ActionKind::PipelineTest))
+        .filter(action_item::Column::Status.eq(ActionStatus::Open))
+        .filter(action_item::Column::DueOn.lt(today))
+        .order_by_asc(action_item::Column::DueOn)
+        .limit(INPUT_LIST_MAX)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "title": a.title,
+                "postmortem_id": a.postmortem_id,
+                "problem_id": a.problem_id,
+                "due_on": a.due_on.map(|d| d.to_string()),
+            })
+        })
+        .collect())
+}
+
+/// Known errors not retired of problems on the service.
+async fn known_errors(db: &impl ConnectionTrait, service_id: i64) -> Result<Vec<Value>, AppError> {
+    let problems: Vec<i64> = ProblemService::find()
+        .select_only()
+        .column(problem_service::Column::ProblemId)
+        .filter(problem_service::Column::ServiceId.eq(service_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let known = KnownError::find()
+        .filter(known_error::Column::ProblemId.is_in(problems))
+        .filter(known_error::Column::RetiredAt.is_null())
+        .order_by_desc(known_error::Column::PublishedAt)
+        .limit(INPUT_LIST_MAX)
+        .all(db)
+        .await?;
+    let titles: std::collections::HashMap<i64, String> = Problem::find()
+        .filter(problem::Column::Id.is_in(known.iter().map(|k| k.problem_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    Ok(known
+        .into_iter()
+        .map(|k| {
+            json!({
+                "problem_id": k.problem_id,
+                "title": titles.get(&k.problem_id).cloned().unwrap_or_default(),
+                "links": [format!("/problems/{}", k.problem_id)],
+            })
+        })
+        .collect())
+}
+
+/// Successful production deployments of the service in the window, and how many of them an
+/// incident was linked to (the dashboard's change failure rate, for one service).
+async fn deployments_and_failures(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+) -> Result<(u64, u64), AppError> {
+    let counted = || {
+        Deployment::find()
+            .filter(deployment::Column::ServiceId.eq(service_id))
+            .filter(deployment::Column::DeployedAt.gte(Utc::now() - Duration::days(WINDOW_DAYS)))
+            .filter(deployment::Column::Status.eq("success"))
+            .filter(deployment::Column::Environment.is_in(["production", "prod"]))
+    };
+    let deployments = counted().count(db).await?;
+    if deployments == 0 {
+        return Ok((0, 0));
+    }
+    let failing = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(IncidentDeployment)
+            .and_where(
+                Expr::col((
+                    IncidentDeployment,
+                    incident_deployment::Column::DeploymentId,
+                ))
+                .equals((Deployment, deployment::Column::Id)),
+            )
+            .and_where(
+                Expr::col((IncidentDeployment, incident_deployment::Column::DismissedBy)).is_null(),
+            )
+            .to_owned(),
+    );
+    let failed = counted().filter(failing).count(db).await?;
+    Ok((deployments, failed))
+}
+
+fn draft_json(draft: &ChangeDraft) -> Value {
+    json!({
+        "environment": draft.environment,
+        "kind": draft.kind.as_str(),
+        "commit": draft.commit,
+        "branch": draft.branch,
+        "pull_request": draft.pull_request.as_ref().map(|pr| json!({"number": pr.number, "url": pr.url})),
+        "author": draft.author,
+        "title": draft.title,
+        "paths": draft.paths,
+        "labels": draft.labels,
+        "checks": draft.checks.iter().map(|c| json!({"name": c.name, "status": c.status.as_str(), "url": c.url})).collect::<Vec<_>>(),
+    })
+}
