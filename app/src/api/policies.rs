@@ -9,7 +9,7 @@ pub use shared::wire::policies::{
 
 use super::ApiError;
 use leptos::prelude::*;
-use shared::domain::guardrail::{FreezeForm, GuardrailForm, GuardrailSource};
+use shared::domain::guardrail::{FreezeForm, GuardrailForm};
 
 /// The active policy, its rules and the newest versions.
 #[server(endpoint = "policy/page")]
@@ -68,7 +68,7 @@ pub async fn list_guardrails() -> Result<GuardrailsPage, ApiError> {
 pub async fn guardrail_start(source: String, id: i64) -> Result<GuardrailStartView, ApiError> {
     let state = crate::ssr::app_state()?;
     crate::authorize!(GuardrailStart)?;
-    let source = GuardrailSource::parse(&source).ok_or_else(|| {
+    let source = shared::domain::guardrail::GuardrailSource::parse(&source).ok_or_else(|| {
         backend::AppError::field(
             "source",
             "A guardrail comes from a factor, a problem or a pipeline test.",
