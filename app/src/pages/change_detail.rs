@@ -100,6 +100,11 @@ fn ChangeDetail(change: ChangeView, review: ServerAction<ReviewChange>) -> impl 
                 {(!change.author.is_empty()).then(|| view! { <dt>"Author"</dt><dd>{change.author.clone()}</dd> })}
                 <dt>"Reported"</dt>
                 <dd>{format!("{} UTC by {}", change.created_at.format("%Y-%m-%d %H:%M"), change.reported_by)}</dd>
+                <dt>"Decided by"</dt>
+                <dd data-testid="change-policy">{match change.policy_version {
+                    Some(v) => view! { <a href=format!("/policy/{v}")>{format!("Policy version {v}")}</a> }.into_any(),
+                    None => view! { <a href="/policy">"The built-in default policy"</a> }.into_any(),
+                }}</dd>
             </dl>
         </section>
         <section class="panel" aria-labelledby="deployments-heading">

@@ -46,7 +46,7 @@ fn Overview(page: Page) -> impl IntoView {
     let retire = ServerAction::<RetireGuardrail>::new();
     let retire_error = Signal::derive(move || retire.value().get().and_then(Result::err));
     view! {
-        <section>
+        <section class="panel">
             <h2>"Active"</h2>
             <ErrorNotice error=form_notice(retire_error) />
             {if page.active.is_empty() {
@@ -61,7 +61,7 @@ fn Overview(page: Page) -> impl IntoView {
         </section>
         <Freezes freezes=page.freezes services=page.services />
         {(!page.retired.is_empty()).then(|| view! {
-            <section>
+            <section class="panel">
                 <h2>"Retired"</h2>
                 <DataTable headings=&["Guardrail", "Learned from", "Retired", "Why"]>
                     {page.retired.into_iter().map(|g| view! {
@@ -90,7 +90,7 @@ fn Origin(origin: Vec<(String, String)>) -> impl IntoView {
 fn Guardrail(g: GuardrailRow, retire: ServerAction<RetireGuardrail>) -> impl IntoView {
     let anchor = format!("guardrail-{}", g.id);
     view! {
-        <li class="card" id=anchor data-testid="guardrail">
+        <li class="panel" id=anchor data-testid="guardrail">
             <h3>{format!("#{} {}", g.id, g.title)}</h3>
             <p class="small">
                 <span class="badge badge-muted">{g.template.label()}</span>" "
@@ -118,7 +118,7 @@ fn Freezes(freezes: Vec<FreezeRow>, services: Vec<(String, String)>) -> impl Int
     let error = Signal::derive(move || add.value().get().and_then(Result::err));
     let end_error = Signal::derive(move || end.value().get().and_then(Result::err));
     view! {
-        <section>
+        <section class="panel">
             <h2>"Freeze windows"</h2>
             <p class="muted">"While a window is active, the default policy denies changes to its services (emergency changes go ahead and are reviewed). Times are UTC."</p>
             <ErrorNotice error=end_error />
@@ -147,7 +147,7 @@ fn Freezes(freezes: Vec<FreezeRow>, services: Vec<(String, String)>) -> impl Int
                 }.into_any()
             }}
             <Can permission=Permission::ManageGuardrails>
-                <details class="card">
+                <details class="panel">
                     <summary>"Add a freeze window"</summary>
                     <ErrorNotice error=form_notice(error) />
                     <ActionForm action=add attr:class="form" attr:data-testid="freeze-form">
@@ -266,7 +266,7 @@ fn GuardrailForm(start: GuardrailStartView) -> impl IntoView {
                 <a class="button" href=start.href>"Cancel"</a>
             </div>
         </ActionForm>
-        <section class="muted small">
+        <section class="panel small">
             <h2>"Templates"</h2>
             <ul>
                 {GuardrailTemplate::ALL.iter().map(|t| view! { <li><strong>{t.label()}</strong>": "{t.parameter_label()}</li> }).collect_view()}

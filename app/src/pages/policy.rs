@@ -60,7 +60,7 @@ fn PolicyOverview(page: PolicyPageView) -> impl IntoView {
     };
     let draft = StoredValue::new(page.source.clone());
     view! {
-        <section class="card" data-testid="policy-active">
+        <section class="panel" data-testid="policy-active">
             <h2>"In effect"</h2>
             <p>{active}</p>
             <Rules rules=page.rules.clone() />
@@ -70,7 +70,7 @@ fn PolicyOverview(page: PolicyPageView) -> impl IntoView {
             </details>
         </section>
         <Can permission=Permission::ManagePolicies>
-            <section class="card">
+            <section class="panel">
                 <h2>"Write a new version"</h2>
                 <p class="muted">"Saving checks the Rego (a mistake is shown with its line and column) and runs the policy's own test_* rules. A version can be activated once every test passes; the version in effect stays until then."</p>
                 <ErrorNotice error=form_notice(error) />
@@ -83,7 +83,7 @@ fn PolicyOverview(page: PolicyPageView) -> impl IntoView {
                 </ActionForm>
             </section>
         </Can>
-        <section>
+        <section class="panel">
             <h2>"Versions"</h2>
             <Versions versions=page.versions />
         </section>
@@ -194,7 +194,7 @@ fn VersionDetail(version: PolicyVersionView, backtest: bool) -> impl IntoView {
             })}
         </Can>
         {backtest.then(|| view! { <Backtest id /> })}
-        <section>
+        <section class="panel">
             <h2>"Its tests"</h2>
             {if v.tests.is_empty() {
                 view! { <p class="muted">"This version has no test_* rules."</p> }.into_any()
@@ -211,13 +211,13 @@ fn VersionDetail(version: PolicyVersionView, backtest: bool) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-        <section>
+        <section class="panel">
             <h2>"Rules"</h2>
             <Rules rules=version.rules.clone() />
             <pre class="code" data-testid="policy-source">{version.source.clone()}</pre>
         </section>
         <Can permission=Permission::ManagePolicies>
-            <section class="card">
+            <section class="panel">
                 <h2>"Edit as a new version"</h2>
                 <ErrorNotice error=form_notice(save_error) />
                 <ActionForm action=save attr:class="form" attr:data-testid="policy-form">
@@ -237,7 +237,7 @@ fn VersionDetail(version: PolicyVersionView, backtest: bool) -> impl IntoView {
 fn Backtest(id: i64) -> impl IntoView {
     let report = resource(move || id, backtest_policy);
     view! {
-        <section class="card" data-testid="backtest">
+        <section class="panel" data-testid="backtest">
             <h2>"Backtest: the last 90 days"</h2>
             <Loaded>
                 {move || Suspend::new(async move { report.await.map(|report| view! { <BacktestView report /> }) })}

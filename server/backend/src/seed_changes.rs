@@ -138,5 +138,57 @@ pub async fn seed(db: &DatabaseConnection) -> Result<usize, AppError> {
             }
         }
     }
+    guardrail_and_freeze(db, &reviewer).await?;
     Ok(DEMOS.len())
+}
+
+/// What the demo postmortem learned, as a guardrail on checkout-web until its WebKit pipeline
+/// test is verified, and a freeze window planned for the year-end peak. Added after the demo
+/// changes, whose decisions stay as described above.
+async fn guardrail_and_freeze(db: &DatabaseConnection, by: &Actor) -> Result<(), AppError> {
+    use super::changes::guardrails;
+    use super::entities::action_item::{self, Entity as ActionItem};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use shared::domain::guardrail::{
+        FreezeDraft, GuardrailDraft, GuardrailSource, GuardrailTemplate,
+    };
+    let Some(item) = ActionItem::find()
+        .filter(
+            action_item::Column::Title.eq("Run the checkout smoke test in WebKit on every merge"),
+        )
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    guardrails::add(
+        db,
+        by,
+        &GuardrailDraft {
+            source: GuardrailSource::ActionItem,
+            source_id: item.id,
+            service: "checkout-web".into(),
+            template: GuardrailTemplate::PathsNeedReview,
+            parameter: "web/bundler/".into(),
+            until_verified: true,
+        },
+    )
+    .await?;
+    let start = (Utc::now() + Duration::days(20))
+        .date_naive()
+        .and_hms_opt(0, 0, 0);
+    if let Some(start) = start.map(|s| s.and_utc()) {
+        guardrails::add_freeze(
+            db,
+            by,
+            &FreezeDraft {
+                service: None,
+                reason: "Year-end trading peak".into(),
+                starts_at: start,
+                ends_at: start + Duration::days(3),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

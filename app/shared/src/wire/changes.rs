@@ -100,6 +100,9 @@ pub struct ChangeView {
     pub awaiting_review: bool,
     pub review: Option<ReviewView>,
     pub reported_by: String,
+    /// The policy version that decided it (None: the built-in default).
+    #[serde(default)]
+    pub policy_version: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub deployments: Vec<ChangeDeployment>,
 }

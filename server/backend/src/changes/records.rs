@@ -178,6 +178,7 @@ pub async fn get(db: &DatabaseConnection, id: i64) -> Result<ChangeView, AppErro
         awaiting_review: awaits_review(row.kind, row.decision, row.review_outcome),
         review,
         reported_by: row.reported_by.clone(),
+        policy_version: row.policy_version,
         created_at: row.created_at,
         deployments,
     })
