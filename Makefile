@@ -83,7 +83,7 @@ bench-dashboard:
 	cargo build --release -p server
 	BENCH_MODE=dashboard scripts/bench-incidents.sh
 
-## make bench-gate: the same 1,000,000 incidents plus 10,000 changes; the change gate
+## make bench-gate: the same 1,000,000 incidents plus 10,000 changes and 200 guardrails; the change gate
 ## (POST /api/v1/changes) on SQLite and PostgreSQL: new changes, each decided by the Rego policy and
 ## stored (the headline), then repeats of changes already decided. Targets: p99 < 10 ms and
 ## >= 1,000 decisions/s. About 8 minutes after the build.

@@ -327,7 +327,7 @@ def gate_token():
 
 def gate_sql(n_changes, member_id, now, services, sep="T", suffix="+00:00"):
     """10,000 (n_changes) changes over the last 90 days across the services, of every kind and
-    decision, and a full API token of the member for the gate runs."""
+    decision, 200 active guardrails, and a full API token of the member for the gate runs."""
     kinds = ["standard", "normal", "normal", "normal", "emergency"]
     decisions = ["allow", "allow", "allow", "review", "deny"]
     ts = lambda epoch: time.strftime(f"%Y-%m-%d{sep}%H:%M:%S", time.gmtime(epoch)) + suffix
@@ -350,6 +350,20 @@ def gate_sql(n_changes, member_id, now, services, sep="T", suffix="+00:00"):
                " review_outcome, created_at, updated_at")
     for start in range(0, len(rows), 500):
         out.append(f"INSERT INTO changes ({columns}) VALUES " + ", ".join(rows[start:start + 500]))
+    # 200 active guardrails across the services, of every template (the issue's load).
+    templates = [("paths_need_review", "migrations/"), ("paths_need_review", "infra/"),
+                 ("check_must_pass", "unit tests"), ("no_deploys_during_incident", "1"),
+                 ("paths_need_review", "db/")]
+    guardrails = []
+    for i in range(200):
+        service_id, slug = services[i % len(services)]
+        template, parameter = templates[i % len(templates)]
+        guardrails.append("(" + ", ".join([
+            str(service_id), q(template), q(parameter), q(f"Bench guardrail {i} on {slug}"),
+            "'bench'", q(ts(now - 86400)),
+        ]) + ")")
+    out.append("INSERT INTO guardrails (service_id, template, parameter, title, created_by, created_at) VALUES "
+               + ", ".join(guardrails))
     token = gate_token()
     out.append("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, scope)"
                f" VALUES ({member_id}, 'bench gate', {q(hashlib.sha256(token.encode()).hexdigest())},"

@@ -103,6 +103,20 @@ test("the dashboard shows the seeded demo's figures", async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
+test("the change gate's KPIs show how changes went through it", async ({ page }) => {
+  await page.goto("/dashboard?range=90");
+  const gate = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Change gate" }) });
+  // The demo's changes (other tests add more while this runs: lower bounds only).
+  expect(Number(await gate.getByTestId("gate-changes").textContent())).toBeGreaterThanOrEqual(5);
+  await expect(gate.getByTestId("gate-validated")).toHaveText(/\d+ %/);
+  await expect(gate.getByTestId("gate-review-wait")).not.toHaveText("");
+  const byRoute = gate.getByTestId("gate-by-route");
+  for (const route of ["Auto-approved", "Reviewed, approved", "Reviewed, rejected", "Denied", "Emergency"]) {
+    await expect(byRoute.getByRole("rowheader", { name: route, exact: true })).toBeVisible();
+  }
+  await expect(gate.getByTestId("gate-by-kind").getByRole("rowheader", { name: "Emergency", exact: true })).toBeVisible();
+});
+
 test("a filter narrows the figures to one service", async ({ page }) => {
   test.slow();
   const errors = watchErrors(page);

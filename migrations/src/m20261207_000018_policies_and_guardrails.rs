@@ -1,7 +1,8 @@
 //! Policy as code kept in the database, and what feeds it: every version of the change policy
 //! (one active; a version whose own tests fail is kept as a draft that cannot be activated),
 //! guardrails that postmortems and problems asked for, freeze windows, and the
-//! input document each change was decided on (so a draft policy can be backtested against it).
+//! input document each change was decided on (so a draft policy can be backtested against it),
+//! and the change a deployment shipped.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -115,6 +116,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Deployments::Table)
+                    .add_column(big_integer_null(Deployments::ChangeId))
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             text_null(Changes::Input),
             big_integer_null(Changes::PolicyVersion),
@@ -132,6 +141,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Deployments::Table)
+                    .drop_column(Deployments::ChangeId)
+                    .to_owned(),
+            )
+            .await?;
         for column in [Changes::PolicyVersion, Changes::Input] {
             manager
                 .alter_table(
@@ -206,6 +223,12 @@ enum Changes {
     Table,
     Input,
     PolicyVersion,
+}
+
+#[derive(DeriveIden)]
+enum Deployments {
+    Table,
+    ChangeId,
 }
 
 #[derive(DeriveIden)]

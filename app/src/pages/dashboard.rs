@@ -1,5 +1,5 @@
 //! The shared scoreboard (`/dashboard`): recovery times, incidents, postmortems, action items and
-//! the pipeline-test backlog, problems, and change failure rate for a period and filter, as
+//! the pipeline-test backlog, problems, change failure rate and the change gate's KPIs for a period and filter, as
 //! server-drawn charts with their numbers; every figure links to the records behind it.
 
 use leptos::prelude::*;
@@ -14,6 +14,7 @@ use crate::api::metrics::{ActionRow, DashboardView, FilterOption, get_dashboard}
 use crate::components::chart::{BarChart, LineChart};
 use crate::components::{DataTable, ErrorsView};
 use shared::domain::Severity;
+use shared::domain::change_kpis::{GateFigures, GateRow};
 use shared::domain::metrics::{DashboardQuery, format_seconds};
 
 /// The page.
@@ -140,6 +141,7 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
     let pm = v.postmortems.clone();
     let ch = v.changes.clone();
     let pr = v.problems.clone();
+    let gate = v.gate.clone();
     view! {
         <Filters query=v.query.clone() services=v.services.clone() teams=v.teams.clone() />
         <p class="muted" data-testid="period">
@@ -261,17 +263,77 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
             </div>
             <div class="chart-grid">
                 <LineChart id="chart-deployments".into() title="Deployments by week".into() points=ch.weekly.clone() value_label="Deployments" format=count />
-                <DataTable headings=&["Deployment", "Incident", "Linked by"] class="compact">
+                <DataTable headings=&["Deployment", "Incident", "Linked by", "Let through"] class="compact">
                     {ch.failures.iter().map(|f| view! {
                         <tr data-testid="failed-deployment">
                             <td>{format!("{} {} · {}", f.service, f.version, f.deployed_at)}</td>
                             <td><a href=f.href.clone()>{f.incident.clone()}</a></td>
                             <td>{f.linked_by.clone()}</td>
+                            <td>{match f.change.clone() {
+                                Some((id, route)) => view! { <a href=format!("/changes/{id}")>{format!("Change #{id}: {route}")}</a> }.into_any(),
+                                None => view! { <span class="muted">"Not reported to the gate"</span> }.into_any(),
+                            }}</td>
                         </tr>
                     }).collect_view()}
                 </DataTable>
             </div>
         </section>
+
+        <GateSection gate />
+    }
+}
+
+/// The change gate's KPIs: how changes went through it, and whether its routes predict failure.
+#[component]
+fn GateSection(gate: GateFigures) -> impl IntoView {
+    let none = || "—".to_owned();
+    let share = |part: u64| {
+        if gate.changes == 0 {
+            none()
+        } else {
+            percent(part as f64 / gate.changes as f64)
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="gate-heading">
+            <h2 id="gate-heading">"Change gate"</h2>
+            <div class="figures">
+                <Figure label="Changes reported" value=gate.changes.to_string() href="/changes".to_owned() testid="gate-changes" />
+                <Figure label="Auto-approved" value=share(gate.auto_approved) detail=format!("{} changes", gate.auto_approved) testid="gate-auto-approved" />
+                <Figure label="Sent to review" value=share(gate.reviewed) detail=format!("{} changes", gate.reviewed) testid="gate-reviewed" />
+                <Figure label="Emergency" value=share(gate.emergency) detail=format!("{} emergency, {} planned", gate.emergency, gate.planned) testid="gate-emergency" />
+                <Figure label="With automated validations" value=gate.validated_share.map(percent).unwrap_or_else(none) detail=format!("{} changes with checks, all passing", gate.validated) testid="gate-validated" />
+                <Figure label="Waiting for review" value=gate.review_wait.median.map(format_seconds).unwrap_or_else(none) detail=format!("median of {} reviews", gate.review_wait.count) testid="gate-review-wait" />
+                <Figure label="Lead time, report to deploy" value=gate.lead_time.median.map(format_seconds).unwrap_or_else(none) detail=format!("median of {} deployed changes", gate.lead_time.count) testid="gate-lead-time" />
+            </div>
+            <div class="chart-grid">
+                <GateTable caption="Change failure rate by route: does the gate's risk classification predict failure?" rows=gate.by_route testid="gate-by-route" />
+                <GateTable caption="Change failure rate by kind" rows=gate.by_kind testid="gate-by-kind" />
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn GateTable(caption: &'static str, rows: Vec<GateRow>, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="table-wrap" data-testid=testid>
+            <table class="catalog compact">
+                <caption>{caption}</caption>
+                <thead><tr><th scope="col">""</th><th scope="col">"Changes"</th><th scope="col">"Deployed"</th><th scope="col">"Caused incidents"</th><th scope="col">"Failure rate"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <th scope="row">{r.label}</th>
+                            <td>{r.changes}</td>
+                            <td>{r.deployed}</td>
+                            <td>{r.failed}</td>
+                            <td>{r.failure_rate.map(percent).unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::audit::{self, Actor};
+use crate::entities::change::{self, Entity as ChangeEntity};
 use crate::entities::deployment::{self, Entity as DeploymentEntity};
 use crate::entities::incident::{self, Entity as Incident};
 use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
@@ -20,7 +21,7 @@ use crate::entities::timeline_entry::{self, Entity as TimelineEntry};
 use crate::{AppError, AppState};
 use shared::domain::TimelineKind;
 use shared::domain::audit::AuditAction;
-use shared::domain::deployment::{Deployment, is_production};
+use shared::domain::deployment::{ChangeRef, Deployment, is_production};
 use shared::domain::metrics::blamed_deployments;
 use shared::wire::deployments::{
     DeploymentLinks, DeploymentListRow, DeploymentQuery, DeploymentRow,
@@ -101,6 +102,7 @@ pub async fn record(
     model.url = Set(report.url.clone());
     model.deployed_at = Set(report.deployed_at);
     model.recorded_by = Set(recorded_by.to_owned());
+    model.change_id = Set(change_of(&txn, service.id, report).await?);
     let saved = model.save(&txn).await?;
     let id = saved.id.clone().unwrap();
 
@@ -145,6 +147,59 @@ pub async fn record(
         created,
         linked_incidents,
     })
+}
+
+/// The change a deployment ships: the one its report names (by id or commit; a change of another
+/// service or unknown to the gate is a mistake in the `change` field), else the newest change of
+/// the same service and environment whose commit the version is (the SHA or a prefix of 7 or
+/// more digits).
+async fn change_of(
+    db: &impl ConnectionTrait,
+    service_id: i64,
+    report: &Deployment,
+) -> Result<Option<i64>, AppError> {
+    let of_service = || {
+        ChangeEntity::find()
+            .select_only()
+            .column(change::Column::Id)
+            .filter(change::Column::ServiceId.eq(service_id))
+    };
+    let unknown = |what: String| {
+        AppError::field(
+            "change",
+            &format!("The change gate has no {what} of this service."),
+        )
+    };
+    match &report.change {
+        Some(ChangeRef::Id(id)) => of_service()
+            .filter(change::Column::Id.eq(*id))
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .map(Some)
+            .ok_or_else(|| unknown(format!("change #{id}"))),
+        Some(ChangeRef::Commit(commit)) => of_service()
+            .filter(change::Column::CommitSha.starts_with(commit.as_str()))
+            .order_by_desc(change::Column::Id)
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .map(Some)
+            .ok_or_else(|| unknown(format!("change of commit {commit}"))),
+        None => {
+            let version = report.version.to_ascii_lowercase();
+            if !shared::domain::change::is_commit_sha(&version) {
+                return Ok(None);
+            }
+            Ok(of_service()
+                .filter(change::Column::Environment.eq(report.environment.as_str()))
+                .filter(change::Column::CommitSha.starts_with(version.as_str()))
+                .order_by_desc(change::Column::Id)
+                .into_tuple::<i64>()
+                .one(db)
+                .await?)
+        }
+    }
 }
 
 /// Recomputes an incident's automatic links (its manual ones stay) inside the caller's

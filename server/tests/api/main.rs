@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod breakout;
 mod change_github;
+mod change_kpis;
 mod change_reviews;
 mod deployments;
 mod fuzz;

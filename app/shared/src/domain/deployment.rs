@@ -2,7 +2,7 @@
 //! from a GitHub `deployment_status` event: checked and normalised before it is stored.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::validation::{FieldError, FieldErrors};
 
@@ -33,6 +33,18 @@ pub struct DeploymentReport {
     /// A link to the pipeline run or release.
     #[serde(default)]
     pub url: Option<String>,
+    /// The change it ships, as the change gate knows it: its id (a number) or its commit (a
+    /// string). Without it, the change of the same service, environment and commit is found.
+    #[serde(default)]
+    pub change: Option<ChangeRef>,
+}
+
+/// How a deployment names its change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ChangeRef {
+    Id(i64),
+    Commit(String),
 }
 
 /// A checked deployment, ready to store.
@@ -45,6 +57,7 @@ pub struct Deployment {
     pub deployed_at: DateTime<Utc>,
     pub external_id: String,
     pub url: Option<String>,
+    pub change: Option<ChangeRef>,
 }
 
 impl DeploymentReport {
@@ -117,6 +130,25 @@ impl DeploymentReport {
         if external_id.chars().count() > 200 {
             bad("id", "Keep the id to 200 characters.");
         }
+        let change = match &self.change {
+            Some(ChangeRef::Id(id)) if *id <= 0 => {
+                bad("change", "A change id is a positive number.");
+                None
+            }
+            Some(ChangeRef::Commit(commit)) => {
+                let commit = commit.trim().to_ascii_lowercase();
+                if super::change::is_commit_sha(&commit) {
+                    Some(ChangeRef::Commit(commit))
+                } else {
+                    bad(
+                        "change",
+                        "Name the change by its id (a number) or its commit SHA (7 to 64 hexadecimal digits).",
+                    );
+                    None
+                }
+            }
+            other => other.clone(),
+        };
         if !errors.is_empty() {
             return Err(FieldErrors(errors));
         }
@@ -134,6 +166,7 @@ impl DeploymentReport {
             deployed_at,
             external_id,
             url: url.map(str::to_owned),
+            change,
         })
     }
 }
@@ -170,6 +203,26 @@ mod tests {
             format!("payments-api@v2.3.1@{}", now().timestamp())
         );
         assert!(is_production(&d.environment));
+    }
+
+    #[test]
+    fn a_report_names_its_change_by_id_or_commit() {
+        let named = |change: &str| {
+            report(&format!(
+                r#"{{"service":"s","version":"v1","change":{change}}}"#
+            ))
+            .check(now())
+        };
+        assert_eq!(named("12").unwrap().change, Some(ChangeRef::Id(12)));
+        assert_eq!(
+            named(r#"" ABCDEF12 ""#).unwrap().change,
+            Some(ChangeRef::Commit("abcdef12".into()))
+        );
+        for bad in ["0", r#""xyz""#, r#""abc""#] {
+            let errors = named(bad).unwrap_err();
+            assert!(errors.message_for("change").is_some(), "{bad}");
+        }
+        assert!(serde_json::from_str::<DeploymentReport>(r#"{"change":true}"#).is_err());
     }
 
     #[test]

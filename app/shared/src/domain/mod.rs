@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod change;
+pub mod change_kpis;
 pub mod coach;
 pub mod deployment;
 pub mod github;

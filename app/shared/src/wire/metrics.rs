@@ -142,6 +142,10 @@ pub struct FailedDeployment {
     pub href: String,
     /// `auto` (a change entry in the incident's timeline) or who linked it.
     pub linked_by: String,
+    /// The change it shipped and how that change went through the gate: (id, route), when the
+    /// deployment named it or its commit matched one.
+    #[serde(default)]
+    pub change: Option<(i64, String)>,
 }
 
 /// A choice in a filter.
@@ -168,4 +172,7 @@ pub struct DashboardView {
     pub actions: ActionFigures,
     pub problems: ProblemFigures,
     pub changes: ChangeFigures,
+    /// The change gate's KPIs over the changes reported in the period.
+    #[serde(default)]
+    pub gate: crate::domain::change_kpis::GateFigures,
 }

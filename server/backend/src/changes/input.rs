@@ -4,7 +4,7 @@
 //! active guardrails and the freeze windows. Each list is bounded, so a decision's work does not
 //! grow with the size of the history. The README documents the schema.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -74,6 +74,25 @@ pub async fn document(
     }))
 }
 
+/// An open incident as the policy reads it.
+struct Open {
+    id: i64,
+    severity: i16,
+    title: String,
+    opened_at: DateTime<Utc>,
+    impact_started_at: Option<DateTime<Utc>>,
+    mitigated_at: Option<DateTime<Utc>>,
+}
+
+type OpenRow = (
+    i64,
+    i16,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
 /// The service's most severe open incidents, newest first within a severity, at most
 /// [`INPUT_LIST_MAX`]. One query per open status, each walking the status's incidents in
 /// (severity, opened) order and stopping at enough on this service, so the work is bounded by
@@ -81,7 +100,7 @@ pub async fn document(
 async fn most_severe_open(
     db: &impl ConnectionTrait,
     service_id: i64,
-) -> Result<Vec<incident::Model>, AppError> {
+) -> Result<Vec<Open>, AppError> {
     let mut found = Vec::new();
     for status in IncidentStatus::ALL
         .iter()
@@ -102,16 +121,34 @@ async fn most_severe_open(
                 )
                 .to_owned(),
         );
-        found.extend(
-            Incident::find()
-                .filter(incident::Column::Status.eq(status))
-                .filter(on_service)
-                .order_by_asc(incident::Column::Severity)
-                .order_by_desc(incident::Column::OpenedAt)
-                .limit(INPUT_LIST_MAX)
-                .all(db)
-                .await?,
-        );
+        let rows: Vec<OpenRow> = Incident::find()
+            .select_only()
+            .columns([
+                incident::Column::Id,
+                incident::Column::Severity,
+                incident::Column::Title,
+                incident::Column::OpenedAt,
+                incident::Column::ImpactStartedAt,
+                incident::Column::MitigatedAt,
+            ])
+            .filter(incident::Column::Status.eq(status))
+            .filter(on_service)
+            .order_by_asc(incident::Column::Severity)
+            .order_by_desc(incident::Column::OpenedAt)
+            .limit(INPUT_LIST_MAX)
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(
+            |(id, severity, title, opened_at, impact_started_at, mitigated_at)| Open {
+                id,
+                severity,
+                title,
+                opened_at,
+                impact_started_at,
+                mitigated_at,
+            },
+        ));
     }
     found.sort_by(|a, b| {
         a.severity
@@ -122,37 +159,54 @@ async fn most_severe_open(
     Ok(found)
 }
 
+/// An incident's opening, impact start, mitigation and resolution.
+type ImpactRow = (
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
 /// The share of the error budget left over the window: the impact of the service's incidents
-/// opened in it, and of those still open (from `open`), against what the SLO allows.
+/// opened in it (the newest [`BUDGET_INCIDENTS_MAX`]), and of those still open (from `open`),
+/// against what the SLO allows.
 async fn budget_left(
     db: &impl ConnectionTrait,
     service_id: i64,
     target: f64,
-    open: &[incident::Model],
+    open: &[Open],
 ) -> Result<f64, AppError> {
     let now = Utc::now();
     let window = Duration::days(WINDOW_DAYS);
-    let ids: Vec<i64> = IncidentService::find()
-        .select_only()
+    let in_window = Query::select()
         .column(incident_service::Column::IncidentId)
-        .filter(incident_service::Column::ServiceId.eq(service_id))
-        .filter(incident_service::Column::OpenedAt.gte(now - window))
+        .from(IncidentService)
+        .and_where(Expr::col(incident_service::Column::ServiceId).eq(service_id))
+        .and_where(Expr::col(incident_service::Column::OpenedAt).gte(now - window))
+        .order_by(incident_service::Column::OpenedAt, sea_orm::Order::Desc)
         .limit(BUDGET_INCIDENTS_MAX)
+        .to_owned();
+    let rows: Vec<ImpactRow> = Incident::find()
+        .select_only()
+        .columns([
+            incident::Column::OpenedAt,
+            incident::Column::ImpactStartedAt,
+            incident::Column::MitigatedAt,
+            incident::Column::ResolvedAt,
+        ])
+        .filter(incident::Column::Id.in_subquery(in_window))
         .into_tuple()
         .all(db)
         .await?;
-    let mut impacts: Vec<_> = Incident::find()
-        .filter(incident::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .iter()
-        .chain(open)
-        .map(|i| {
-            (
-                i.impact_started_at.unwrap_or(i.opened_at),
-                i.mitigated_at.or(i.resolved_at),
-            )
+    let mut impacts: Vec<_> = rows
+        .into_iter()
+        .map(|(opened, impact, mitigated, resolved)| {
+            (impact.unwrap_or(opened), mitigated.or(resolved))
         })
+        .chain(
+            open.iter()
+                .map(|i| (i.impact_started_at.unwrap_or(i.opened_at), i.mitigated_at)),
+        )
         .collect();
     impacts.sort();
     impacts.dedup();
@@ -187,36 +241,35 @@ async fn overdue_pipeline_tests(
         .collect())
 }
 
-/// Known errors not retired of problems on the service.
+/// Problems on the service with a known error not retired (the newest first).
 async fn known_errors(db: &impl ConnectionTrait, service_id: i64) -> Result<Vec<Value>, AppError> {
-    let problems: Vec<i64> = ProblemService::find()
-        .select_only()
+    let known = Query::select()
+        .column(known_error::Column::ProblemId)
+        .from(KnownError)
+        .and_where(Expr::col(known_error::Column::RetiredAt).is_null())
+        .to_owned();
+    let on_service = Query::select()
         .column(problem_service::Column::ProblemId)
-        .filter(problem_service::Column::ServiceId.eq(service_id))
+        .from(ProblemService)
+        .and_where(Expr::col(problem_service::Column::ServiceId).eq(service_id))
+        .to_owned();
+    let rows: Vec<(i64, String)> = Problem::find()
+        .select_only()
+        .columns([problem::Column::Id, problem::Column::Title])
+        .filter(problem::Column::Id.in_subquery(known))
+        .filter(problem::Column::Id.in_subquery(on_service))
+        .order_by_desc(problem::Column::Id)
+        .limit(INPUT_LIST_MAX)
         .into_tuple()
         .all(db)
         .await?;
-    let known = KnownError::find()
-        .filter(known_error::Column::ProblemId.is_in(problems))
-        .filter(known_error::Column::RetiredAt.is_null())
-        .order_by_desc(known_error::Column::PublishedAt)
-        .limit(INPUT_LIST_MAX)
-        .all(db)
-        .await?;
-    let titles: std::collections::HashMap<i64, String> = Problem::find()
-        .filter(problem::Column::Id.is_in(known.iter().map(|k| k.problem_id)))
-        .all(db)
-        .await?
+    Ok(rows
         .into_iter()
-        .map(|p| (p.id, p.title))
-        .collect();
-    Ok(known
-        .into_iter()
-        .map(|k| {
+        .map(|(id, title)| {
             json!({
-                "problem_id": k.problem_id,
-                "title": titles.get(&k.problem_id).cloned().unwrap_or_default(),
-                "links": [format!("/problems/{}", k.problem_id)],
+                "problem_id": id,
+                "title": title,
+                "links": [format!("/problems/{id}")],
             })
         })
         .collect())

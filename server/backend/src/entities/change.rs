@@ -51,8 +51,10 @@ pub struct Model {
     pub status_posted: Option<String>,
     /// True until `status_wanted` has been posted.
     pub status_due: bool,
-    /// The input document the policy decided on, as JSON (for backtests of later versions).
+    /// The input document the policy decided on, as JSON (for backtests of later versions);
+    /// left out of the audit trail's copies.
     #[sea_orm(column_type = "Text", nullable)]
+    #[serde(skip)]
     pub input: Option<String>,
     /// The policy version that decided it (None: the built-in default).
     pub policy_version: Option<i64>,

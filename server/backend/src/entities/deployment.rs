@@ -22,6 +22,8 @@ pub struct Model {
     pub deployed_at: DateTime<Utc>,
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
+    /// The change it shipped: named by the report, or the change of its commit.
+    pub change_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -304,6 +304,7 @@ async fn deployment_status(
         url: text("/deployment_status/target_url")
             .or_else(|| text("/deployment_status/environment_url"))
             .filter(|u| !u.is_empty()),
+        change: None,
     };
     let deployment = match report.check(Utc::now()) {
         Ok(deployment) => deployment,

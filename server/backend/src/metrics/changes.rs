@@ -6,6 +6,8 @@ use sea_orm::ConnectionTrait;
 use super::links::Links;
 use super::sql::{Scope, Sql, count};
 use crate::AppError;
+use shared::domain::change::{ChangeKind, Decision, ReviewOutcome};
+use shared::domain::change_kpis::Route;
 use shared::domain::metrics::{Period, change_failure_rate, per_week, week_start};
 use shared::wire::metrics::{ChangeFigures, FailedDeployment, WeekPoint};
 
@@ -80,8 +82,11 @@ pub async fn figures(
     let mut recent = Sql::new(backend);
     recent.push(
         "SELECT s.name AS service, d.version AS version, d.deployed_at AS deployed_at, \
-         i.id AS incident_id, i.title AS title, l.linked_by AS linked_by, l.automatic AS automatic \
+         i.id AS incident_id, i.title AS title, l.linked_by AS linked_by, l.automatic AS automatic, \
+         c.id AS change_id, c.kind AS change_kind, c.decision AS change_decision, \
+         c.review_outcome AS change_review \
          FROM deployments d JOIN services s ON s.id = d.service_id \
+         LEFT JOIN changes c ON c.id = d.change_id \
          JOIN incident_deployments l ON l.deployment_id = d.id AND l.dismissed_by IS NULL \
          JOIN incidents i ON i.id = l.incident_id WHERE",
     );
@@ -99,7 +104,22 @@ pub async fn figures(
             let title: String = row.try_get("", "title")?;
             let at: chrono::DateTime<chrono::Utc> = row.try_get("", "deployed_at")?;
             let automatic: bool = row.try_get("", "automatic")?;
+            let change: Option<i64> = row.try_get("", "change_id")?;
+            let route = |id: i64| -> Result<(i64, String), AppError> {
+                let text = |column: &str| -> Result<Option<String>, AppError> {
+                    Ok(row.try_get::<Option<String>>("", column)?)
+                };
+                let kind = text("change_kind")?.and_then(|k| ChangeKind::parse(&k));
+                let decision = text("change_decision")?.and_then(|d| Decision::parse(&d));
+                let review = text("change_review")?.and_then(|r| ReviewOutcome::parse(&r));
+                let label = match (kind, decision) {
+                    (Some(kind), Some(decision)) => Route::taken(kind, decision, review).label(),
+                    _ => "unknown",
+                };
+                Ok((id, label.to_owned()))
+            };
             Ok(FailedDeployment {
+                change: change.map(route).transpose()?,
                 service: row.try_get("", "service")?,
                 version: row.try_get("", "version")?,
                 deployed_at: at.format("%Y-%m-%d %H:%M UTC").to_string(),

@@ -48,10 +48,16 @@ pub enum Metric {
     ProblemsOpen,
     Deployments,
     ChangeFailureRatio,
+    GateChanges,
+    GateChangesByKind,
+    GateFailureRatio,
+    GateValidatedRatio,
+    GateReviewWaitSeconds,
+    GateLeadTimeSeconds,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 17] = [
         Metric::Incidents,
         Metric::IncidentsOpen,
         Metric::IncidentsBySeverity,
@@ -63,6 +69,12 @@ impl Metric {
         Metric::ProblemsOpen,
         Metric::Deployments,
         Metric::ChangeFailureRatio,
+        Metric::GateChanges,
+        Metric::GateChangesByKind,
+        Metric::GateFailureRatio,
+        Metric::GateValidatedRatio,
+        Metric::GateReviewWaitSeconds,
+        Metric::GateLeadTimeSeconds,
     ];
 
     /// The metric's name (after the `postmortem_` prefix) and its help text.
@@ -105,6 +117,30 @@ impl Metric {
             Metric::ChangeFailureRatio => (
                 "change_failure_ratio",
                 "Share of the last 30 days' deployments an incident was linked to",
+            ),
+            Metric::GateChanges => (
+                "gate_changes",
+                "Changes reported to the change gate in the last 30 days, by how they went through it",
+            ),
+            Metric::GateChangesByKind => (
+                "gate_changes_by_kind",
+                "Changes reported to the change gate in the last 30 days, by kind",
+            ),
+            Metric::GateFailureRatio => (
+                "gate_failure_ratio",
+                "Share of the last 30 days' deployed changes an incident was linked to, by how they went through the gate",
+            ),
+            Metric::GateValidatedRatio => (
+                "gate_validated_ratio",
+                "Share of the last 30 days' changes with automated validations (checks present and passing)",
+            ),
+            Metric::GateReviewWaitSeconds => (
+                "gate_review_wait_seconds",
+                "Time from report to review of the last 30 days' reviewed changes",
+            ),
+            Metric::GateLeadTimeSeconds => (
+                "gate_lead_time_seconds",
+                "Time from report to first deployment of the last 30 days' deployed changes",
             ),
         }
     }
@@ -362,6 +398,83 @@ pub fn of(view: &DashboardView) -> Vec<Figure> {
             p.value,
             Some(p.count),
             "count",
+        );
+    }
+
+    let g = &view.gate;
+    list.counted("change gate", "changes", "all", g.changes);
+    list.add(
+        "change gate",
+        "with automated validations",
+        "all",
+        g.validated_share,
+        Some(g.changes),
+        "ratio",
+    )
+    .series(Metric::GateValidatedRatio, &[("window", "30d")]);
+    for (figure, n) in [
+        ("auto-approved", g.auto_approved),
+        ("sent to review", g.reviewed),
+        ("emergency", g.emergency),
+        ("planned", g.planned),
+    ] {
+        list.counted("change gate", figure, "all", n);
+    }
+    for (figure, summary, metric) in [
+        (
+            "time waiting for review",
+            &g.review_wait,
+            Metric::GateReviewWaitSeconds,
+        ),
+        (
+            "lead time, report to deploy",
+            &g.lead_time,
+            Metric::GateLeadTimeSeconds,
+        ),
+    ] {
+        let count = Some(summary.count);
+        list.add(
+            "change gate",
+            figure,
+            "median",
+            summary.median,
+            count,
+            "seconds",
+        )
+        .series(metric, &[("statistic", "median")]);
+        list.add(
+            "change gate",
+            figure,
+            "mean",
+            summary.mean,
+            count,
+            "seconds",
+        )
+        .series(metric, &[("statistic", "mean")]);
+    }
+    for r in &g.by_route {
+        list.counted("change gate", "changes by route", &r.label, r.changes)
+            .series(Metric::GateChanges, &[("route", &r.key)]);
+        list.add(
+            "change gate",
+            "change failure rate by route",
+            &r.label,
+            r.failure_rate,
+            Some(r.deployed),
+            "ratio",
+        )
+        .series(Metric::GateFailureRatio, &[("route", &r.key)]);
+    }
+    for r in &g.by_kind {
+        list.counted("change gate", "changes by kind", &r.label, r.changes)
+            .series(Metric::GateChangesByKind, &[("kind", &r.key)]);
+        list.add(
+            "change gate",
+            "change failure rate by kind",
+            &r.label,
+            r.failure_rate,
+            Some(r.deployed),
+            "ratio",
         );
     }
     list.0

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod csv;
 pub mod figures;
 pub mod followups;
+pub mod gate;
 pub mod incidents;
 pub mod links;
 pub mod prometheus;
@@ -82,6 +83,7 @@ pub async fn dashboard(
         actions: followups::actions(db, &period, &scope, today, &links).await?,
         problems: followups::problems(db, &scope, now, &links).await?,
         changes: changes::figures(db, &period, &scope, &links).await?,
+        gate: gate::figures(db, &period, &scope).await?,
     })
 }
 
