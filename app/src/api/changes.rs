@@ -21,11 +21,18 @@ pub async fn list_changes(
 #[server(endpoint = "changes/get")]
 pub async fn get_change(id: i64) -> Result<ChangeView, ApiError> {
     let state = crate::ssr::app_state()?;
-    crate::authorize!(GetChange)?;
-    Ok(backend::changes::records::get(&state.db, id).await?)
+    let user = crate::authorize!(GetChange)?;
+    let mut view = backend::changes::records::get(&state.db, id).await?;
+    view.can_review =
+        state
+            .settings
+            .change_approvers
+            .may_review(user.role, &user.email, &view.team);
+    Ok(view)
 }
 
-/// Approves or rejects a change awaiting review (rejecting needs a comment saying why).
+/// Approves or rejects a change awaiting review (rejecting needs a comment saying why): problem
+/// managers, administrators and the approvers listed for the service's team.
 #[server(endpoint = "changes/review")]
 pub async fn review_change(
     id: i64,
@@ -34,6 +41,7 @@ pub async fn review_change(
 ) -> Result<(), ApiError> {
     let state = crate::ssr::app_state()?;
     let user = crate::authorize!(ReviewChange)?;
+    backend::changes::records::may_review(&state, &user, id).await?;
     backend::changes::records::review_and_report(&state, &user.actor(), id, outcome, &comment)
         .await?;
     Ok(())

@@ -7,11 +7,10 @@ use leptos::prelude::*;
 use super::changes_list::{DecisionBadge, ReviewState};
 use crate::api::changes::{ChangeDeployment, ChangeView, ReviewChange, get_change};
 use crate::components::{
-    Can, DataTable, ErrorNotice, Field, FieldKind, Loaded, PageTitle, field_message, form_notice,
+    DataTable, ErrorNotice, Field, FieldKind, Loaded, PageTitle, field_message, form_notice,
     resource, web_address,
 };
 use crate::pages::History;
-use shared::domain::Permission;
 use shared::domain::change::{Check, CheckStatus, Decision, Reason, ReviewOutcome};
 
 /// How many of a change's paths the page lists before summing up the rest.
@@ -180,7 +179,7 @@ fn ReviewSection(change: ChangeView, review: ServerAction<ReviewChange>) -> impl
         <section class="panel" aria-labelledby="review-heading" data-testid="change-review">
             <h2 id="review-heading">"Review"</h2>
             <p>{lede}</p>
-            <Can permission=Permission::ApproveChanges>
+            {change.can_review.then(|| view! {
                 <ErrorNotice error=form_notice(error) />
                 <ActionForm action=review attr:class="form" attr:data-testid="review-form">
                     <input type="hidden" name="id" value=change.id />
@@ -197,7 +196,7 @@ fn ReviewSection(change: ChangeView, review: ServerAction<ReviewChange>) -> impl
                         <button type="submit" class="button" name="outcome" value="Rejected">"Reject"</button>
                     </div>
                 </ActionForm>
-            </Can>
+            })}
         </section>
     }
     .into_any()

@@ -56,6 +56,9 @@ pub struct Settings {
     /// `GATE_ON_POLICY_ERROR`: what the change gate answers when the policy fails or runs too
     /// long: `review` (the default) or `deny`.
     pub gate_on_policy_error: shared::domain::change::Decision,
+    /// `CHANGE_APPROVERS`: who besides problem managers and administrators reviews the changes of
+    /// a team's services, e.g. `Payments=ana@acme.example,mo@acme.example;Search=sam@acme.example`.
+    pub change_approvers: shared::domain::change::TeamApprovers,
 }
 
 /// A setting that could not be understood.
@@ -193,6 +196,13 @@ impl Settings {
                     });
                 }
             },
+            change_approvers: shared::domain::change::TeamApprovers::parse(
+                &get("CHANGE_APPROVERS").unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError {
+                name: "CHANGE_APPROVERS",
+                reason,
+            })?,
             trusted_proxies: get("TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .split(',')

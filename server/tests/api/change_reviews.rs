@@ -16,13 +16,14 @@ use app::api::changes::{ChangeQuery, GetChange, ListChanges, ReviewChange};
 use app::api::services::ListServices;
 
 use crate::gate::{passing_checks, post_change};
-use crate::helpers::{Engine, TestApp, client, done, invoke, spawn_app};
+use crate::helpers::{Engine, TestApp, client, done, invoke, spawn_app, spawn_empty_app};
 use crate::on_both_engines;
 
 on_both_engines!(
     a_reviewer_decides_a_change_and_the_waiting_pipeline_goes_on,
     the_queue_holds_what_awaits_a_person_and_filters_are_checked,
     a_pipeline_token_reports_for_its_service_and_does_nothing_else,
+    a_teams_listed_approver_reviews_that_teams_changes_only,
 );
 
 async fn get_change(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
@@ -407,4 +408,65 @@ async fn a_pipeline_token_reports_for_its_service_and_does_nothing_else(engine: 
         panic!("{error:?}")
     };
     assert!(fields.message_for("service").is_some());
+}
+
+async fn a_teams_listed_approver_reviews_that_teams_changes_only(engine: Engine) {
+    let app = spawn_empty_app(
+        engine,
+        &[("CHANGE_APPROVERS", "payments=member@test.example")],
+    )
+    .await;
+    app.sign_in_new(&app.client, Role::Member, "member@test.example")
+        .await;
+    app.create_service(
+        "Payments API",
+        "payments-api",
+        &[("service[team]", "Payments")],
+    )
+    .await;
+    app.create_service("Search", "search", &[("service[team]", "Search")])
+        .await;
+    let token = app.token_for("member@test.example").await;
+    let payments = migration(&app, &token, "ab12ab12").await;
+    let (status, body) = post_change(
+        &app,
+        &token,
+        json!({"service": "search", "commit": "cd34cd34", "paths": ["migrations/7.sql"], "checks": passing_checks()}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let search = body["id"].as_i64().unwrap();
+
+    // The member is listed for Payments: the form shows there, and the review counts.
+    assert!(
+        done(&app, &app.client, &GetChange { id: payments })
+            .await
+            .can_review
+    );
+    assert!(
+        !done(&app, &app.client, &GetChange { id: search })
+            .await
+            .can_review
+    );
+    let approve = |id| ReviewChange {
+        id,
+        outcome: ReviewOutcome::Approved,
+        comment: "Checked.".into(),
+    };
+    done(&app, &app.client, &approve(payments)).await;
+    let (status, _) = invoke(&app, &app.client, &approve(search))
+        .await
+        .unwrap_err();
+    assert_eq!(status, 403);
+    assert!(
+        done(&app, &app.client, &GetChange { id: search })
+            .await
+            .awaiting_review
+    );
+    // A viewer is never an approver, listed or not.
+    let viewer = client();
+    app.sign_in_new(&viewer, Role::Viewer, "viewer@test.example")
+        .await;
+    let (status, _) = invoke(&app, &viewer, &approve(search)).await.unwrap_err();
+    assert_eq!(status, 403);
 }

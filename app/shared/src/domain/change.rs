@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auth::{Email, Permission, Role};
 use super::validation::{FieldError, FieldErrors};
 
 /// Most paths one change may report.
@@ -56,6 +57,59 @@ pub fn effective_decision(decision: Decision, outcome: Option<ReviewOutcome>) ->
         (Decision::Review, Some(ReviewOutcome::Approved)) => Decision::Allow,
         (Decision::Review, Some(ReviewOutcome::Rejected)) => Decision::Deny,
         (decision, _) => decision,
+    }
+}
+
+/// Who besides problem managers and administrators may review the changes of a team's services:
+/// `CHANGE_APPROVERS`, e.g. `Payments=ana@acme.example,mo@acme.example;Search=sam@acme.example`
+/// (teams as the service catalog names them, case-insensitive).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamApprovers(Vec<(String, Vec<String>)>);
+
+impl TeamApprovers {
+    /// Reads the setting; an empty one lists nobody.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut teams = Vec::new();
+        for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let (team, people) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("`{entry}` is not `Team=email,email`"))?;
+            let team = team.trim();
+            if team.is_empty() {
+                return Err(format!("`{entry}` names no team"));
+            }
+            let emails = people
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(|e| {
+                    Email::parse(e)
+                        .map(|e| e.as_str().to_owned())
+                        .map_err(|_| format!("`{e}` is not an email address"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if emails.is_empty() {
+                return Err(format!("`{entry}` names nobody"));
+            }
+            teams.push((team.to_owned(), emails));
+        }
+        Ok(Self(teams))
+    }
+
+    /// Whether a person of `role` with `email` may review a change of a service of `team`:
+    /// problem managers and administrators always; anyone else but a viewer when listed for it.
+    pub fn may_review(&self, role: Role, email: &str, team: &str) -> bool {
+        role.can(Permission::ApproveChanges)
+            || (role != Role::Viewer
+                && self.0.iter().any(|(t, emails)| {
+                    t.eq_ignore_ascii_case(team.trim())
+                        && emails.iter().any(|e| e.eq_ignore_ascii_case(email.trim()))
+                }))
+    }
+
+    /// The teams listed, each with its approvers.
+    pub fn teams(&self) -> &[(String, Vec<String>)] {
+        &self.0
     }
 }
 
@@ -395,6 +449,28 @@ impl ChangeReport {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_team_lists_its_own_approvers() {
+        let approvers = TeamApprovers::parse(
+            "Payments = Ana@Acme.example, mo@acme.example ; Search=sam@acme.example",
+        )
+        .unwrap();
+        assert!(approvers.may_review(Role::Member, "ana@acme.example", "payments"));
+        assert!(!approvers.may_review(Role::Member, "ana@acme.example", "Search"));
+        assert!(!approvers.may_review(Role::Viewer, "sam@acme.example", "Search"));
+        assert!(approvers.may_review(Role::ProblemManager, "pm@acme.example", "Anything"));
+        assert!(!TeamApprovers::default().may_review(Role::Member, "ana@acme.example", "Payments"));
+        assert!(TeamApprovers::parse("").unwrap().teams().is_empty());
+        for bad in [
+            "Payments",
+            "=a@b.example",
+            "Payments=",
+            "Payments=not-an-email",
+        ] {
+            assert!(TeamApprovers::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     fn reason(rule: &str) -> Reason {

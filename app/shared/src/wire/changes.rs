@@ -81,6 +81,9 @@ pub struct ChangeView {
     pub id: i64,
     pub service: String,
     pub service_slug: String,
+    /// The team that owns the service.
+    #[serde(default)]
+    pub team: String,
     pub environment: String,
     pub kind: ChangeKind,
     pub commit: String,
@@ -103,6 +106,9 @@ pub struct ChangeView {
     /// The policy version that decided it (None: the built-in default).
     #[serde(default)]
     pub policy_version: Option<i64>,
+    /// Whether the person reading may review it (the server checks again).
+    #[serde(default)]
+    pub can_review: bool,
     pub created_at: DateTime<Utc>,
     pub deployments: Vec<ChangeDeployment>,
 }

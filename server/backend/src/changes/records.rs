@@ -161,6 +161,7 @@ pub async fn get(db: &DatabaseConnection, id: i64) -> Result<ChangeView, AppErro
         id: row.id,
         service: service.name,
         service_slug: service.slug,
+        team: service.team,
         environment: row.environment.clone(),
         kind: row.kind,
         commit: row.commit_sha.clone(),
@@ -179,6 +180,7 @@ pub async fn get(db: &DatabaseConnection, id: i64) -> Result<ChangeView, AppErro
         review,
         reported_by: row.reported_by.clone(),
         policy_version: row.policy_version,
+        can_review: false,
         created_at: row.created_at,
         deployments,
     })
@@ -289,6 +291,33 @@ pub async fn review(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Refuses (403) a person who may not review change `id`: only problem managers, administrators
+/// and the approvers `CHANGE_APPROVERS` lists for the service's team review changes.
+pub async fn may_review(
+    state: &crate::AppState,
+    user: &crate::auth::CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let row = Change::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Change"))?;
+    let team = Service::find_by_id(row.service_id)
+        .one(&state.db)
+        .await?
+        .map(|s| s.team)
+        .unwrap_or_default();
+    if state
+        .settings
+        .change_approvers
+        .may_review(user.role, &user.email, &team)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// [`review`], then the commit status a change from a pull request now owes GitHub.
