@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p}' Cargo.lock)
 BINARYEN_VERSION := 132
 
-.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e faults soak release bench bench-incidents bench-dashboard bench-gate bench-postmortem bench-problems bench-github clean-data
+.PHONY: run test deps deps-wasm deps-build deps-test check lint unit e2e faults soak release bench bench-incidents bench-dashboard bench-gate bench-backtest bench-postmortem bench-problems bench-github clean-data
 
 ## make run: build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run: deps-build
@@ -90,6 +90,12 @@ bench-dashboard:
 bench-gate:
 	cargo build --release -p server
 	BENCH_MODE=gate scripts/bench-incidents.sh
+
+## make bench-backtest: a backtest of the default policy over 10,000 changes of the last 90 days
+## (each with its input document: open incidents, overdue pipeline tests, 20 paths, 40 guardrails),
+## on SQLite. Target: under 5 s.
+bench-backtest:
+	cargo bench -p backend --bench backtest
 
 ## make bench-postmortem: a large postmortem's server-side render against the same bytes served
 ## statically (the ceiling): rendered for every request (the headline), as served while someone

@@ -93,6 +93,7 @@ pub async fn run(db: &DatabaseConnection, id: i64) -> Result<BacktestReport, App
             Option<String>,
         )>()
         .paginate(db, PAGE);
+    let mut in_flight = std::collections::VecDeque::new();
     while let Some(rows) = pages.fetch_and_next().await? {
         let rows: Vec<Decided> = rows
             .into_iter()
@@ -122,60 +123,19 @@ pub async fn run(db: &DatabaseConnection, id: i64) -> Result<BacktestReport, App
                 },
             )
             .collect();
-        let mut policy = policy.clone();
-        let decided = tokio::task::spawn_blocking(move || {
-            rows.into_iter()
-                .map(|row| {
-                    let again = row.input.as_deref().map(|input| {
-                        serde_json::from_str::<serde_json::Value>(input)
-                            .ok()
-                            .and_then(|doc| policy.findings(&doc).ok())
-                            .map(|found| decide(row.kind, found))
-                    });
-                    (row, again)
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| AppError::Conflict(format!("The backtest stopped: {e}")))?;
-        for (row, again) in decided {
-            let Some(again) = again else {
-                report.without_input += 1;
-                continue;
-            };
-            let Some(again) = again else {
-                report.errors += 1;
-                continue;
-            };
-            report.evaluated += 1;
-            if again.decision == row.decision {
-                report.unchanged += 1;
-                continue;
+        // Pages are decided on the blocking pool while the next is read; at most two wait.
+        in_flight.push_back(decide_again(&policy, rows));
+        if in_flight.len() > 2
+            && let Some(tasks) = in_flight.pop_front()
+        {
+            for (row, again) in finish(tasks).await? {
+                tally(&mut report, &mut differences, &failed, row, again);
             }
-            let incidents = failed
-                .get(&(row.service_id, row.environment.clone()))
-                .map(|versions| {
-                    versions
-                        .iter()
-                        .filter(|(version, _)| row.commit.starts_with(version.as_str()))
-                        .map(|(_, n)| *n)
-                        .sum::<usize>()
-                })
-                .unwrap_or(0);
-            match (row.decision, again.decision) {
-                (Decision::Allow, _) => {
-                    report.would_hold += 1;
-                    report.would_hold_that_failed += usize::from(incidents > 0);
-                }
-                (_, Decision::Allow) => {
-                    report.would_allow += 1;
-                    report.would_allow_that_failed += usize::from(incidents > 0);
-                }
-                _ => report.other_changes += 1,
-            }
-            if differences.len() < DIFFERENCES_LISTED {
-                differences.push((row, again, incidents));
-            }
+        }
+    }
+    while let Some(tasks) = in_flight.pop_front() {
+        for (row, again) in finish(tasks).await? {
+            tally(&mut report, &mut differences, &failed, row, again);
         }
     }
     let services =
@@ -202,6 +162,100 @@ pub async fn run(db: &DatabaseConnection, id: i64) -> Result<BacktestReport, App
         .collect();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// A change decided again: None when it has no input kept, Some(None) when the version could not
+/// decide it.
+type Again = Option<Option<shared::domain::change::Decided>>;
+type Tasks = Vec<tokio::task::JoinHandle<Vec<(Decided, Again)>>>;
+
+/// Starts deciding `rows` again from their input documents, on every core; each row keeps no
+/// input once decided.
+fn decide_again(policy: &Policy, rows: Vec<Decided>) -> Tasks {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = rows.len().div_ceil(threads).max(1);
+    let mut rows = rows.into_iter();
+    let mut tasks = Vec::new();
+    loop {
+        let chunk: Vec<Decided> = rows.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let mut policy = policy.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|mut row| {
+                    let again = row.input.take().map(|input| {
+                        policy
+                            .findings_in(&input)
+                            .ok()
+                            .map(|found| decide(row.kind, found))
+                    });
+                    (row, again)
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    tasks
+}
+
+async fn finish(tasks: Tasks) -> Result<Vec<(Decided, Again)>, AppError> {
+    let mut decided = Vec::new();
+    for task in tasks {
+        decided.extend(
+            task.await
+                .map_err(|e| AppError::Conflict(format!("The backtest stopped: {e}")))?,
+        );
+    }
+    Ok(decided)
+}
+
+/// Counts one change decided again into the report, keeping the first differences.
+fn tally(
+    report: &mut BacktestReport,
+    differences: &mut Vec<(Decided, shared::domain::change::Decided, usize)>,
+    failed: &HashMap<(i64, String), Vec<(String, usize)>>,
+    row: Decided,
+    again: Again,
+) {
+    let Some(again) = again else {
+        report.without_input += 1;
+        return;
+    };
+    let Some(again) = again else {
+        report.errors += 1;
+        return;
+    };
+    report.evaluated += 1;
+    if again.decision == row.decision {
+        report.unchanged += 1;
+        return;
+    }
+    let incidents = failed
+        .get(&(row.service_id, row.environment.clone()))
+        .map(|versions| {
+            versions
+                .iter()
+                .filter(|(version, _)| row.commit.starts_with(version.as_str()))
+                .map(|(_, n)| *n)
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    match (row.decision, again.decision) {
+        (Decision::Allow, _) => {
+            report.would_hold += 1;
+            report.would_hold_that_failed += usize::from(incidents > 0);
+        }
+        (_, Decision::Allow) => {
+            report.would_allow += 1;
+            report.would_allow_that_failed += usize::from(incidents > 0);
+        }
+        _ => report.other_changes += 1,
+    }
+    if differences.len() < DIFFERENCES_LISTED {
+        differences.push((row, again, incidents));
+    }
 }
 
 /// Deployments since `since` that incidents were linked to, by service and environment: each

@@ -6,7 +6,6 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::policy::{Policy, PolicyError};
 use crate::audit::Actor;
@@ -76,7 +75,9 @@ pub async fn decide_and_store(
     if let Some(found) = existing(db, service.id, draft).await? {
         return Ok((found, false));
     }
-    let input = super::input::document(db, &service, draft).await?;
+    let input = super::input::document(db, &service, draft)
+        .await?
+        .to_string();
     let (version, policy) = super::policies::active(db).await?;
     let decided = evaluate(policy, &input, draft, on_error);
     let now = Utc::now();
@@ -99,7 +100,7 @@ pub async fn decide_and_store(
         decision: Set(decided.decision),
         reasons: Set(to_json(&decided.reasons)),
         reported_by: Set(reported_by.label.clone()),
-        input: Set(Some(input.to_string())),
+        input: Set(Some(input)),
         policy_version: Set(version),
         created_at: Set(now),
         updated_at: Set(now),
@@ -187,11 +188,11 @@ async fn existing(
 /// (review unless configured to deny), naming the failure.
 fn evaluate(
     policy: Result<Policy, PolicyError>,
-    input: &Value,
+    input: &str,
     draft: &ChangeDraft,
     on_error: Decision,
 ) -> Decided {
-    match policy.and_then(|mut policy| policy.findings(input)) {
+    match policy.and_then(|mut policy| policy.findings_in(input)) {
         Ok(findings) => decide(draft.kind, findings),
         Err(error) => {
             tracing::error!(%error, "the change policy failed");

@@ -64,8 +64,13 @@ impl Policy {
 
     /// What the policy finds about one change, given its input document.
     pub fn findings(&mut self, input: &serde_json::Value) -> Result<Findings, PolicyError> {
-        let input = Value::from_json_str(&input.to_string())
-            .map_err(|e| PolicyError::Failed(e.to_string()))?;
+        self.findings_in(&input.to_string())
+    }
+
+    /// [`Policy::findings`] for an input document already written as JSON text (as the gate
+    /// stores it), read once by the policy engine.
+    pub fn findings_in(&mut self, input: &str) -> Result<Findings, PolicyError> {
+        let input = Value::from_json_str(input).map_err(|e| PolicyError::Failed(e.to_string()))?;
         self.engine.set_input(input);
         Ok(Findings {
             deny: self.reasons("deny")?,
