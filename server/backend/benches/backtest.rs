@@ -29,10 +29,10 @@ fn input(i: usize) -> String {
         "change": {
             "environment": "production", "kind": "normal", "commit": format!("{i:012x}"), "branch": "main",
             "pull_request": null, "author": "mo-octo", "title": "Bench change",
-            "paths": (0..20).map(|p| if p == 0 && i % 7 == 0 { "migrations/1.sql".to_owned() } else { format!("src/module_{p}/handler.rs") }).collect::<Vec<_>>(),
+            "paths": (0..20).map(|p| if p == 0 && i.is_multiple_of(7) { "migrations/1.sql".to_owned() } else { format!("src/module_{p}/handler.rs") }).collect::<Vec<_>>(),
             "labels": [],
             "checks": [{"name": "unit tests", "status": "success", "url": null},
-                       {"name": "security scan", "status": if i % 11 == 0 { "failure" } else { "success" }, "url": null}],
+                       {"name": "security scan", "status": if i.is_multiple_of(11) { "failure" } else { "success" }, "url": null}],
         },
         "service": {
             "id": 1, "slug": "payments-api", "name": "Payments API", "team": "Payments",
