@@ -28,12 +28,18 @@ async function foreignMarkup(page: Page) {
 
 test("no stored text becomes markup on any page an administrator reaches", async ({ page, uncaughtErrors }) => {
   test.setTimeout(240_000);
-  // What this walk checks is the server-rendered markup. On this long walk the browser sometimes
-  // gets a 404 for the WebAssembly bundle of a page (seen in CI and locally, not explained yet, and
-  // never on the bundle's own URL when asked directly); that one error is left out here, every
-  // other uncaught error still fails the test.
+  // What this walk checks is the server-rendered markup, and it moves on as soon as a page has
+  // loaded, while the page may still be fetching its script bundle. Under the full suite's load
+  // the browser then sometimes reports that bundle's fetch as failed (an aborted dynamic import of
+  // /pkg/postmortem.js) or answered 404 (/pkg/postmortem_bg.wasm; not explained yet, never seen on
+  // the bundle's own URL when asked directly). Those two are left out here; every other uncaught
+  // error still fails the test.
+  const bundleLoading = [
+    /^failed to fetch Wasm: 404 .*\/pkg\/postmortem_bg\.wasm/,
+    /^Failed to fetch dynamically imported module: .*\/pkg\/postmortem\.js$/,
+  ];
   page.on("pageerror", () => {
-    const bundle = uncaughtErrors.findIndex((e) => /^failed to fetch Wasm: 404 .*\/pkg\/postmortem_bg\.wasm/.test(e));
+    const bundle = uncaughtErrors.findIndex((e) => bundleLoading.some((pattern) => pattern.test(e)));
     if (bundle >= 0) uncaughtErrors.splice(bundle, 1);
   });
   const dialogs: string[] = [];
