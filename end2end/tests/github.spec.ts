@@ -204,7 +204,7 @@ test("a pull request waits for a review, and approving it flips its status on Gi
 test("a guardrail added from a contributing factor holds a pull request for review, and approving it flips its status", async ({ page }) => {
   test.slow();
   // A service of its own on the fake, and a postmortem of an incident on it.
-  const name = unique("Ledger sink");
+  const name = unique("Seeder API");
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   const repo = `acme/${slug}`;
   await page.request.post(`${fake}/_fake/repos`, { data: { full_name: repo } });
