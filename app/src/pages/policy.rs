@@ -43,8 +43,6 @@ pub fn PolicyPage() -> impl IntoView {
 
 #[component]
 fn PolicyOverview(page: PolicyPageView) -> impl IntoView {
-    let save = ServerAction::<SavePolicy>::new();
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let active = match &page.active {
         Some(v) => format!(
             "Version {} decides changes, activated by {} on {}.",
@@ -70,22 +68,32 @@ fn PolicyOverview(page: PolicyPageView) -> impl IntoView {
             </details>
         </section>
         <Can permission=Permission::ManagePolicies>
-            <section class="panel">
-                <h2>"Write a new version"</h2>
-                <p class="muted">"Saving checks the Rego (a mistake is shown with its line and column) and runs the policy's own test_* rules. A version can be activated once every test passes; the version in effect stays until then."</p>
-                <ErrorNotice error=form_notice(error) />
-                <ActionForm action=save attr:class="form" attr:data-testid="policy-form">
-                    <Field field="source" label="Policy (Rego)" value=draft.get_value() kind=FieldKind::Multiline error=field_message(error, "source") />
-                    <Field field="note" label="What changes" value="" placeholder="Review changes to infra/ as well" error=field_message(error, "note") />
-                    <div class="form-actions">
-                        <button type="submit" class="button primary">"Check and save"</button>
-                    </div>
-                </ActionForm>
-            </section>
+            <Editor heading="Write a new version" source=draft.get_value() />
         </Can>
         <section class="panel">
             <h2>"Versions"</h2>
             <Versions versions=page.versions />
+        </section>
+    }
+}
+
+/// The editor of a new version, starting from `source`.
+#[component]
+fn Editor(heading: &'static str, source: String) -> impl IntoView {
+    let save = ServerAction::<SavePolicy>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <section class="panel">
+            <h2>{heading}</h2>
+            <p class="muted">"Saving checks the Rego (a mistake is shown with its line and column) and runs the policy's own test_* rules. A version can be activated once every test passes; the version in effect stays until then."</p>
+            <ErrorNotice error=form_notice(error) />
+            <ActionForm action=save attr:class="form" attr:data-testid="policy-form">
+                <Field field="source" label="Policy (Rego)" value=source kind=FieldKind::Multiline error=field_message(error, "source") />
+                <Field field="note" label="What changes" value="" placeholder="Review changes to infra/ as well" error=field_message(error, "note") />
+                <div class="form-actions">
+                    <button type="submit" class="button primary">"Check and save"</button>
+                </div>
+            </ActionForm>
         </section>
     }
 }
@@ -159,9 +167,7 @@ pub fn PolicyVersionPage() -> impl IntoView {
 fn VersionDetail(version: PolicyVersionView, backtest: bool) -> impl IntoView {
     let id = version.version.id;
     let activate = ServerAction::<ActivatePolicy>::new();
-    let save = ServerAction::<SavePolicy>::new();
     let activate_error = Signal::derive(move || activate.value().get().and_then(Result::err));
-    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
     let v = version.version.clone();
     let (label, class) = status(&v);
     let can_activate = v.ready && !v.active;
@@ -217,17 +223,7 @@ fn VersionDetail(version: PolicyVersionView, backtest: bool) -> impl IntoView {
             <pre class="code" data-testid="policy-source">{version.source.clone()}</pre>
         </section>
         <Can permission=Permission::ManagePolicies>
-            <section class="panel">
-                <h2>"Edit as a new version"</h2>
-                <ErrorNotice error=form_notice(save_error) />
-                <ActionForm action=save attr:class="form" attr:data-testid="policy-form">
-                    <Field field="source" label="Policy (Rego)" value=draft.get_value() kind=FieldKind::Multiline error=field_message(save_error, "source") />
-                    <Field field="note" label="What changes" value="" error=field_message(save_error, "note") />
-                    <div class="form-actions">
-                        <button type="submit" class="button primary">"Check and save"</button>
-                    </div>
-                </ActionForm>
-            </section>
+            <Editor heading="Edit as a new version" source=draft.get_value() />
         </Can>
     }
 }

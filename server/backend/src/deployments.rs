@@ -149,6 +149,38 @@ pub async fn record(
     })
 }
 
+/// How many incidents were linked (links not dismissed) to each deployment since `since`, of
+/// `services` or of every service; deployments no incident was linked to are left out.
+pub async fn incidents_linked_since(
+    db: &impl ConnectionTrait,
+    services: Option<&[i64]>,
+    since: DateTime<Utc>,
+) -> Result<HashMap<i64, usize>, AppError> {
+    let mut deployments = sea_orm::sea_query::Query::select()
+        .column(deployment::Column::Id)
+        .from(DeploymentEntity)
+        .and_where(sea_orm::sea_query::Expr::col(deployment::Column::DeployedAt).gte(since))
+        .to_owned();
+    if let Some(ids) = services {
+        deployments.and_where(
+            sea_orm::sea_query::Expr::col(deployment::Column::ServiceId).is_in(ids.to_vec()),
+        );
+    }
+    let links: Vec<i64> = IncidentDeployment::find()
+        .select_only()
+        .column(incident_deployment::Column::DeploymentId)
+        .filter(incident_deployment::Column::DismissedBy.is_null())
+        .filter(incident_deployment::Column::DeploymentId.in_subquery(deployments))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut caused: HashMap<i64, usize> = HashMap::new();
+    for deployment in links {
+        *caused.entry(deployment).or_default() += 1;
+    }
+    Ok(caused)
+}
+
 /// The change a deployment ships: the one its report names (by id or commit; a change of another
 /// service or unknown to the gate is a mistake in the `change` field), else the newest change of
 /// the same service and environment whose commit the version is (the SHA or a prefix of 7 or

@@ -42,6 +42,15 @@ pub async fn find_by_slug(
         .ok_or(AppError::NotFound("Service"))
 }
 
+/// The service a form or filter names by slug in its `service` field: one the catalog lacks is
+/// a mistake in that field (422), not a missing page.
+pub async fn named(db: &impl ConnectionTrait, slug: &str) -> Result<service::Model, AppError> {
+    match find_by_slug(db, slug).await {
+        Err(AppError::NotFound(_)) => Err(AppError::field("service", "No service has this slug.")),
+        found => found,
+    }
+}
+
 /// The services with these ids, by id (archived ones included): the one lookup behind every
 /// list that names the services of its rows.
 pub async fn by_id(

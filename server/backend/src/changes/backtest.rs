@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -17,7 +16,6 @@ use super::policy::Policy;
 use crate::AppError;
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
-use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
 use shared::domain::change::{ChangeKind, Decision, decide};
 use shared::wire::policies::{BacktestDifference, BacktestReport};
 
@@ -264,26 +262,7 @@ async fn failed_deployments(
     db: &DatabaseConnection,
     since: chrono::DateTime<Utc>,
 ) -> Result<HashMap<(i64, String), Vec<(String, usize)>>, AppError> {
-    let links: Vec<i64> = IncidentDeployment::find()
-        .select_only()
-        .column(incident_deployment::Column::DeploymentId)
-        .filter(incident_deployment::Column::DismissedBy.is_null())
-        .filter(
-            incident_deployment::Column::DeploymentId.in_subquery(
-                Query::select()
-                    .column(deployment::Column::Id)
-                    .from(Deployment)
-                    .and_where(Expr::col(deployment::Column::DeployedAt).gte(since))
-                    .to_owned(),
-            ),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut caused: HashMap<i64, usize> = HashMap::new();
-    for deployment in links {
-        *caused.entry(deployment).or_default() += 1;
-    }
+    let caused = crate::deployments::incidents_linked_since(db, None, since).await?;
     let rows: Vec<(i64, i64, String, String)> = Deployment::find()
         .select_only()
         .columns([

@@ -17,8 +17,6 @@ use crate::entities::action_item::Entity as ActionItem;
 use crate::entities::contributing_factor::Entity as Factor;
 use crate::entities::freeze_window::{self, Entity as FreezeWindow};
 use crate::entities::guardrail::{self, Entity as Guardrail};
-use crate::entities::incident_service::{self, Entity as IncidentService};
-use crate::entities::postmortem_incident::{self, Entity as PostmortemIncident};
 use crate::entities::problem::Entity as Problem;
 use crate::entities::problem_service::{self, Entity as ProblemService};
 use crate::entities::service;
@@ -116,28 +114,18 @@ async fn origin(
     })
 }
 
-/// The services of a postmortem's incidents.
+/// The services of a postmortem's incidents, the most affected first.
 async fn postmortem_services(
     db: &impl ConnectionTrait,
     postmortem_id: i64,
 ) -> Result<Vec<i64>, AppError> {
-    let incidents: Vec<i64> = PostmortemIncident::find()
-        .filter(postmortem_incident::Column::PostmortemId.eq(postmortem_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.incident_id)
-        .collect();
-    let mut ids: Vec<i64> = IncidentService::find()
-        .filter(incident_service::Column::IncidentId.is_in(incidents))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.service_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    let mut affected: Vec<(i64, u32)> =
+        crate::postmortems::services::affected(db, postmortem_id)
+            .await?
+            .into_iter()
+            .collect();
+    affected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(affected.into_iter().map(|(id, _)| id).collect())
 }
 
 /// What *Add a guardrail* offers for a source.
@@ -186,10 +174,7 @@ pub async fn add(
             "Only a guardrail from a pipeline test can wait for it to be verified.",
         ));
     }
-    let service = match crate::services::find_by_slug(db, &draft.service).await {
-        Err(AppError::NotFound(_)) => Err(AppError::field("service", "No service has this slug.")),
-        found => found,
-    }?;
+    let service = crate::services::named(db, &draft.service).await?;
     let mut title = draft.template.describe(&draft.parameter, &service.slug);
     if let (true, Some(item)) = (draft.until_verified, found.action_item_id) {
         title.push_str(&format!(" until pipeline test #{item} is verified"));
@@ -461,15 +446,7 @@ pub async fn add_freeze(
     draft: &FreezeDraft,
 ) -> Result<freeze_window::Model, AppError> {
     let service_id = match &draft.service {
-        Some(slug) => Some(
-            match crate::services::find_by_slug(db, slug).await {
-                Err(AppError::NotFound(_)) => {
-                    Err(AppError::field("service", "No service has this slug."))
-                }
-                found => found,
-            }?
-            .id,
-        ),
+        Some(slug) => Some(crate::services::named(db, slug).await?.id),
         None => None,
     };
     let txn = crate::db::begin_write(db).await?;

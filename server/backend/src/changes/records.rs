@@ -34,12 +34,7 @@ pub async fn list(
 ) -> Result<Vec<ChangeRow>, AppError> {
     let mut select = Change::find();
     if !query.service.trim().is_empty() {
-        let found = match crate::services::find_by_slug(db, query.service.trim()).await {
-            Err(AppError::NotFound(_)) => {
-                Err(AppError::field("service", "No service has this slug."))
-            }
-            found => found,
-        }?;
+        let found = crate::services::named(db, query.service.trim()).await?;
         select = select.filter(change::Column::ServiceId.eq(found.id));
     }
     if !query.kind.is_empty() {

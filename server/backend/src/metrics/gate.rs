@@ -6,14 +6,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::sql::Scope;
 use crate::AppError;
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
-use crate::entities::incident_deployment::{self, Entity as IncidentDeployment};
 use shared::domain::change::{ChangeKind, Decision, ReviewOutcome};
 use shared::domain::change_kpis::{GateFigures, GatedChange, gate_figures};
 use shared::domain::metrics::Period;
@@ -133,31 +131,13 @@ async fn deployments(
             deployment::Column::Version,
             deployment::Column::DeployedAt,
         ])
-        .filter(deployment::Column::ServiceId.is_in(ids.clone()))
+        .filter(deployment::Column::ServiceId.is_in(ids.iter().copied()))
         .filter(deployment::Column::DeployedAt.gte(from))
         .filter(deployment::Column::Status.eq("success"))
         .into_tuple()
         .all(db)
         .await?;
-    let failed: HashSet<i64> = IncidentDeployment::find()
-        .select_only()
-        .column(incident_deployment::Column::DeploymentId)
-        .filter(incident_deployment::Column::DismissedBy.is_null())
-        .filter(
-            incident_deployment::Column::DeploymentId.in_subquery(
-                Query::select()
-                    .column(deployment::Column::Id)
-                    .from(Deployment)
-                    .and_where(Expr::col(deployment::Column::ServiceId).is_in(ids))
-                    .and_where(Expr::col(deployment::Column::DeployedAt).gte(from))
-                    .to_owned(),
-            ),
-        )
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let failed = crate::deployments::incidents_linked_since(db, Some(&ids), from).await?;
     let mut map: HashMap<(i64, String), Vec<Deployed>> = HashMap::new();
     for (id, change, service, environment, version, at) in rows {
         let version = version.to_ascii_lowercase();
@@ -169,7 +149,7 @@ async fn deployments(
                     change,
                     version,
                     at,
-                    failed: failed.contains(&id),
+                    failed: failed.contains_key(&id),
                 });
         }
     }

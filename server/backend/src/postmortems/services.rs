@@ -12,13 +12,11 @@ use crate::entities::problem_service::{self, Entity as ProblemService};
 use crate::entities::service::{self, Entity as Service};
 use shared::domain::action_service::{ServiceChoice, default_service, in_list_order};
 
-/// Every active service, with how many of the postmortem's incidents affect it and whether the
-/// problem (if any) names it; in the order an editor lists them.
-pub async fn choices(
+/// How many of the postmortem's incidents affect each service, by service id.
+pub async fn affected(
     db: &impl ConnectionTrait,
     postmortem_id: i64,
-    problem_id: Option<i64>,
-) -> Result<Vec<ServiceChoice>, AppError> {
+) -> Result<HashMap<i64, u32>, AppError> {
     let incidents: Vec<i64> = PostmortemIncident::find()
         .filter(postmortem_incident::Column::PostmortemId.eq(postmortem_id))
         .all(db)
@@ -34,6 +32,17 @@ pub async fn choices(
     {
         *affected.entry(link.service_id).or_default() += 1;
     }
+    Ok(affected)
+}
+
+/// Every active service, with how many of the postmortem's incidents affect it and whether the
+/// problem (if any) names it; in the order an editor lists them.
+pub async fn choices(
+    db: &impl ConnectionTrait,
+    postmortem_id: i64,
+    problem_id: Option<i64>,
+) -> Result<Vec<ServiceChoice>, AppError> {
+    let affected = affected(db, postmortem_id).await?;
     let of_problem: Vec<i64> = match problem_id {
         Some(id) => ProblemService::find()
             .filter(problem_service::Column::ProblemId.eq(id))
