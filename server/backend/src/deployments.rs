@@ -156,15 +156,14 @@ pub async fn incidents_linked_since(
     services: Option<&[i64]>,
     since: DateTime<Utc>,
 ) -> Result<HashMap<i64, usize>, AppError> {
-    let mut deployments = sea_orm::sea_query::Query::select()
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut deployments = Query::select()
         .column(deployment::Column::Id)
         .from(DeploymentEntity)
-        .and_where(sea_orm::sea_query::Expr::col(deployment::Column::DeployedAt).gte(since))
+        .and_where(Expr::col(deployment::Column::DeployedAt).gte(since))
         .to_owned();
     if let Some(ids) = services {
-        deployments.and_where(
-            sea_orm::sea_query::Expr::col(deployment::Column::ServiceId).is_in(ids.to_vec()),
-        );
+        deployments.and_where(Expr::col(deployment::Column::ServiceId).is_in(ids.to_vec()));
     }
     let links: Vec<i64> = IncidentDeployment::find()
         .select_only()

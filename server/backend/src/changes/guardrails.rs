@@ -119,11 +119,10 @@ async fn postmortem_services(
     db: &impl ConnectionTrait,
     postmortem_id: i64,
 ) -> Result<Vec<i64>, AppError> {
-    let mut affected: Vec<(i64, u32)> =
-        crate::postmortems::services::affected(db, postmortem_id)
-            .await?
-            .into_iter()
-            .collect();
+    let mut affected: Vec<(i64, u32)> = crate::postmortems::services::affected(db, postmortem_id)
+        .await?
+        .into_iter()
+        .collect();
     affected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(affected.into_iter().map(|(id, _)| id).collect())
 }
