@@ -5,7 +5,7 @@
 
 use std::sync::{LazyLock, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -29,27 +29,34 @@ const VERSIONS_LISTED: u64 = 50;
 static DEFAULT: LazyLock<Result<Policy, PolicyError>> =
     LazyLock::new(|| Policy::compile(DEFAULT_POLICY));
 
-/// The active version's compiled policy, by version id, so each decision only asks which
+/// When a version was made active, which with its id names one activation of one database.
+type Activation = (i64, Option<DateTime<Utc>>);
+
+/// The active version's compiled policy, by its activation, so each decision only asks which
 /// version is active (other instances may activate one) and compiles only a new one.
-static ACTIVE: Mutex<Option<(i64, Policy)>> = Mutex::new(None);
+static ACTIVE: Mutex<Option<(Activation, Policy)>> = Mutex::new(None);
 
 /// The policy that decides changes now: its version (None: the built-in default) and the
 /// compiled policy, or why it cannot be used.
 pub async fn active(
     db: &impl ConnectionTrait,
 ) -> Result<(Option<i64>, Result<Policy, PolicyError>), AppError> {
-    let id: Option<i64> = ChangePolicy::find()
+    let activation: Option<Activation> = ChangePolicy::find()
         .select_only()
-        .column(change_policy::Column::Id)
+        .columns([
+            change_policy::Column::Id,
+            change_policy::Column::ActivatedAt,
+        ])
         .filter(change_policy::Column::Active.eq(true))
         .into_tuple()
         .one(db)
         .await?;
-    let Some(id) = id else {
+    let Some(activation) = activation else {
         return Ok((None, DEFAULT.clone()));
     };
+    let id = activation.0;
     if let Some((cached, policy)) = ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-        && *cached == id
+        && *cached == activation
     {
         return Ok((Some(id), Ok(policy.clone())));
     }
@@ -59,7 +66,7 @@ pub async fn active(
         .ok_or(AppError::NotFound("Policy version"))?;
     let compiled = Policy::compile(&row.source);
     if let Ok(policy) = &compiled {
-        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, policy.clone()));
+        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some((activation, policy.clone()));
     }
     Ok((Some(id), compiled))
 }
