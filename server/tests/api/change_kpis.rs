@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use shared::domain::Role;
 
+use app::api::changes::GetChange;
 use app::api::deployments::LinkDeployment;
 
 use crate::gate::{passing_checks, post_change};
@@ -109,6 +110,24 @@ async fn the_gate_kpis_follow_changes_to_their_deployments_and_incidents(engine:
         .await;
         assert_eq!(status, 422, "{bad}: {body}");
         assert!(body.to_string().contains("change"), "{body}");
+    }
+
+    // Each change's page lists the deployment that shipped it, however it was named.
+    for (change, version) in [(&auto, "aaaa1111"), (&held, "v2.3"), (&emergency, "hotfix")] {
+        let view = done(
+            &app,
+            &app.client,
+            &GetChange {
+                id: change["id"].as_i64().unwrap(),
+            },
+        )
+        .await;
+        let versions: Vec<&str> = view
+            .deployments
+            .iter()
+            .map(|d| d.version.as_str())
+            .collect();
+        assert_eq!(versions, [version]);
     }
 
     // The auto-approved change caused an incident.

@@ -171,6 +171,19 @@ impl DeploymentReport {
     }
 }
 
+/// Whether a deployment of a change's service and environment shipped the change (`change_id`,
+/// of commit `commit`): it named that change when it was reported (`named`), or named none and
+/// its version is the commit or a prefix of it of 7 digits or more.
+pub fn ships(change_id: i64, commit: &str, named: Option<i64>, version: &str) -> bool {
+    match named {
+        Some(named) => named == change_id,
+        None => {
+            let version = version.trim().to_ascii_lowercase();
+            super::change::is_commit_sha(&version) && commit.starts_with(&version)
+        }
+    }
+}
+
 /// Whether deployments to `environment` count for frequency and change failure rate.
 pub fn is_production(environment: &str) -> bool {
     PRODUCTION.contains(&environment.trim().to_lowercase().as_str())
@@ -203,6 +216,18 @@ mod tests {
             format!("payments-api@v2.3.1@{}", now().timestamp())
         );
         assert!(is_production(&d.environment));
+    }
+
+    #[test]
+    fn a_deployment_ships_the_change_it_names_or_whose_commit_it_is() {
+        let commit = "9f8e7d6c5b4a";
+        assert!(ships(7, commit, Some(7), "v2.3"));
+        assert!(!ships(7, commit, Some(8), commit));
+        assert!(ships(7, commit, None, "9F8E7D6"));
+        assert!(ships(7, commit, None, commit));
+        assert!(!ships(7, commit, None, "9f8e7d"));
+        assert!(!ships(7, commit, None, "v2.3"));
+        assert!(!ships(7, commit, None, "9f8e7d6c5b4aff"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::AppError;
 use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
 use shared::domain::change::{ChangeKind, Decision, decide};
+use shared::domain::deployment::ships;
 use shared::wire::policies::{BacktestDifference, BacktestReport};
 
 /// How far back a backtest looks.
@@ -213,7 +214,7 @@ async fn finish(tasks: Tasks) -> Result<Vec<(Decided, Again)>, AppError> {
 fn tally(
     report: &mut BacktestReport,
     differences: &mut Vec<(Decided, shared::domain::change::Decided, usize)>,
-    failed: &HashMap<(i64, String), Vec<(String, usize)>>,
+    failed: &HashMap<(i64, String), Vec<Failed>>,
     row: Decided,
     again: Again,
 ) {
@@ -232,14 +233,11 @@ fn tally(
     }
     let incidents = failed
         .get(&(row.service_id, row.environment.clone()))
-        .map(|versions| {
-            versions
-                .iter()
-                .filter(|(version, _)| row.commit.starts_with(version.as_str()))
-                .map(|(_, n)| *n)
-                .sum::<usize>()
-        })
-        .unwrap_or(0);
+        .into_iter()
+        .flatten()
+        .filter(|d| ships(row.id, &row.commit, d.change, &d.version))
+        .map(|d| d.incidents)
+        .sum::<usize>();
     match (row.decision, again.decision) {
         (Decision::Allow, _) => {
             report.would_hold += 1;
@@ -256,17 +254,25 @@ fn tally(
     }
 }
 
-/// Deployments since `since` that incidents were linked to, by service and environment: each
-/// version (a commit or a prefix of one) with how many incidents it caused.
+/// A deployment incidents were linked to: the change it named, its version, and how many
+/// incidents.
+struct Failed {
+    change: Option<i64>,
+    version: String,
+    incidents: usize,
+}
+
+/// Deployments since `since` that incidents were linked to, by service and environment.
 async fn failed_deployments(
     db: &DatabaseConnection,
     since: chrono::DateTime<Utc>,
-) -> Result<HashMap<(i64, String), Vec<(String, usize)>>, AppError> {
+) -> Result<HashMap<(i64, String), Vec<Failed>>, AppError> {
     let caused = crate::deployments::incidents_linked_since(db, None, since).await?;
-    let rows: Vec<(i64, i64, String, String)> = Deployment::find()
+    let rows: Vec<(i64, Option<i64>, i64, String, String)> = Deployment::find()
         .select_only()
         .columns([
             deployment::Column::Id,
+            deployment::Column::ChangeId,
             deployment::Column::ServiceId,
             deployment::Column::Environment,
             deployment::Column::Version,
@@ -275,15 +281,15 @@ async fn failed_deployments(
         .into_tuple()
         .all(db)
         .await?;
-    let mut map: HashMap<(i64, String), Vec<(String, usize)>> = HashMap::new();
-    for (id, service_id, environment, version) in rows {
-        let caused = caused.get(&id).copied().unwrap_or(0);
-        // A deployment names its commit by the SHA or a prefix of at least 7 digits.
-        if version.len() >= 7 && version.bytes().all(|b| b.is_ascii_hexdigit()) {
-            map.entry((service_id, environment))
-                .or_default()
-                .push((version.to_ascii_lowercase(), caused));
-        }
+    let mut map: HashMap<(i64, String), Vec<Failed>> = HashMap::new();
+    for (id, change, service_id, environment, version) in rows {
+        map.entry((service_id, environment))
+            .or_default()
+            .push(Failed {
+                change,
+                version,
+                incidents: caused.get(&id).copied().unwrap_or(0),
+            });
     }
     Ok(map)
 }

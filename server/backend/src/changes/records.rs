@@ -181,8 +181,9 @@ pub async fn get(db: &DatabaseConnection, id: i64) -> Result<ChangeView, AppErro
     })
 }
 
-/// Deployments of the change's commit to its service and environment (a deployment's version
-/// is the commit, or a short form of it of 7 digits or more), with the incidents each caused.
+/// Deployments of the change to its service and environment (those that named it, or named no
+/// change and whose version is the commit or a short form of it of 7 digits or more), with the
+/// incidents each caused.
 async fn deployments_of(
     db: &DatabaseConnection,
     row: &change::Model,
@@ -191,10 +192,19 @@ async fn deployments_of(
         .map(|n| row.commit_sha[..n].to_owned())
         .collect();
     versions.dedup();
+    // The rule of `shared::domain::deployment::ships`, in SQL.
     let found = Deployment::find()
         .filter(deployment::Column::ServiceId.eq(row.service_id))
         .filter(deployment::Column::Environment.eq(&row.environment))
-        .filter(deployment::Column::Version.is_in(versions))
+        .filter(
+            Condition::any()
+                .add(deployment::Column::ChangeId.eq(row.id))
+                .add(
+                    Condition::all()
+                        .add(deployment::Column::ChangeId.is_null())
+                        .add(deployment::Column::Version.is_in(versions)),
+                ),
+        )
         .order_by_asc(deployment::Column::DeployedAt)
         .limit(20)
         .all(db)

@@ -1,7 +1,6 @@
 //! The change gate's figures of the dashboard: the period's reported changes (in scope), each
-//! matched to its first deployment (one that named it, or named no change and whose version is
-//! its commit or a prefix of 7 digits or more, to the same service and environment) and whether
-//! an incident was linked to it; the figures themselves are `shared::domain::change_kpis`.
+//! matched to its first deployment to the same service and environment (see
+//! `shared::domain::deployment::ships`) and whether an incident was linked to it; the figures themselves are `shared::domain::change_kpis`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,6 +13,7 @@ use crate::entities::change::{self, Entity as Change};
 use crate::entities::deployment::{self, Entity as Deployment};
 use shared::domain::change::{ChangeKind, Decision, ReviewOutcome};
 use shared::domain::change_kpis::{GateFigures, GatedChange, gate_figures};
+use shared::domain::deployment::ships;
 use shared::domain::metrics::Period;
 
 type Row = (
@@ -72,15 +72,11 @@ pub async fn figures(
                 created_at,
                 reviewed_at,
             )| {
-                // Deployments that named this change, or named none and carry its commit.
                 let first = deployed
                     .get(&(service, environment))
                     .into_iter()
                     .flatten()
-                    .filter(|d| match d.change {
-                        Some(change) => change == id,
-                        None => d.version.as_deref().is_some_and(|v| commit.starts_with(v)),
-                    })
+                    .filter(|d| ships(id, &commit, d.change, &d.version))
                     .min_by_key(|d| d.at);
                 GatedChange {
                     kind,
@@ -104,8 +100,7 @@ type DeploymentRow = (i64, Option<i64>, i64, String, String, DateTime<Utc>);
 struct Deployed {
     /// The change the deployment named or was matched to when it was recorded.
     change: Option<i64>,
-    /// Its version, when it is a commit (7 or more hexadecimal digits).
-    version: Option<String>,
+    version: String,
     at: DateTime<Utc>,
     failed: bool,
 }
@@ -140,18 +135,14 @@ async fn deployments(
     let failed = crate::deployments::incidents_linked_since(db, Some(&ids), from).await?;
     let mut map: HashMap<(i64, String), Vec<Deployed>> = HashMap::new();
     for (id, change, service, environment, version, at) in rows {
-        let version = version.to_ascii_lowercase();
-        let version = shared::domain::change::is_commit_sha(&version).then_some(version);
-        if change.is_some() || version.is_some() {
-            map.entry((service, environment))
-                .or_default()
-                .push(Deployed {
-                    change,
-                    version,
-                    at,
-                    failed: failed.contains_key(&id),
-                });
-        }
+        map.entry((service, environment))
+            .or_default()
+            .push(Deployed {
+                change,
+                version,
+                at,
+                failed: failed.contains_key(&id),
+            });
     }
     Ok(map)
 }
