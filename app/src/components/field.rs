@@ -38,6 +38,8 @@ pub enum FieldKind {
     Multiline,
     /// An email address.
     Email,
+    /// A date and time, as the browser's picker gives it (`2026-12-24T09:30`).
+    DateTime,
     /// A password being typed in to sign in or confirm identity.
     CurrentPassword,
     /// A password being chosen.
@@ -119,6 +121,7 @@ pub fn Field(
                 name=name
                 type=match kind {
                     FieldKind::Email => "email",
+                    FieldKind::DateTime => "datetime-local",
                     FieldKind::CurrentPassword | FieldKind::NewPassword => "password",
                     _ => "text",
                 }

@@ -11,7 +11,8 @@ use crate::api::policies::{
     RetireGuardrail, guardrail_start, list_guardrails,
 };
 use crate::components::{
-    Can, DataTable, ErrorNotice, Field, Loaded, PageTitle, field_message, form_notice, resource,
+    Can, DataTable, ErrorNotice, Field, FieldKind, Loaded, PageTitle, field_message, form_notice,
+    resource,
 };
 use shared::domain::Permission;
 use shared::domain::guardrail::GuardrailTemplate;
@@ -160,8 +161,8 @@ fn Freezes(freezes: Vec<FreezeRow>, services: Vec<(String, String)>) -> impl Int
                                     {services.get_value().into_iter().map(|(slug, name)| view! { <option value=slug>{name}</option> }).collect_view()}
                                 </select>
                             </div>
-                            <DateTime field="starts_at" label="From (UTC)" error=field_message(error, "starts_at") />
-                            <DateTime field="ends_at" label="Until (UTC)" error=field_message(error, "ends_at") />
+                            <Field form="freeze" field="starts_at" label="From (UTC)" value="" kind=FieldKind::DateTime error=field_message(error, "starts_at") />
+                            <Field form="freeze" field="ends_at" label="Until (UTC)" value="" kind=FieldKind::DateTime error=field_message(error, "ends_at") />
                         </div>
                         <div class="form-actions">
                             <button type="submit" class="button primary">"Add freeze window"</button>
@@ -170,23 +171,6 @@ fn Freezes(freezes: Vec<FreezeRow>, services: Vec<(String, String)>) -> impl Int
                 </details>
             </Can>
         </section>
-    }
-}
-
-/// A `datetime-local` field of the freeze form.
-#[component]
-fn DateTime(
-    field: &'static str,
-    label: &'static str,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("freeze-{}", field.replace('_', "-"));
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type="datetime-local" name=format!("freeze[{field}]") aria-invalid=move || error.get().is_some().then_some("true") />
-            {move || error.get().map(|m| view! { <p class="field-error" data-field=field>{m}</p> })}
-        </div>
     }
 }
 

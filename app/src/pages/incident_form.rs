@@ -76,7 +76,7 @@ pub fn IncidentFields(
                     .into_iter()
                     .zip(labels)
                     .map(|((field, value), label)| {
-                        view! { <TimeInput field label value error=message(field) /> }
+                        view! { <Field form="incident" field label value kind=FieldKind::DateTime error=message(field) /> }
                     })
                     .collect_view()}
             </div>
@@ -105,29 +105,6 @@ fn SeveritySelect(selected: String, error: Signal<Option<String>>) -> impl IntoV
             </select>
             <p class="hint" id="incident-severity-hint">"SEV1 is the worst."</p>
             {move || error.get().map(|m| view! { <p class="field-error" data-field="severity">{m}</p> })}
-        </div>
-    }
-}
-
-#[component]
-fn TimeInput(
-    field: &'static str,
-    label: &'static str,
-    value: String,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("incident-{}", field.replace('_', "-"));
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                type="datetime-local"
-                name=format!("incident[{field}]")
-                value=value
-                aria-invalid=move || error.get().is_some().then_some("true")
-            />
-            {move || error.get().map(|m| view! { <p class="field-error" data-field=field>{m}</p> })}
         </div>
     }
 }
