@@ -23,6 +23,7 @@ use crate::entities::problem_service::{self, Entity as ProblemService};
 use crate::entities::service;
 use shared::domain::IncidentStatus;
 use shared::domain::change::ChangeDraft;
+use shared::domain::deployment::PRODUCTION;
 use shared::domain::guardrail::error_budget_left;
 use shared::domain::metrics::change_failure_rate;
 use shared::domain::postmortem::{ActionKind, ActionStatus};
@@ -102,11 +103,7 @@ async fn most_severe_open(
     service_id: i64,
 ) -> Result<Vec<Open>, AppError> {
     let mut found = Vec::new();
-    for status in IncidentStatus::ALL
-        .iter()
-        .copied()
-        .filter(|s| *s != IncidentStatus::Resolved)
-    {
+    for status in IncidentStatus::ALL.iter().copied().filter(|s| s.is_open()) {
         let on_service = Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
@@ -198,7 +195,8 @@ async fn budget_left(
         .into_tuple()
         .all(db)
         .await?;
-    let mut impacts: Vec<_> = rows
+    // An open incident of the window comes twice; the budget counts overlapping time once.
+    let impacts: Vec<_> = rows
         .into_iter()
         .map(|(opened, impact, mitigated, resolved)| {
             (impact.unwrap_or(opened), mitigated.or(resolved))
@@ -208,8 +206,6 @@ async fn budget_left(
                 .map(|i| (i.impact_started_at.unwrap_or(i.opened_at), i.mitigated_at)),
         )
         .collect();
-    impacts.sort();
-    impacts.dedup();
     Ok(error_budget_left(target, window, now, &impacts))
 }
 
@@ -286,7 +282,7 @@ async fn deployments_and_failures(
             .filter(deployment::Column::ServiceId.eq(service_id))
             .filter(deployment::Column::DeployedAt.gte(Utc::now() - Duration::days(WINDOW_DAYS)))
             .filter(deployment::Column::Status.eq("success"))
-            .filter(deployment::Column::Environment.is_in(["production", "prod"]))
+            .filter(deployment::Column::Environment.is_in(PRODUCTION))
     };
     let deployments = counted().count(db).await?;
     if deployments == 0 {

@@ -60,11 +60,7 @@ pub async fn active(
     {
         return Ok((Some(id), Ok(policy.clone())));
     }
-    let row = ChangePolicy::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("Policy version"))?;
-    let compiled = Policy::compile(&row.source);
+    let compiled = Policy::compile(&find(db, id).await?.source);
     if let Ok(policy) = &compiled {
         *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some((activation, policy.clone()));
     }
@@ -145,10 +141,7 @@ pub async fn activate(
     id: i64,
 ) -> Result<change_policy::Model, AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let row = ChangePolicy::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("Policy version"))?;
+    let row = find(&txn, id).await?;
     if !row.tests_passed {
         return Err(AppError::Conflict(format!(
             "Version {id} fails its own tests; fix them in a new version first."
@@ -216,10 +209,7 @@ pub async fn page(db: &DatabaseConnection) -> Result<PolicyPage, AppError> {
 
 /// One version with its source.
 pub async fn version(db: &DatabaseConnection, id: i64) -> Result<PolicyVersionView, AppError> {
-    let row = ChangePolicy::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("Policy version"))?;
+    let row = find(db, id).await?;
     Ok(PolicyVersionView {
         version: row_of(&row),
         rules: rule_names(&row.source),
@@ -229,11 +219,15 @@ pub async fn version(db: &DatabaseConnection, id: i64) -> Result<PolicyVersionVi
 
 /// The source of a version, to be compiled for a backtest.
 pub async fn source_of(db: &DatabaseConnection, id: i64) -> Result<String, AppError> {
-    Ok(ChangePolicy::find_by_id(id)
+    Ok(find(db, id).await?.source)
+}
+
+/// Version `id`, or 404.
+async fn find(db: &impl ConnectionTrait, id: i64) -> Result<change_policy::Model, AppError> {
+    ChangePolicy::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("Policy version"))?
-        .source)
+        .ok_or(AppError::NotFound("Policy version"))
 }
 
 fn row_of(row: &change_policy::Model) -> PolicyVersionRow {
