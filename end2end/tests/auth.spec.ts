@@ -120,7 +120,10 @@ test.describe("an administrator managing people", () => {
     await waitForHydration(page);
     const row = page.locator(`tr[data-email="${person.email}"]`);
     await row.getByLabel(`Role of ${person.email}`).selectOption("viewer");
+    // The select shows "viewer" as soon as it is chosen: wait for the server to have saved it.
+    const saved = page.waitForResponse((r) => r.url().endsWith("/api/users/set-role") && r.request().method() === "POST");
     await row.getByRole("button", { name: "Change role" }).click();
+    expect((await saved).status()).toBeLessThan(400);
     await expect(row.getByLabel(`Role of ${person.email}`)).toHaveValue("viewer");
     // Their next page is a viewer's: no way to add a service.
     await them.goto("/services");
