@@ -20,6 +20,7 @@ mod m20261207_000015_change_reviews;
 mod m20261207_000016_change_github_status;
 mod m20261207_000017_open_incidents_by_severity;
 mod m20261207_000018_policies_and_guardrails;
+mod m20261208_000019_incident_service_state;
 
 /// Every migration of the product, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_change_github_status::Migration),
             Box::new(m20261207_000017_open_incidents_by_severity::Migration),
             Box::new(m20261207_000018_policies_and_guardrails::Migration),
+            Box::new(m20261208_000019_incident_service_state::Migration),
         ]
     }
 }

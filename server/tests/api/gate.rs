@@ -1,6 +1,6 @@
 //! The change gate's API as a pipeline meets it: an open SEV1 denies a normal change and cites
 //! the incident, an emergency change during it goes ahead for review, a repeat of the same commit
-//! is the same change, a bad report is refused field by field and stores nothing, and a token
+//! is the same change, resolving the incident lets the next change through, a bad report is refused field by field and stores nothing, and a token
 //! whose owner may not record changes is refused.
 
 use backend::entities::change;
@@ -116,6 +116,27 @@ async fn an_open_sev1_denies_a_normal_change_and_an_emergency_one_goes_ahead_for
         .unwrap();
     assert_eq!(read["decision"], "deny");
     assert_eq!(read["id"], id);
+
+    // Once the incident is resolved the gate no longer sees it open.
+    let resolved = app
+        .call(
+            "incidents/set-status",
+            &[
+                ("id", &incident.to_string()),
+                ("version", "1"),
+                ("status", "resolved"),
+            ],
+        )
+        .await;
+    assert_eq!(resolved.status(), 200);
+    let (status, allowed) = post_change(
+        &app,
+        &token,
+        json!({"service": "payments-api", "commit": "a1b2c3d5", "paths": ["src/pay.rs"], "checks": passing_checks()}),
+    )
+    .await;
+    assert_eq!(status, 201, "{allowed}");
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
 }
 
 async fn a_change_with_passing_checks_is_allowed_once_per_commit(engine: Engine) {

@@ -163,6 +163,7 @@ impl Seed {
                 incident_id: Set(row.id),
                 service_id: Set(*service),
                 opened_at: Set(self.opened_at),
+                ..Default::default()
             }
             .insert(&app.db)
             .await

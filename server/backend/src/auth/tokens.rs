@@ -166,6 +166,9 @@ pub struct Bearer {
     pub service_id: Option<i64>,
 }
 
+/// How stale a token's "last used" may get before a call writes it again.
+const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// The active user a bearer token belongs to and the token's grant, noting when it was last used.
 pub async fn authenticate(
     db: &DatabaseConnection,
@@ -186,9 +189,17 @@ pub async fn authenticate(
         return Ok(None);
     };
     let (scope, service_id) = (row.scope, row.service_id);
-    let mut active: api_token::ActiveModel = row.into();
-    active.last_used_at = Set(Some(Utc::now()));
-    active.update(db).await?;
+    // "Last used" is shown to the minute: a pipeline calling many times a second writes it
+    // once a minute, not once per call.
+    let now = Utc::now();
+    if row
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_PRECISION)
+    {
+        let mut active: api_token::ActiveModel = row.into();
+        active.last_used_at = Set(Some(now));
+        active.update(db).await?;
+    }
     Ok(Some(Bearer {
         user,
         scope,

@@ -4,6 +4,8 @@
 //! active guardrails and the freeze windows. Each list is bounded, so a decision's work does not
 //! grow with the size of the history. The README documents the schema.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -85,67 +87,26 @@ struct Open {
     mitigated_at: Option<DateTime<Utc>>,
 }
 
-type OpenRow = (
-    i64,
-    i16,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
-
 /// The service's most severe open incidents, newest first within a severity, at most
-/// [`INPUT_LIST_MAX`]. One query per open status, each walking the status's incidents in
-/// (severity, opened) order and stopping at enough on this service, so the work is bounded by
-/// how many it needs, not by how many are open.
+/// [`INPUT_LIST_MAX`]. The service's own rows carry their incident's status, severity and times,
+/// so one short index range per open status finds them, however many incidents other services
+/// have open or this one has closed; only their titles are read from the incidents.
 async fn most_severe_open(
     db: &impl ConnectionTrait,
     service_id: i64,
 ) -> Result<Vec<Open>, AppError> {
-    let mut found = Vec::new();
+    let mut found: Vec<incident_service::Model> = Vec::new();
     for status in IncidentStatus::ALL.iter().copied().filter(|s| s.is_open()) {
-        let on_service = Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(IncidentService)
-                .and_where(
-                    Expr::col((IncidentService, incident_service::Column::IncidentId))
-                        .equals((Incident, incident::Column::Id)),
-                )
-                .and_where(
-                    Expr::col((IncidentService, incident_service::Column::ServiceId))
-                        .eq(service_id),
-                )
-                .to_owned(),
+        found.extend(
+            IncidentService::find()
+                .filter(incident_service::Column::ServiceId.eq(service_id))
+                .filter(incident_service::Column::Status.eq(status))
+                .order_by_asc(incident_service::Column::Severity)
+                .order_by_desc(incident_service::Column::OpenedAt)
+                .limit(INPUT_LIST_MAX)
+                .all(db)
+                .await?,
         );
-        let rows: Vec<OpenRow> = Incident::find()
-            .select_only()
-            .columns([
-                incident::Column::Id,
-                incident::Column::Severity,
-                incident::Column::Title,
-                incident::Column::OpenedAt,
-                incident::Column::ImpactStartedAt,
-                incident::Column::MitigatedAt,
-            ])
-            .filter(incident::Column::Status.eq(status))
-            .filter(on_service)
-            .order_by_asc(incident::Column::Severity)
-            .order_by_desc(incident::Column::OpenedAt)
-            .limit(INPUT_LIST_MAX)
-            .into_tuple()
-            .all(db)
-            .await?;
-        found.extend(rows.into_iter().map(
-            |(id, severity, title, opened_at, impact_started_at, mitigated_at)| Open {
-                id,
-                severity,
-                title,
-                opened_at,
-                impact_started_at,
-                mitigated_at,
-            },
-        ));
     }
     found.sort_by(|a, b| {
         a.severity
@@ -153,7 +114,26 @@ async fn most_severe_open(
             .then(b.opened_at.cmp(&a.opened_at))
     });
     found.truncate(INPUT_LIST_MAX as usize);
-    Ok(found)
+    let titles: HashMap<i64, String> = Incident::find()
+        .select_only()
+        .columns([incident::Column::Id, incident::Column::Title])
+        .filter(incident::Column::Id.is_in(found.iter().map(|row| row.incident_id)))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|row| Open {
+            id: row.incident_id,
+            severity: row.severity,
+            title: titles.get(&row.incident_id).cloned().unwrap_or_default(),
+            opened_at: row.opened_at,
+            impact_started_at: row.impact_started_at,
+            mitigated_at: row.mitigated_at,
+        })
+        .collect())
 }
 
 /// An incident's opening, impact start, mitigation and resolution.
@@ -165,8 +145,8 @@ type ImpactRow = (
 );
 
 /// The share of the error budget left over the window: the impact of the service's incidents
-/// opened in it (the newest [`BUDGET_INCIDENTS_MAX`]), and of those still open (from `open`),
-/// against what the SLO allows.
+/// opened in it (the newest [`BUDGET_INCIDENTS_MAX`], read from the service's rows alone), and
+/// of those still open (from `open`), against what the SLO allows.
 async fn budget_left(
     db: &impl ConnectionTrait,
     service_id: i64,
@@ -175,23 +155,18 @@ async fn budget_left(
 ) -> Result<f64, AppError> {
     let now = Utc::now();
     let window = Duration::days(WINDOW_DAYS);
-    let in_window = Query::select()
-        .column(incident_service::Column::IncidentId)
-        .from(IncidentService)
-        .and_where(Expr::col(incident_service::Column::ServiceId).eq(service_id))
-        .and_where(Expr::col(incident_service::Column::OpenedAt).gte(now - window))
-        .order_by(incident_service::Column::OpenedAt, sea_orm::Order::Desc)
-        .limit(BUDGET_INCIDENTS_MAX)
-        .to_owned();
-    let rows: Vec<ImpactRow> = Incident::find()
+    let rows: Vec<ImpactRow> = IncidentService::find()
         .select_only()
         .columns([
-            incident::Column::OpenedAt,
-            incident::Column::ImpactStartedAt,
-            incident::Column::MitigatedAt,
-            incident::Column::ResolvedAt,
+            incident_service::Column::OpenedAt,
+            incident_service::Column::ImpactStartedAt,
+            incident_service::Column::MitigatedAt,
+            incident_service::Column::ResolvedAt,
         ])
-        .filter(incident::Column::Id.in_subquery(in_window))
+        .filter(incident_service::Column::ServiceId.eq(service_id))
+        .filter(incident_service::Column::OpenedAt.gte(now - window))
+        .order_by_desc(incident_service::Column::OpenedAt)
+        .limit(BUDGET_INCIDENTS_MAX)
         .into_tuple()
         .all(db)
         .await?;

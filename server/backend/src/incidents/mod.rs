@@ -529,6 +529,8 @@ async fn set_services(
         incident_id: Set(incident_id),
         service_id: Set(s.id),
         opened_at: Set(opened_at),
+        // The incident's status, severity and times are copied by the database's triggers.
+        ..Default::default()
     }))
     .exec(db)
     .await?;
