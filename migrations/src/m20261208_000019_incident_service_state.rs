@@ -3,6 +3,7 @@
 //! status, severity and impact times, kept by triggers (so no write path can forget it), and two
 //! indexes answer both questions from one range of the service's rows: the open ones in
 //! (status, severity, newest) order, and the window's impact without reading any incident.
+//! A third index finds a service's overdue pipeline tests without reading its other items.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -163,6 +164,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A service's overdue pipeline tests: one range (kind, status, due date) of its items.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_action_items_service_open")
+                    .table(ActionItems::Table)
+                    .col(ActionItems::ServiceId)
+                    .col(ActionItems::Kind)
+                    .col(ActionItems::Status)
+                    .col(ActionItems::DueOn)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_action_items_service")
+                    .table(ActionItems::Table)
+                    .to_owned(),
+            )
+            .await?;
         // The gate's earlier way in, over every service's open incidents, is no longer read.
         manager
             .drop_index(
@@ -201,6 +223,23 @@ impl MigrationTrait for Migration {
                     .col(Incidents::Status)
                     .col(Incidents::Severity)
                     .col((Incidents::OpenedAt, IndexOrder::Desc))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_action_items_service")
+                    .table(ActionItems::Table)
+                    .col(ActionItems::ServiceId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_action_items_service_open")
+                    .table(ActionItems::Table)
                     .to_owned(),
             )
             .await?;
@@ -264,4 +303,13 @@ enum Incidents {
     Status,
     Severity,
     OpenedAt,
+}
+
+#[derive(DeriveIden)]
+enum ActionItems {
+    Table,
+    ServiceId,
+    Kind,
+    Status,
+    DueOn,
 }

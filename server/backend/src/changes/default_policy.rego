@@ -104,12 +104,23 @@ docs_only if {
 	}
 }
 
-# No normal change to a service while a SEV1 or SEV2 is open on it.
-deny contains {"rule": "open_incident", "message": sprintf("SEV%d incident #%d is open on %s: %s", [incident.severity, incident.id, input.service.slug, incident.title]), "links": [sprintf("/incidents/%d", [incident.id])]} if {
+# No normal change to a service while a SEV1 or SEV2 is open on it. One finding, however many
+# are open: it cites the most severe, newest one (the input lists them in that order), counts
+# the others and links the first five.
+deny contains {"rule": "open_incident", "message": sprintf("SEV%d incident #%d is open on %s: %s%s", [first.severity, first.id, input.service.slug, first.title, and_more(count(blocking) - 1)]), "links": incident_links(blocking)} if {
 	input.change.kind == "normal"
-	some incident in input.service.open_incidents
-	incident.severity <= 2
+	blocking := [incident | some incident in input.service.open_incidents; incident.severity <= 2]
+	count(blocking) > 0
+	first := blocking[0]
 }
+
+and_more(0) := ""
+
+and_more(1) := " (and 1 more open incident)"
+
+and_more(n) := sprintf(" (and %d more open incidents)", [n]) if n > 1
+
+incident_links(incidents) := [sprintf("/incidents/%d", [incident.id]) | some incident in array.slice(incidents, 0, 5)]
 
 # The error budget is spent.
 review contains {"rule": "error_budget", "message": sprintf("%s has spent its error budget (%.1f%% left).", [input.service.slug, input.service.error_budget_left * 100])} if {
@@ -149,12 +160,13 @@ check_passed(name) if {
 	check.status == "success"
 }
 
-deny contains {"rule": "guardrail", "message": sprintf("%s (guardrail #%d): SEV%d incident #%d is open.", [g.title, g.id, incident.severity, incident.id]), "links": array.concat(g.links, [sprintf("/incidents/%d", [incident.id])])} if {
+deny contains {"rule": "guardrail", "message": sprintf("%s (guardrail #%d): SEV%d incident #%d is open%s.", [g.title, g.id, first.severity, first.id, and_more(count(blocking) - 1)]), "links": array.concat(g.links, incident_links(blocking))} if {
 	input.change.kind == "normal"
 	some g in input.guardrails
 	g.template == "no_deploys_during_incident"
-	some incident in input.service.open_incidents
-	incident.severity <= to_number(g.parameter)
+	blocking := [incident | some incident in input.service.open_incidents; incident.severity <= to_number(g.parameter)]
+	count(blocking) > 0
+	first := blocking[0]
 }
 
 # The policy's own tests: `test_*` rules run before a version can be activated.

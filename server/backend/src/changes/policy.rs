@@ -381,6 +381,59 @@ mod tests {
     }
 
     #[test]
+    fn many_open_incidents_make_one_finding_per_rule_citing_the_first_and_counting_the_rest() {
+        // As the gate lists them: most severe first, newest first within a severity.
+        let open: Vec<Json> = (0..40)
+            .map(|i| json!({"id": 100 - i, "severity": 1 + i / 10, "title": format!("Incident {i}")}))
+            .collect();
+        let mut doc = input(json!({}), json!({"open_incidents": open}), json!([]));
+        doc["guardrails"] = json!([{"id": 5, "template": "no_deploys_during_incident", "parameter": "1", "title": "No normal deploys during a SEV1", "links": ["/postmortems/3"]}]);
+        let mut policy = Policy::compile(DEFAULT_POLICY).unwrap();
+        let findings = policy.findings(&doc).unwrap();
+        let mut messages: Vec<(&str, &str)> = findings
+            .deny
+            .iter()
+            .map(|r| (r.rule.as_str(), r.message.as_str()))
+            .collect();
+        messages.sort();
+        assert_eq!(
+            messages,
+            [
+                (
+                    "guardrail",
+                    "No normal deploys during a SEV1 (guardrail #5): SEV1 incident #100 is open (and 9 more open incidents)."
+                ),
+                (
+                    "open_incident",
+                    "SEV1 incident #100 is open on payments-api: Incident 0 (and 19 more open incidents)"
+                ),
+            ]
+        );
+        let open_incident = findings
+            .deny
+            .iter()
+            .find(|r| r.rule == "open_incident")
+            .unwrap();
+        assert_eq!(
+            open_incident.links,
+            [
+                "/incidents/100",
+                "/incidents/99",
+                "/incidents/98",
+                "/incidents/97",
+                "/incidents/96"
+            ]
+        );
+        let guardrail = findings
+            .deny
+            .iter()
+            .find(|r| r.rule == "guardrail")
+            .unwrap();
+        assert_eq!(guardrail.links[0], "/postmortems/3");
+        assert_eq!(guardrail.links.len(), 6);
+    }
+
+    #[test]
     fn an_emergency_change_during_an_incident_goes_ahead_for_review() {
         let doc = input(
             json!({"kind": "emergency"}),
