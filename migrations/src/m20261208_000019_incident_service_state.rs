@@ -23,6 +23,7 @@ fn changed(distinct: &str) -> String {
         .join(" OR ")
 }
 
+/// `NEW.c, …` over the copied columns.
 fn new_values() -> String {
     COPIED
         .split(", ")
@@ -50,11 +51,7 @@ fn sqlite_triggers() -> Vec<String> {
 }
 
 fn postgres_triggers() -> Vec<String> {
-    let into = COPIED
-        .split(", ")
-        .map(|c| format!("NEW.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let into = new_values();
     vec![
         format!(
             "CREATE FUNCTION incident_services_copy_incident() RETURNS trigger LANGUAGE plpgsql AS $$ \

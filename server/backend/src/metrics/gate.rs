@@ -1,6 +1,7 @@
 //! The change gate's figures of the dashboard: the period's reported changes (in scope), each
 //! matched to its first deployment to the same service and environment (see
-//! `shared::domain::deployment::ships`) and whether an incident was linked to it; the figures themselves are `shared::domain::change_kpis`.
+//! `shared::domain::deployment::ships`) and whether an incident was linked to it; the figures
+//! themselves are `shared::domain::change_kpis`.
 
 use std::collections::{HashMap, HashSet};
 
